@@ -1,0 +1,133 @@
+"""The ``tracker`` command: the root group and a lazy registry of its commands.
+
+Each command lives in ``tracker/commands/<module>.py`` and is imported only when it runs, and
+the help listing comes from the table below, so ``tracker --help`` imports neither pydantic,
+SQLAlchemy, Alembic nor deepdiff. Errors raised by the library (``tracker.errors``) become one
+line on stderr and their documented exit code here, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib import import_module
+
+import click
+
+from tracker import __version__
+from tracker.errors import DatabaseError, TrackerError
+
+# name: (module, help shown in `tracker --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "record": ("record", "Record drafts from files, or a new draft derived from an earlier one."),
+    "log": ("browse", "List a negotiation's drafts in order."),
+    "show": ("browse", "Show one draft and its terms."),
+    "parties": ("browse", "List a negotiation's parties."),
+    "negotiations": ("negotiation", "List the negotiations in the database."),
+    "negotiation": ("negotiation", "Create negotiations."),
+    "diff": ("diff", "Compare two drafts term by term, with who pushed each change."),
+    "seed": ("demo", "Load the bundled case study into the database (idempotent)."),
+    "demo": ("demo", "Run the case study end to end on the database and print it."),
+    "db": ("database", "Set up and migrate the database."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module = import_module(f"tracker.commands.{COMMANDS[name][0]}")
+        return getattr(module, name.replace("-", "_") + "_command")
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_) for name, (_, help_) in sorted(COMMANDS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except TrackerError as exc:
+            fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            fail("interrupted; nothing was recorded", 130)
+        except Exception as exc:  # noqa: BLE001 - no tracebacks for users
+            from_db = _database_message(exc, ctx)
+            if from_db is None:
+                if os.environ.get("TRACKER_DEBUG"):
+                    raise
+                fail(f"internal error: {type(exc).__name__}: {exc} (set TRACKER_DEBUG=1 for details)", 70)
+            fail(str(from_db), from_db.exit_code)
+
+
+def _database_message(exc: Exception, ctx: click.Context) -> DatabaseError | None:
+    """SQLAlchemy errors that escaped the library, as one line without the password."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if not isinstance(exc, SQLAlchemyError):
+        return None
+    from tracker.db.engine import database_error
+
+    app = ctx.find_object(App)
+    return database_error(exc, app.url if app else "", "database error on")
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+class App:
+    """What every command shares: the database URL, and the store opened on first use."""
+
+    def __init__(self, url: str | None):
+        from_env = url is None and os.environ.get("TRACKER_DB_URL")
+        self.url = url or from_env or None
+        self._store = None
+
+    def store(self):  # type: ignore[no-untyped-def]
+        if self._store is None:
+            from tracker.store import Store
+
+            self._store = Store.open(self.url)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db", "db_url", metavar="URL", envvar="TRACKER_DB_URL", show_envvar=True,
+    help="Database URL (default: sqlite:///data/tracker.db in the current directory). "
+    "PostgreSQL: postgresql://user@host/dbname.",
+)
+@click.version_option(__version__, prog_name="tracker")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None) -> None:
+    """Track a negotiation's drafts: what changed, who pushed it, where the parties stand.
+
+    \b
+    Quick start:
+      tracker demo                      the bundled case study, end to end
+      tracker record drafts/*.yaml      record drafts from files
+      tracker log                       list the drafts
+      tracker diff v1 latest            what changed, and who pushed it
+    """
+    app = App(db_url)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+def main() -> None:
+    cli(prog_name="tracker")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

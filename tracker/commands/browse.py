@@ -1,0 +1,58 @@
+"""Read-only commands: log, show, parties."""
+
+from __future__ import annotations
+
+import click
+
+from tracker.commands.options import app, emit_json, format_option, negotiation_option
+
+
+@click.command("log")
+@negotiation_option
+@format_option()
+@click.pass_context
+def log_command(ctx: click.Context, negotiation: str | None, fmt: str) -> None:
+    """List the drafts of a negotiation in the order they were recorded."""
+    from tracker.render import jsonout, text
+
+    store = app(ctx).store()
+    neg = store.negotiation(negotiation)
+    records = store.log(neg.id)
+    if fmt == "json":
+        emit_json(jsonout.log(neg, records))
+    else:
+        click.echo(text.log(neg, records))
+
+
+@click.command("show")
+@click.argument("ref", default="latest")
+@negotiation_option
+@format_option()
+@click.option("--quotes", is_flag=True, help="Also print each term's quoted evidence.")
+@click.pass_context
+def show_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str, quotes: bool) -> None:
+    """Show draft REF: a draft id, vN, latest, or a hash prefix."""
+    from tracker.render import jsonout, text
+
+    store = app(ctx).store()
+    neg = store.negotiation(negotiation)
+    loaded = store.read(ref, neg.id)
+    if fmt == "json":
+        emit_json(jsonout.draft(loaded.record, loaded.draft))
+    else:
+        click.echo(text.draft(neg, loaded.record, loaded.draft, quotes=quotes))
+
+
+@click.command("parties")
+@negotiation_option
+@format_option()
+@click.pass_context
+def parties_command(ctx: click.Context, negotiation: str | None, fmt: str) -> None:
+    """List the parties of a negotiation, with their aliases."""
+    from tracker.render import jsonout, text
+
+    neg = app(ctx).store().negotiation(negotiation)
+    if fmt == "json":
+        emit_json(jsonout.parties(neg))
+    else:
+        click.echo(text.parties(neg))

@@ -1,0 +1,53 @@
+"""`tracker seed` and `tracker demo`: the bundled case study."""
+
+from __future__ import annotations
+
+import click
+
+from tracker.commands.options import app
+
+
+def seed_files():  # type: ignore[no-untyped-def]
+    from tracker.resources import resource_dir
+
+    folder = resource_dir("seeds")
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
+
+
+def load_seeds(store):  # type: ignore[no-untyped-def]
+    from tracker.loading import read_document
+    from tracker.recording import record_documents
+
+    docs = [read_document(p, display_name=f"seeds/{p.name}") for p in seed_files()]
+    return record_documents(store, docs)
+
+
+@click.command("seed")
+@click.pass_context
+def seed_command(ctx: click.Context) -> None:
+    """Load the bundled case study (the February 2025 US–Ukraine minerals deal). Idempotent."""
+    results = load_seeds(app(ctx).store())
+    new = sum(r.created for r in results)
+    click.echo(f"Seeded {len(results)} drafts ({new} new, {len(results) - new} already recorded).")
+
+
+@click.command("demo")
+@click.pass_context
+def demo_command(ctx: click.Context) -> None:
+    """Run the case study end to end on the database and print it."""
+    from tracker.db.engine import redact, resolve_url
+    from tracker.render import text
+
+    store = app(ctx).store()
+    results = load_seeds(store)
+    new = sum(r.created for r in results)
+    negotiation = store.negotiation(results[0].record.header.negotiation)
+    click.echo(f"Database: {redact(resolve_url(app(ctx).url))} ({new} new drafts recorded)\n")
+    records = store.log(negotiation.id)
+    click.echo(text.log(negotiation, records))
+    first, last = records[0], records[-1]
+    from tracker.commands.diff import print_diff
+
+    click.echo("")
+    click.echo(f"What changed from {first.id} to {last.id}:")
+    print_diff(store, negotiation, first, last, fmt="text")

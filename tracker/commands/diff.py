@@ -1,0 +1,53 @@
+"""`tracker diff A B`: term-by-term changes between two drafts, with who pushed each."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from tracker.commands.options import app, emit_json, negotiation_option
+from tracker.errors import DIFFERENT
+
+
+def print_diff(store, negotiation, old, new, *, fmt: str, three_way: bool = False):  # type: ignore[no-untyped-def]
+    from tracker.compare import diff_records
+    from tracker.render import jsonout, jsonpatch, markdown, text
+
+    d = diff_records(store, negotiation, old, new, three_way=three_way)
+    if fmt == "json":
+        emit_json(jsonout.diff(d))
+    elif fmt == "jsonpatch":
+        emit_json(jsonpatch.patch(d))
+    elif fmt == "markdown":
+        click.echo(markdown.diff(d), nl=False)
+    else:
+        colour = False if os.environ.get("NO_COLOR") else None  # None: only on a terminal
+        click.echo(text.diff(d, style=click.style), color=colour)
+    return d
+
+
+@click.command("diff")
+@click.argument("old_ref", metavar="A")
+@click.argument("new_ref", metavar="B", default="latest")
+@negotiation_option
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "markdown", "jsonpatch"]), default="text", show_default=True, help="Output format.")
+@click.option("--three-way", is_flag=True, help="Also show each differing term in the drafts' common ancestor, and which side moved.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when the drafts differ, 0 when they do not (like diff(1)).")
+@click.pass_context
+def diff_command(ctx: click.Context, old_ref: str, new_ref: str, negotiation: str | None, fmt: str, three_way: bool, exit_code: bool) -> None:
+    """Compare draft A with draft B (default: latest), term by term.
+
+    A and B are draft ids, vN, latest or hash prefixes, in the same lineage or on sibling
+    branches. Each change says which party pushed it and why we think so: explicit (the draft
+    says so), adopted (another party proposed that value earlier) or author.
+    """
+    from tracker.store import resolve_ref
+
+    store = app(ctx).store()
+    neg = store.negotiation(negotiation)
+    records = store.log(neg.id)
+    d = print_diff(store, neg, resolve_ref(records, old_ref), resolve_ref(records, new_ref), fmt=fmt, three_way=three_way)
+    if exit_code and d.differs:
+        sys.exit(DIFFERENT)

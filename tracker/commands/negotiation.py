@@ -1,0 +1,63 @@
+"""Creating and listing negotiations."""
+
+from __future__ import annotations
+
+import click
+
+from tracker.commands.options import app, emit_json, format_option
+
+
+@click.command("negotiations")
+@format_option()
+@click.pass_context
+def negotiations_command(ctx: click.Context, fmt: str) -> None:
+    """List the negotiations in the database."""
+    from tracker.render import jsonout, text
+
+    summaries = app(ctx).store().negotiations()
+    if fmt == "json":
+        emit_json(jsonout.negotiations(summaries))
+        return
+    if not summaries:
+        click.echo("No negotiations yet.")
+        return
+    rows = [[s.negotiation.id, ",".join(p.code for p in s.negotiation.parties), str(s.drafts), s.negotiation.title] for s in summaries]
+    click.echo(text.table(rows, ["id", "parties", "drafts", "title"]))
+
+
+@click.group("negotiation")
+def negotiation_command() -> None:
+    """Create negotiations (or record a negotiation file with `tracker record`)."""
+
+
+@negotiation_command.command("create")
+@click.argument("negotiation_id", metavar="ID")
+@click.option("--title", "-t", required=True, help="A human title.")
+@click.option(
+    "--party", "-p", "parties", multiple=True, required=True, metavar="CODE=Name[,alias...]",
+    help="A party: short code, name and optional aliases, e.g. 'UA=Ukraine,Kyiv'. Repeat for each.",
+)
+@click.pass_context
+def create_command(ctx: click.Context, negotiation_id: str, title: str, parties: tuple[str, ...]) -> None:
+    """Create negotiation ID with its parties."""
+    from pydantic import ValidationError
+
+    from tracker.errors import Conflict, InvalidInput
+    from tracker.loading import format_loc
+    from tracker.termsheet import Negotiation
+
+    party_docs = []
+    for spec in parties:
+        code, sep, rest = spec.partition("=")
+        names = [n.strip() for n in rest.split(",") if n.strip()]
+        if not sep or not code.strip() or not names:
+            raise InvalidInput(f"--party {spec!r}: expected CODE=Name[,alias...]")
+        party_docs.append({"code": code.strip(), "name": names[0], "aliases": names[1:]})
+    try:
+        neg = Negotiation.model_validate({"id": negotiation_id, "title": title, "parties": party_docs})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InvalidInput(f"{format_loc(err['loc']) or 'negotiation'}: {err['msg'].removeprefix('Value error, ')}") from None
+    if not app(ctx).store().add_negotiation(neg):
+        raise Conflict(f"negotiation {neg.id!r} already exists")
+    click.echo(f"Created negotiation {neg.id} with parties {', '.join(p.code for p in neg.parties)}")

@@ -1,0 +1,34 @@
+"""Options shared by many commands, and small helpers for emitting output."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import click
+
+FORMAT_TEXT_JSON = ("text", "json")
+
+
+def format_option(*choices: str, default: str = "text") -> Callable:
+    choices = choices or FORMAT_TEXT_JSON
+    return click.option(
+        "--format", "-f", "fmt", type=click.Choice(choices), default=default, show_default=True,
+        help="Output format.",
+    )
+
+
+negotiation_option = click.option(
+    "--negotiation", "-n", metavar="ID",
+    help="The negotiation (may be omitted when the database holds only one).",
+)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def app(ctx: click.Context):  # type: ignore[no-untyped-def]
+    from tracker.cli import App
+
+    return ctx.find_object(App)

@@ -1,0 +1,128 @@
+"""`tracker record`: record drafts from files, or derive a new draft from flags (or $EDITOR)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from tracker.commands.options import app
+
+
+@click.command("record")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--negotiation", "-n", metavar="ID", help="Negotiation of the new draft (may be omitted when there is only one).")
+@click.option("--from", "from_refs", multiple=True, metavar="REF", help="The draft this one answers; repeat for a draft that merges several (terms come from the first).")
+@click.option("--id", "draft_id", metavar="ID", help="Id of the new draft (a slug such as us-revised).")
+@click.option("--tabled-by", multiple=True, metavar="PARTY", help="Party that tabled it (code, name or alias); repeat for a joint text.")
+@click.option("--date", "date_", metavar="YYYY-MM-DD", help="Date of the draft (default: today).")
+@click.option("--title", help="Title (default: the id).")
+@click.option("--status", help="proposed, leaked, rejected, superseded, withdrawn, agreed, initialled, signed, ratified or expired.")
+@click.option("--notes", help="Free notes on the draft.")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Set a term, in shorthand: 50%, $500B, '45 days', true, [a, b], 2025-02-12, none, choice:x, text:…")
+@click.option("--drop", "drops", multiple=True, metavar="KEY", help="Remove a term.")
+@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help="Move a term to a new key.")
+@click.option("--source", "sources", multiple=True, metavar="SOURCE", help="A source id from the bibliography, or a mapping '{id: x, outlet: Reuters, date: 2025-03-01, url: …}'. Terms set here cite it.")
+@click.option("--quote", "quotes", multiple=True, metavar="KEY=TEXT", help="Verbatim quote supporting a --set term (cited from the first --source).")
+@click.option("--pushed-by", "pushed", multiple=True, metavar="KEY=PARTY[:EVIDENCE]", help="Who pushed a term, with optional evidence.")
+@click.option("--edit", is_flag=True, help="Open the resulting term sheet in $EDITOR before recording it.")
+@click.pass_context
+def record_command(ctx: click.Context, files: tuple[Path, ...], **opts) -> None:  # type: ignore[no-untyped-def]
+    """Record drafts from FILES (YAML or JSON), or a new draft from flags.
+
+    \b
+    From files (all or nothing; parents are recorded before children):
+      tracker record negotiation.yaml drafts/*.yaml
+    A new draft answering an earlier one:
+      tracker record --from us-initial --id kyiv-amendments --tabled-by UA \\
+          --set revenue_share=0% --drop compensation_amount
+    """
+    from tracker.errors import InvalidInput
+
+    flag_names = ("from_refs", "draft_id", "tabled_by", "date_", "title", "status", "notes", "sets", "drops", "renames", "sources", "quotes", "pushed")
+    used_flags = [n for n in flag_names if opts[n]] + (["edit"] if opts["edit"] else [])
+    if files and used_flags:
+        raise InvalidInput("give either FILES or draft flags (--id, --set, …), not both")
+    if files:
+        _record_files(ctx, files)
+    elif opts["draft_id"] or opts["edit"] or used_flags:
+        _record_flags(ctx, opts)
+    else:
+        raise InvalidInput("nothing to record: give FILES, or --id with --from/--tabled-by and edits (see --help)")
+
+
+def _record_files(ctx: click.Context, files: tuple[Path, ...]) -> None:
+    from tracker.recording import record_documents
+    from tracker.loading import read_document
+
+    show_progress = len(files) > 1 and sys.stderr.isatty()
+    if show_progress:
+        with click.progressbar(files, label="Reading", file=sys.stderr) as bar:
+            docs = [read_document(f) for f in bar]
+    else:
+        docs = [read_document(f) for f in files]
+    results = record_documents(app(ctx).store(), docs)
+    _report(results)
+
+
+def _report(results) -> None:  # type: ignore[no-untyped-def]
+    for r in results:
+        if r.created:
+            click.echo(f"Recorded {r.record.id} as v{r.record.seq} ({r.record.hash[:19]}…)")
+        else:
+            click.echo(f"Unchanged {r.record.id}: already recorded as v{r.record.seq}")
+
+
+def _record_flags(ctx: click.Context, opts: dict) -> None:  # type: ignore[type-arg]
+    from tracker.recording import DraftEdits, derive_draft
+    from tracker.store import Pending
+
+    store = app(ctx).store()
+    negotiation = store.negotiation(opts["negotiation"])
+    edits = DraftEdits(
+        draft_id=opts["draft_id"], from_refs=list(opts["from_refs"]), tabled_by=list(opts["tabled_by"]),
+        date=opts["date_"], title=opts["title"], status=opts["status"], notes=opts["notes"],
+        sets=list(opts["sets"]), drops=list(opts["drops"]), renames=list(opts["renames"]),
+        sources=list(opts["sources"]), quotes=list(opts["quotes"]), pushed=list(opts["pushed"]),
+    )
+    draft = derive_draft(store, negotiation, edits, allow_incomplete=opts["edit"])
+    origin = None
+    if opts["edit"]:
+        draft, origin = edit_in_editor(negotiation, draft)
+    _report(store.record([Pending(draft, origin)]))
+
+
+def edit_in_editor(negotiation, draft):  # type: ignore[no-untyped-def]
+    """Open the draft as YAML in $EDITOR, as `git commit` does; return what the user saved.
+
+    An unchanged or emptied buffer aborts. A buffer that fails to load is kept in a file whose
+    path the error names, so no typing is lost.
+    """
+    import tempfile
+    import time
+
+    from tracker.errors import Aborted, InvalidInput
+    from tracker.loading import build_draft, document_from_text, draft_file_dict, dump_yaml
+
+    header = (
+        "# Edit the new draft, save and close to record it.\n"
+        "# An unchanged or empty file aborts. Values take shorthand: 50%, $500B, '45 days', true, [a, b].\n"
+    )
+    original = header + dump_yaml(draft_file_dict(draft, negotiation))
+    edited = click.edit(original, extension=".yaml", require_save=True)
+    if edited is None or edited == original:
+        raise Aborted("the draft was not changed in the editor; nothing recorded")
+    body = "\n".join(line for line in edited.splitlines() if not line.lstrip().startswith("#")).strip()
+    if not body:
+        raise Aborted("the editor buffer was emptied; nothing recorded")
+    try:
+        doc = document_from_text(edited, "<editor>")
+        new_draft = build_draft(doc, negotiation)
+    except InvalidInput as exc:
+        fd, kept = tempfile.mkstemp(prefix=f"tracker-{draft.id}-{int(time.time())}-", suffix=".yaml")
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write(edited)
+        message = str(exc).replace("<editor>", kept)
+        raise InvalidInput(f"{message} (your text is kept in {kept}; fix it and run `tracker record {kept}`)") from None
+    return new_draft, doc.origin

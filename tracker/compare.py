@@ -1,0 +1,80 @@
+"""Diffs between recorded drafts: read only what differs, then attribute each change.
+
+This is where the store, the diff engine and attribution meet; renderers and reports take the
+``DraftDiff`` it returns and never touch the database themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker.attribution import attribute, state, value_in
+from tracker.diff import DiffResult, compare
+from tracker.lineage import Lineage
+from tracker.store import DraftRecord, Store
+from tracker.termsheet import Negotiation
+
+
+@dataclass
+class ThreeWayRow:
+    term: str
+    base: Any  # typed value or None (absent)
+    old: Any
+    new: Any
+    moved: str  # which side moved away from the common ancestor: "old", "new" or "both"
+
+
+@dataclass
+class DraftDiff:
+    negotiation: Negotiation
+    old: DraftRecord
+    new: DraftRecord
+    result: DiffResult
+    base: DraftRecord | None = None  # common ancestor, for the three-way view
+    three_way: list[ThreeWayRow] = field(default_factory=list)
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.result.changes)
+
+
+def diff_records(store: Store, negotiation: Negotiation, old: DraftRecord, new: DraftRecord, *, three_way: bool = False) -> DraftDiff:
+    old_hashes, new_hashes = store.manifest(old), store.manifest(new)
+    differing = {k for k in old_hashes.keys() | new_hashes.keys() if old_hashes.get(k) != new_hashes.get(k)}
+    result = compare(store.terms(old, differing), store.terms(new, differing), old_hashes, new_hashes)
+
+    records = store.log(negotiation.id)
+    lineage = Lineage(records)
+    keys = {c.term for c in result.changes} | {c.old_term for c in result.changes if c.old_term}
+    states = store.term_states(records, keys)
+    attribute(result, old.id, new.id, lineage, states, negotiation)
+
+    out = DraftDiff(negotiation, old, new, result)
+    if three_way:
+        base_id = lineage.common_ancestor(old.id, new.id)
+        out.base = lineage.by_id[base_id] if base_id else None
+        for change in result.changes:
+            key = change.term
+            old_key = change.old_term or key
+            base_state = state(states, old_key, base_id) if base_id else None
+            old_moved = base_id is None or state(states, old_key, old.id) != base_state
+            new_moved = base_id is None or state(states, key, new.id) != base_state
+            moved = "both" if old_moved and new_moved else "old" if old_moved else "new"
+            out.three_way.append(
+                ThreeWayRow(
+                    term=key,
+                    base=value_in(states, old_key, base_id) if base_id else None,
+                    old=value_in(states, old_key, old.id),
+                    new=value_in(states, key, new.id),
+                    moved=moved,
+                )
+            )
+    return out
+
+
+def diff_drafts(store: Store, negotiation: Negotiation, old_ref: str, new_ref: str, *, three_way: bool = False) -> DraftDiff:
+    records = store.log(negotiation.id)
+    from tracker.store import resolve_ref
+
+    return diff_records(store, negotiation, resolve_ref(records, old_ref), resolve_ref(records, new_ref), three_way=three_way)

@@ -1,0 +1,172 @@
+"""Engines for SQLite (the embedded default) and PostgreSQL, and the checks made on opening.
+
+SQLite runs in WAL mode with a busy timeout; write transactions start with ``BEGIN IMMEDIATE``
+so two writers queue for the lock instead of failing half-way. On PostgreSQL writers serialise
+on a row lock of their negotiation (see ``store.py``). A password in a URL is never printed:
+every message uses :func:`redact`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from tracker.db import SCHEMA_REVISION
+from tracker.errors import DatabaseError
+
+DEFAULT_URL = "sqlite:///data/tracker.db"
+ENV_URL = "TRACKER_DB_URL"
+ENV_LOCK_TIMEOUT = "TRACKER_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+
+def lock_timeout() -> float:
+    try:
+        return float(os.environ.get(ENV_LOCK_TIMEOUT, DEFAULT_LOCK_TIMEOUT))
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+
+
+def resolve_url(url: str | None) -> str:
+    return url or os.environ.get(ENV_URL) or DEFAULT_URL
+
+
+def redact(url: str | URL) -> str:
+    """The URL with any password replaced by ``***``, even when the URL does not parse."""
+    if isinstance(url, URL):
+        return url.render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # a malformed URL: scrub by pattern instead
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def scrub(message: str, url: str) -> str:
+    """Remove the password of ``url`` from a driver's message."""
+    try:
+        password = make_url(url).password
+    except Exception:
+        password = None
+    if password:
+        message = message.replace(str(password), "***")
+    return message
+
+
+def parse_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(f"invalid database URL {redact(url)!r}") from None
+    # Plain "postgresql://" would select psycopg2; this project ships psycopg 3.
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def create(url: str) -> Engine:
+    """An engine for ``url``; a SQLite file's folder is created if missing."""
+    parsed = parse_url(url)
+    timeout = lock_timeout()
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(parsed, connect_args={"timeout": timeout})
+            _configure_sqlite(engine, timeout)
+        elif parsed.get_backend_name() == "postgresql":
+            engine = create_engine(parsed, connect_args={"connect_timeout": 10}, pool_pre_ping=False)
+            _configure_postgresql(engine, timeout)
+        else:
+            raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r} (use sqlite or postgresql)")
+    except NoSuchModuleError:
+        raise DatabaseError(f"unsupported database URL {redact(parsed)!r}") from None
+    except OSError as exc:
+        raise DatabaseError(f"cannot create the database folder: {exc.strerror}") from None
+    return engine
+
+
+def _configure_sqlite(engine: Engine, timeout: float) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        # Writers take the lock up front so they queue on busy_timeout rather than
+        # failing when a read transaction tries to upgrade to a write.
+        mode = "IMMEDIATE" if conn.get_execution_options().get("tracker_write") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _configure_postgresql(engine: Engine, timeout: float) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f"SET lock_timeout = '{int(timeout * 1000)}ms'")
+        dbapi_conn.commit()
+
+
+def database_error(exc: SQLAlchemyError, url: str, doing: str) -> DatabaseError:
+    """One readable line for a driver error, without the password."""
+    orig = getattr(exc, "orig", None) or exc
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return DatabaseError(f"{doing} {redact(url)}: {scrub(first, url)}")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The database's Alembic revision, or None when it has never been migrated."""
+    with engine.connect() as conn:
+        has_table = engine.dialect.has_table(conn, "alembic_version")
+        if not has_table:
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def open_engine(url: str | None = None) -> Engine:
+    """Open the database, creating and migrating an embedded SQLite file on first use.
+
+    A PostgreSQL database that is behind the code's schema is an error telling the user to run
+    ``tracker db upgrade``: migrating a shared server is a decision, not a side effect.
+    """
+    url = resolve_url(url)
+    engine = create(url)
+    try:
+        revision = schema_revision(engine)
+    except DBAPIError as exc:
+        engine.dispose()
+        raise database_error(exc, url, "cannot open") from None
+    if revision == SCHEMA_REVISION:
+        return engine
+    if is_sqlite(engine) and revision is None or is_sqlite(engine) and _older(revision):
+        from tracker.db import migrate
+
+        migrate.upgrade(engine)
+        return engine
+    engine.dispose()
+    if revision is None:
+        raise DatabaseError(f"database {redact(url)} is not set up; run `tracker db upgrade`")
+    if _older(revision):
+        raise DatabaseError(
+            f"database {redact(url)} is at schema {revision}, this tracker needs {SCHEMA_REVISION}; run `tracker db upgrade`"
+        )
+    raise DatabaseError(f"database {redact(url)} has schema {revision}, newer than this tracker ({SCHEMA_REVISION}); upgrade tracker")
+
+
+def _older(revision: str | None) -> bool:
+    return revision is None or (revision.isdigit() and int(revision) < int(SCHEMA_REVISION))

@@ -1,0 +1,289 @@
+"""The diff: which terms were added, dropped, renamed or changed between two term sheets.
+
+``compare`` is the engine. It skips every term whose stored hash is equal on both sides, so
+its cost grows with the number of changed terms, not the size of the sheet; only the terms
+that differ are compared in detail. ``Change`` and ``DiffResult`` are the one diff type every
+renderer, report and history function sees. Who pushed each change is added by
+``attribution.py``; this module knows nothing about parties.
+
+Kinds of change:
+    added / dropped   the key appears / disappears
+    renamed           a key moved (``renamed_from``, or an identical value under a new key);
+                      never reported as a drop plus an add. It may also change value.
+    changed           the value changed
+    annotated         the value is the same but its confidence, sources, label or notes changed
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Mapping
+
+from tracker.canonical import canonical_json, term_hash
+from tracker.values import Absent, Boolean, Choice, Date, Money, Number, Percent, StringSet, Text, canonical_decimal
+
+KINDS = ("changed", "renamed", "dropped", "added", "annotated")
+# Parts of a term other than its value whose change is reported as such.
+ANNOTATION_FIELDS = ("confidence", "sources", "reports", "label", "notes")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One draft on the way from the old draft to the new one where the term's value moved."""
+
+    draft: str
+    seq: int
+    date: str
+    tabled_by: tuple[str, ...]
+    value: Any  # a typed value, or None when the draft does not hold the term
+
+
+@dataclass
+class Attribution:
+    pushed_by: tuple[str, ...]
+    basis: str  # explicit | adopted | author
+    introduced_in: str
+    adopted_from: str | None = None
+    evidence: str | None = None
+    steps: list[Step] = field(default_factory=list)
+    stance: dict[str, str] = field(default_factory=dict)  # party → concession | hardening | neutral
+
+
+@dataclass
+class Change:
+    term: str  # the key in the newer draft (in the older one for a drop)
+    kind: str
+    old: Any  # Term or None
+    new: Any  # Term or None
+    old_term: str | None = None  # the previous key of a renamed term
+    delta: dict[str, Any] = field(default_factory=dict)
+    annotations: dict[str, Any] = field(default_factory=dict)
+    attribution: Attribution | None = None
+
+    @property
+    def value_changed(self) -> bool:
+        return self.kind in ("added", "dropped", "changed") or (self.kind == "renamed" and bool(self.delta))
+
+    @property
+    def group(self) -> str:
+        """The dotted group a term belongs to (``fund`` for ``fund.governance``), or ''."""
+        return self.term.rpartition(".")[0]
+
+
+@dataclass
+class DiffResult:
+    changes: list[Change]
+    unchanged: int
+
+    def summary(self) -> dict[str, int]:
+        counts = {k: 0 for k in KINDS}
+        for c in self.changes:
+            counts[c.kind] += 1
+        counts["unchanged"] = self.unchanged
+        return counts
+
+    def by_kind(self, kind: str) -> list[Change]:
+        return [c for c in self.changes if c.kind == kind]
+
+
+def compare(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    old_hashes: Mapping[str, str] | None = None,
+    new_hashes: Mapping[str, str] | None = None,
+) -> DiffResult:
+    """Compare two term sheets (key → Term). Hashes, when given, let equal terms be skipped
+    without being looked at; ``old``/``new`` then need only hold the terms that differ."""
+    if old_hashes is None:
+        old_hashes = {k: term_hash(t.canonical()) for k, t in old.items()}
+    if new_hashes is None:
+        new_hashes = {k: term_hash(t.canonical()) for k, t in new.items()}
+    unchanged = 0
+    differing: list[str] = []
+    for key, digest in new_hashes.items():
+        if old_hashes.get(key) == digest:
+            unchanged += 1
+        elif key in old_hashes:
+            differing.append(key)
+    only_old = sorted(k for k in old_hashes if k not in new_hashes)
+    only_new = sorted(k for k in new_hashes if k not in old_hashes)
+
+    changes: list[Change] = []
+    for old_key, new_key in _renames(old, new, only_old, only_new):
+        only_old.remove(old_key)
+        only_new.remove(new_key)
+        change = _detailed(new_key, old[old_key], new[new_key], kind="renamed")
+        change.old_term = old_key
+        changes.append(change)
+    for key in differing:
+        changes.append(_detailed(key, old[key], new[key]))
+    changes += [Change(term=k, kind="dropped", old=old[k], new=None) for k in only_old]
+    changes += [Change(term=k, kind="added", old=None, new=new[k]) for k in only_new]
+    changes.sort(key=lambda c: (KINDS.index(c.kind), c.term))
+    return DiffResult(changes, unchanged)
+
+
+def _value_key(term: Any) -> str:
+    return canonical_json(term.value.model_dump(mode="json", exclude_none=True))
+
+
+def _renames(old: Mapping[str, Any], new: Mapping[str, Any], only_old: list[str], only_new: list[str]) -> list[tuple[str, str]]:
+    """Pairs (old key, new key): declared renames first, then identical values under new keys.
+
+    Values too common to identify a term (yes/no, none) are never matched by value alone.
+    Among several candidates the most similar key name wins.
+    """
+    pairs: list[tuple[str, str]] = []
+    free_old = set(only_old)
+    for key in only_new:
+        source = new[key].renamed_from
+        if source in free_old:
+            pairs.append((source, key))
+            free_old.discard(source)
+    taken_new = {n for _, n in pairs}
+    by_value: dict[str, list[str]] = {}
+    for key in sorted(free_old):
+        if not isinstance(old[key].value, (Boolean, Absent)):
+            by_value.setdefault(_value_key(old[key]), []).append(key)
+    for key in only_new:
+        if key in taken_new or isinstance(new[key].value, (Boolean, Absent)):
+            continue
+        candidates = [k for k in by_value.get(_value_key(new[key]), []) if k in free_old]
+        if not candidates:
+            continue
+        best = max(candidates, key=lambda k: (difflib.SequenceMatcher(None, k, key).ratio(), k))
+        pairs.append((best, key))
+        free_old.discard(best)
+    return pairs
+
+
+def _detailed(key: str, old: Any, new: Any, kind: str | None = None) -> Change:
+    value_moved = _value_key(old) != _value_key(new)
+    annotations = annotation_changes(old, new)
+    if kind is None:
+        kind = "changed" if value_moved else "annotated"
+    return Change(
+        term=key, kind=kind, old=old, new=new,
+        delta=value_delta(old.value, new.value) if value_moved else {},
+        annotations=annotations,
+    )
+
+
+def annotation_changes(old: Any, new: Any) -> dict[str, Any]:
+    """What changed besides the value: confidence, sources (by id and quote), label, notes.
+
+    deepdiff looks inside the nested parts (citations, competing reports), with
+    ``threshold_to_diff_deeper=0`` so a heavily changed list is itemised, not one blob.
+    """
+    out: dict[str, Any] = {}
+    a, b = old.canonical(), new.canonical()
+    for name in ANNOTATION_FIELDS:
+        before, after = a.get(name), b.get(name)
+        if before == after:
+            continue
+        if name == "sources":
+            out[name] = _citation_delta(before or [], after or [])
+        elif name == "reports":
+            from deepdiff import DeepDiff
+
+            dd = DeepDiff(before or [], after or [], ignore_order=True, threshold_to_diff_deeper=0)
+            out[name] = {"changes": sorted(dd.affected_paths)}
+        else:
+            out[name] = {"from": before, "to": after}
+    return out
+
+
+def _citation_delta(before: list[dict], after: list[dict]) -> dict[str, Any]:
+    from deepdiff import DeepDiff
+
+    old_ids = [c["source"] for c in before]
+    new_ids = [c["source"] for c in after]
+    delta: dict[str, Any] = {
+        "added": sorted(set(new_ids) - set(old_ids)),
+        "removed": sorted(set(old_ids) - set(new_ids)),
+    }
+    kept = sorted(set(old_ids) & set(new_ids))
+    old_by, new_by = {c["source"]: c for c in before}, {c["source"]: c for c in after}
+    requoted = [s for s in kept if DeepDiff(old_by[s], new_by[s], threshold_to_diff_deeper=0)]
+    if requoted:
+        delta["requoted"] = requoted
+    return delta
+
+
+def _ratio(new: Decimal, old: Decimal) -> str | None:
+    if old == 0:
+        return None
+    return canonical_decimal((new / old).quantize(Decimal("0.0001")))
+
+
+def value_delta(old: Any, new: Any) -> dict[str, Any]:
+    """The typed difference between two values of a term."""
+    if old.type != new.type:
+        return {"type_changed": {"from": old.type, "to": new.type}}
+    if isinstance(old, Money):
+        delta: dict[str, Any] = {}
+        if old.currency != new.currency:
+            delta["currency_changed"] = {"from": old.currency, "to": new.currency}
+        else:
+            delta["difference"] = canonical_decimal(new.amount - old.amount)
+            delta["currency"] = new.currency
+            ratio = _ratio(new.amount, old.amount)
+            if ratio is not None:
+                delta["ratio"] = ratio
+        if old.qualifier != new.qualifier:
+            delta["qualifier"] = {"from": old.qualifier, "to": new.qualifier}
+        return delta
+    if isinstance(old, Percent):
+        return {"points": canonical_decimal(new.value - old.value)}
+    if isinstance(old, Number):
+        if old.unit != new.unit:
+            return {"unit_changed": {"from": old.unit, "to": new.unit}}
+        delta = {"difference": canonical_decimal(new.value - old.value)}
+        ratio = _ratio(new.value, old.value)
+        if ratio is not None:
+            delta["ratio"] = ratio
+        return delta
+    if isinstance(old, StringSet):
+        return _set_delta(old.items, new.items)
+    if isinstance(old, (Choice, Boolean)):
+        return {"from": old.value, "to": new.value}
+    if isinstance(old, Date):
+        return {"days": (new.value - old.value).days}
+    if isinstance(old, Text):
+        return {"redline": redline(old.value, new.value)}
+    return {}
+
+
+def _set_delta(old: tuple[str, ...], new: tuple[str, ...]) -> dict[str, Any]:
+    # Plain set arithmetic: a set's items have no identity to pair up, so "minerals" replaced
+    # by "natural_resources" is one removal and one addition.
+    return {"added": sorted(set(new) - set(old)), "removed": sorted(set(old) - set(new))}
+
+
+def redline(old: str, new: str) -> list[dict[str, str]]:
+    """Word-level edits: ``[{"op": "equal"|"delete"|"insert", "text": ...}, ...]``."""
+    a, b = old.split(), new.split()
+    out: list[dict[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append({"op": "equal", "text": " ".join(a[i1:i2])})
+        if op in ("delete", "replace"):
+            out.append({"op": "delete", "text": " ".join(a[i1:i2])})
+        if op in ("insert", "replace"):
+            out.append({"op": "insert", "text": " ".join(b[j1:j2])})
+    return out
+
+
+def redline_text(ops: list[dict[str, str]]) -> str:
+    """``[-old words-]{+new words+}`` as ``git diff --word-diff`` prints it."""
+    parts = []
+    for op in ops:
+        if op["op"] == "equal":
+            parts.append(op["text"])
+        elif op["op"] == "delete":
+            parts.append(f"[-{op['text']}-]")
+        else:
+            parts.append(f"{{+{op['text']}+}}")
+    return " ".join(parts)

@@ -1,0 +1,68 @@
+"""The lineage graph of a negotiation's drafts: ancestors, paths and common ancestors.
+
+Lineage is a graph, not a line: a draft may answer or merge several parents. All functions
+work on the ``DraftRecord`` list of one negotiation (``Store.log``) and order drafts by date,
+then by sequence number, which is how users read a negotiation.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Iterable, Sequence
+
+from tracker.store import DraftRecord
+
+
+class Lineage:
+    def __init__(self, records: Sequence[DraftRecord]):
+        self.records = list(records)
+        self.by_id = {r.id: r for r in self.records}
+
+    def parents(self, draft_id: str) -> list[str]:
+        return [p for p in self.by_id[draft_id].header.parents if p in self.by_id]
+
+    @cached_property
+    def _ancestors(self) -> dict[str, frozenset[str]]:
+        out: dict[str, frozenset[str]] = {}
+        # Parents are always recorded first, so sequence order is a topological order.
+        for r in sorted(self.records, key=lambda r: r.seq):
+            acc: set[str] = set()
+            for p in self.parents(r.id):
+                acc.add(p)
+                acc |= out.get(p, frozenset())
+            out[r.id] = frozenset(acc)
+        return out
+
+    def ancestors(self, draft_id: str) -> frozenset[str]:
+        return self._ancestors[draft_id]
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        return older in self._ancestors[newer]
+
+    def order(self, ids: Iterable[str]) -> list[str]:
+        return sorted(ids, key=lambda i: (self.by_id[i].header.date, self.by_id[i].seq))
+
+    def path(self, old: str, new: str) -> list[str]:
+        """Drafts between ``old`` (excluded) and ``new`` (included), in reading order.
+
+        When ``old`` is an ancestor of ``new``: the drafts descending from ``old`` on the way
+        to ``new``. Otherwise (sibling branches): ``new``'s side from the common ancestors on.
+        """
+        up_to_new = self._ancestors[new] | {new}
+        if self.is_ancestor(old, new):
+            between = {d for d in up_to_new if old in self._ancestors[d]}
+        else:
+            between = up_to_new - (self._ancestors[old] | {old})
+        return self.order(between)
+
+    def common_ancestor(self, a: str, b: str) -> str | None:
+        """The most recent draft both ``a`` and ``b`` descend from (or are)."""
+        common = (self._ancestors[a] | {a}) & (self._ancestors[b] | {b})
+        if not common:
+            return None
+        return max(common, key=lambda i: (self.by_id[i].header.date, self.by_id[i].seq))
+
+    def earlier_than(self, draft_id: str) -> set[str]:
+        """Drafts a value could have been taken from: ancestors, and anything dated before."""
+        date = self.by_id[draft_id].header.date
+        return set(self._ancestors[draft_id]) | {r.id for r in self.records if r.header.date < date and r.id != draft_id}

@@ -1,0 +1,206 @@
+"""Turning user input into drafts to record: a batch of files, or edits to an earlier draft.
+
+``record_documents`` resolves each draft file against its negotiation (from the same batch or
+the database) and records the batch in one transaction. ``derive_draft`` builds the everyday
+"new draft answering REF, with these changes" from command-line edits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import yaml
+from pydantic import ValidationError
+
+from tracker.errors import InvalidInput, NotFound
+from tracker.loading import Document, build_draft, build_negotiation, format_loc
+from tracker.store import Pending, Recorded, Store
+from tracker.termsheet import Citation, Draft, Negotiation, PushedBy, Source, Term
+from tracker.values import ShorthandError, parse_value
+
+
+def record_documents(store: Store, docs: Sequence[Document]) -> list[Recorded]:
+    """Record negotiation and draft documents together: all of them, or none."""
+    negotiations: dict[str, Negotiation] = {}
+    for doc in docs:
+        if doc.kind == "negotiation":
+            neg = build_negotiation(doc)
+            if neg.id in negotiations and negotiations[neg.id] != neg:
+                raise doc.origin.error(("id",), f"negotiation {neg.id!r} appears twice with different content")
+            negotiations[neg.id] = neg
+    known: dict[str, Negotiation] = dict(negotiations)
+    pending = []
+    for doc in docs:
+        if doc.kind != "draft":
+            continue
+        slug = doc.data.get("negotiation")
+        if not isinstance(slug, str):
+            raise doc.origin.error(("negotiation",), "missing field 'negotiation' (the negotiation's id)")
+        if slug not in known:
+            try:
+                known[slug] = store.negotiation(slug)
+            except NotFound as exc:
+                raise doc.origin.error(("negotiation",), exc.message + " — record its negotiation file first, or with this batch")
+        pending.append(Pending(build_draft(doc, known[slug]), doc.origin))
+    if not pending and not negotiations:
+        raise InvalidInput("no drafts or negotiations in the given files")
+    results = store.record(pending, list(negotiations.values()))
+    return results
+
+
+@dataclass
+class DraftEdits:
+    draft_id: str | None
+    from_refs: list[str] = field(default_factory=list)
+    tabled_by: list[str] = field(default_factory=list)
+    date: str | None = None
+    title: str | None = None
+    status: str | None = None
+    notes: str | None = None
+    sets: list[str] = field(default_factory=list)
+    drops: list[str] = field(default_factory=list)
+    renames: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    quotes: list[str] = field(default_factory=list)
+    pushed: list[str] = field(default_factory=list)
+
+
+def _pair(option: str, spec: str, sep: str = "=") -> tuple[str, str]:
+    key, found, value = spec.partition(sep)
+    if not found or not key.strip():
+        raise InvalidInput(f"{option} {spec!r}: expected KEY{sep}VALUE")
+    return key.strip(), value
+
+
+def _source(spec: str, negotiation: Negotiation, known: dict[str, Source]) -> Source:
+    spec = spec.strip()
+    if spec in known:
+        return known[spec]
+    found = negotiation.source(spec)
+    if found is not None:
+        return found
+    if not spec.startswith("{"):
+        ids = ", ".join(sorted({*known, *(s.id for s in negotiation.sources)})) or "none"
+        raise NotFound(f"--source {spec!r}: unknown source id (known: {ids}); or give a mapping '{{id: …, outlet: …}}'")
+    try:
+        data = yaml.safe_load(spec)
+        return Source.model_validate(data)
+    except yaml.YAMLError:
+        raise InvalidInput(f"--source {spec!r}: not a valid mapping") from None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InvalidInput(f"--source: {format_loc(err['loc'])}: {err['msg']}") from None
+
+
+def derive_draft(store: Store, negotiation: Negotiation, edits: DraftEdits, *, allow_incomplete: bool = False) -> Draft:
+    """The new draft: the first ``--from`` draft's terms with the edits applied.
+
+    A changed term gets a fresh record (its old citations spoke of the old value); it cites the
+    ``--source`` given. ``--set`` on an existing term keeps its type (and unit or currency)
+    unless the value says otherwise. ``renamed_from`` never carries over from the parent.
+    """
+    parents = [store.resolve(ref, negotiation.id) for ref in edits.from_refs]
+    base = store.terms(parents[0]) if parents else {}
+    base_header = parents[0].header if parents else None
+    terms: dict[str, Term] = {k: t.model_copy(update={"renamed_from": None}) for k, t in base.items()}
+
+    sources: dict[str, Source] = {s.id: s for s in (base_header.sources if base_header else [])}
+    new_sources = [_source(spec, negotiation, sources) for spec in edits.sources]
+    for s in new_sources:
+        sources[s.id] = s
+    citations = [Citation(source=s.id) for s in new_sources]
+
+    for spec in edits.renames:
+        old, new = _pair("--rename", spec)
+        new = new.strip()
+        if old not in terms:
+            raise NotFound(f"--rename {spec!r}: no term {old!r} in {parents[0].id if parents else 'the draft'}")
+        if new in terms:
+            raise InvalidInput(f"--rename {spec!r}: term {new!r} already exists")
+        terms[new] = terms.pop(old).model_copy(update={"renamed_from": old})
+    for key in edits.drops:
+        if key not in terms:
+            raise NotFound(f"--drop {key!r}: no such term in {parents[0].id if parents else 'the draft'}")
+        del terms[key]
+    quotes = dict(_pair("--quote", q) for q in edits.quotes)
+    for spec in edits.sets:
+        key, raw = _pair("--set", spec)
+        old = terms.get(key)
+        try:
+            value = parse_value(raw, hint=old.value.type if old else None, like=old.value if old else None)
+        except (ShorthandError, ValueError) as exc:
+            msg = exc.errors()[0]["msg"].removeprefix("Value error, ") if hasattr(exc, "errors") else str(exc)
+            raise InvalidInput(f"--set {key}: {msg}") from None
+        cites = list(citations)
+        if key in quotes and cites:
+            cites[0] = Citation(source=cites[0].source, quote=quotes.pop(key))
+        data: dict[str, Any] = {"value": value, "sources": cites}
+        if old is not None and old.label:
+            data["label"] = old.label
+        if old is not None and old.renamed_from:
+            data["renamed_from"] = old.renamed_from
+        terms[key] = _term(key, data)
+    if quotes:
+        raise InvalidInput(f"--quote {next(iter(quotes))!r}: needs a --set of that term and a --source to cite")
+    for spec in edits.pushed:
+        key, rest = _pair("--pushed-by", spec)
+        party_spec, _, evidence = rest.partition(":")
+        codes = []
+        for name in party_spec.split(","):
+            party = negotiation.party(name)
+            if party is None:
+                raise NotFound(f"--pushed-by {spec!r}: unknown party {name.strip()!r}")
+            codes.append(party.code)
+        if key not in terms:
+            raise NotFound(f"--pushed-by {spec!r}: no term {key!r} in the new draft")
+        terms[key] = terms[key].model_copy(
+            update={"pushed_by": PushedBy(parties=codes, evidence=evidence.strip() or None, source=new_sources[0].id if new_sources else None)}
+        )
+
+    tabled = []
+    for name in edits.tabled_by:
+        party = negotiation.party(name)
+        if party is None:
+            codes = ", ".join(p.code for p in negotiation.parties)
+            raise NotFound(f"--tabled-by {name!r}: unknown party (parties: {codes})")
+        tabled.append(party.code)
+    if not tabled and not allow_incomplete:
+        raise InvalidInput("--tabled-by is required: which party (or parties) tabled the draft?")
+    if not edits.draft_id and not allow_incomplete:
+        raise InvalidInput("--id is required: the new draft's id, e.g. us-revised")
+    try:
+        date = dt.date.fromisoformat(edits.date) if edits.date else dt.date.today()
+    except ValueError:
+        raise InvalidInput(f"--date {edits.date!r}: expected YYYY-MM-DD") from None
+    data = {
+        "negotiation": negotiation.id,
+        "id": edits.draft_id or "new-draft",
+        "title": edits.title or edits.draft_id or "new draft",
+        "tabled_by": tabled or [negotiation.parties[0].code],
+        "date": date,
+        "parents": [p.id for p in parents],
+        "status": edits.status or "proposed",
+        "sources": list(sources.values()),
+        "notes": edits.notes,
+        "terms": terms,
+    }
+    try:
+        draft = Draft.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = format_loc(err["loc"])
+        option = {"id": "--id", "status": "--status", "title": "--title", "date": "--date"}.get(str(err["loc"][0]), loc)
+        raise InvalidInput(f"{option}: {err['msg'].removeprefix('Value error, ')}") from None
+    for loc, message in negotiation.problems(draft):
+        raise InvalidInput(f"{format_loc(loc)}: {message}")
+    return draft
+
+
+def _term(key: str, data: dict[str, Any]) -> Term:
+    try:
+        return Term.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise InvalidInput(f"--set {key}: {err['msg'].removeprefix('Value error, ')}") from None

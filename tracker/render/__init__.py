@@ -1,0 +1,1 @@
+"""Renderers: plain data (from store, diff, history) → one output format per module."""

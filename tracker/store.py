@@ -1,0 +1,530 @@
+"""The draft store: record drafts (append-only), resolve references, read drafts back.
+
+Everything leaving this module is a pydantic model or a plain dataclass, never a live ORM row,
+so callers cannot change recorded history by accident. How terms are laid out on disk
+(content-addressed blobs, delta manifests) is described in ``db/tables.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Sequence
+
+from pydantic import TypeAdapter
+from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from tracker import canonical
+from tracker.db.engine import database_error, is_sqlite, open_engine, resolve_url
+from tracker.db.tables import DraftParentRow, DraftRow, DraftTermRow, NegotiationRow, TermBlobRow
+from tracker.errors import Conflict, InvalidInput, NotFound
+from tracker.loading import Origin
+from tracker.termsheet import Draft, DraftHeader, Negotiation, Term
+
+# A delta chain longer than this is cut by a full snapshot, bounding the rows read per draft.
+MAX_CHAIN = 24
+# Keep IN (...) lists well under every driver's parameter limit.
+CHUNK = 900
+
+_terms_adapter: TypeAdapter[dict[str, Term]] = TypeAdapter(dict[str, Term])
+
+
+@dataclass(frozen=True)
+class DraftRecord:
+    """A recorded draft without its terms: what ``log`` lists and references resolve to."""
+
+    pk: int
+    seq: int
+    hash: str
+    header: DraftHeader
+    recorded_at: dt.datetime | None
+    base_pk: int | None = field(default=None, repr=False)
+    chain_depth: int = field(default=0, repr=False)
+    term_count: int = 0
+
+    @property
+    def id(self) -> str:
+        return self.header.id
+
+
+@dataclass(frozen=True)
+class NegotiationSummary:
+    negotiation: Negotiation
+    drafts: int
+
+
+@dataclass
+class Pending:
+    """A draft to record, with where it came from (for error messages)."""
+
+    draft: Draft
+    origin: Origin | None = None
+
+    def error(self, exc_type: type, loc: tuple[Any, ...], message: str) -> Exception:
+        if self.origin is None:
+            return exc_type(f"draft {self.draft.id!r}: {message}")
+        inner = self.origin.error(loc, message)
+        return exc_type(inner.message, where=inner.where)
+
+
+@dataclass
+class Recorded:
+    record: DraftRecord
+    created: bool  # False when an identical draft was already recorded
+
+
+class Store:
+    def __init__(self, engine: Engine, url: str = ""):
+        self.engine = engine
+        self.url = url
+
+    @classmethod
+    def open(cls, url: str | None = None) -> "Store":
+        resolved = resolve_url(url)
+        return cls(open_engine(resolved), resolved)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- negotiations ---------------------------------------------------------------------
+
+    def negotiations(self) -> list[NegotiationSummary]:
+        with self._read() as conn:
+            counts = dict(
+                conn.execute(select(DraftRow.negotiation_id, func.count()).group_by(DraftRow.negotiation_id)).all()
+            )
+            rows = conn.execute(select(NegotiationRow.id, NegotiationRow.document).order_by(NegotiationRow.slug)).all()
+        return [NegotiationSummary(Negotiation.model_validate_json(doc), counts.get(pk, 0)) for pk, doc in rows]
+
+    def negotiation(self, slug: str | None = None) -> Negotiation:
+        """The named negotiation; with no name, the only one in the database."""
+        with self._read() as conn:
+            return self._negotiation(conn, slug)[1]
+
+    def _negotiation(self, conn: Connection, slug: str | None, *, lock: bool = False) -> tuple[int, Negotiation]:
+        query = select(NegotiationRow.id, NegotiationRow.document, NegotiationRow.slug)
+        if slug is None:
+            rows = conn.execute(query.limit(2)).all()
+            if not rows:
+                raise NotFound("no negotiations recorded yet (try `tracker seed` or `tracker negotiation create`)")
+            if len(rows) > 1:
+                names = ", ".join(conn.execute(select(NegotiationRow.slug).order_by(NegotiationRow.slug)).scalars())
+                raise InvalidInput(f"several negotiations recorded ({names}); choose one with --negotiation")
+            row = rows[0]
+        else:
+            if lock and not is_sqlite(self.engine):
+                query = query.with_for_update()
+            row = conn.execute(query.where(NegotiationRow.slug == slug)).first()
+            if row is None:
+                known = ", ".join(conn.execute(select(NegotiationRow.slug).order_by(NegotiationRow.slug)).scalars())
+                raise NotFound(f"unknown negotiation {slug!r}" + (f" (known: {known})" if known else ""))
+        return row[0], Negotiation.model_validate_json(row[1])
+
+    def add_negotiation(self, negotiation: Negotiation) -> bool:
+        """Record a negotiation; False if the identical one exists. Different content conflicts."""
+        with self._write() as conn:
+            return self._add_negotiation(conn, negotiation)
+
+    def _add_negotiation(self, conn: Connection, negotiation: Negotiation) -> bool:
+        document = canonical.canonical_json(negotiation.canonical())
+        digest = canonical.content_hash(negotiation.canonical())
+        existing = conn.execute(select(NegotiationRow.hash).where(NegotiationRow.slug == negotiation.id)).scalar()
+        if existing == digest:
+            return False
+        if existing is not None:
+            raise Conflict(f"negotiation {negotiation.id!r} is already recorded with different content")
+        conn.execute(
+            insert(NegotiationRow).values(slug=negotiation.id, document=document, hash=digest, created_at=_now())
+        )
+        return True
+
+    # --- recording --------------------------------------------------------------------------
+
+    def record(self, pending: Sequence[Pending], negotiations: Sequence[Negotiation] = ()) -> list[Recorded]:
+        """Record negotiations and drafts in one transaction: all of them or none.
+
+        Drafts may come in any order; parents are recorded before their children. A draft
+        already recorded with identical content is skipped; with other content it conflicts.
+        """
+        ordered = _parents_first(pending)
+        try:
+            with self._write() as conn:
+                for negotiation in negotiations:
+                    self._add_negotiation(conn, negotiation)
+                locked: dict[str, tuple[int, Negotiation]] = {}
+                results = []
+                for item in ordered:
+                    slug = item.draft.negotiation
+                    if slug not in locked:
+                        try:
+                            locked[slug] = self._negotiation(conn, slug, lock=True)
+                        except NotFound as exc:
+                            raise item.error(NotFound, ("negotiation",), exc.message) from None
+                    neg_pk, negotiation = locked[slug]
+                    for loc, message in negotiation.problems(item.draft):
+                        raise item.error(InvalidInput, loc, message)
+                    results.append(self._record_one(conn, neg_pk, item))
+                return results
+        except OperationalError as exc:
+            if "locked" in str(exc.orig).lower() or "lock timeout" in str(exc.orig).lower():
+                raise Conflict("the database is busy: could not get the write lock in time; nothing was recorded") from None
+            raise database_error(exc, self.url, "cannot write to") from None
+        except IntegrityError as exc:
+            raise Conflict(f"another writer recorded a conflicting draft at the same time; nothing was recorded ({_first_line(exc)})") from None
+        except DBAPIError as exc:
+            if "lock timeout" in str(exc.orig).lower():
+                raise Conflict("the database is busy: could not get the write lock in time; nothing was recorded") from None
+            raise database_error(exc, self.url, "cannot write to") from None
+
+    def _record_one(self, conn: Connection, neg_pk: int, item: Pending) -> Recorded:
+        draft = item.draft
+        parents: list[DraftRecord] = []
+        for i, parent_slug in enumerate(draft.parents):
+            parent = self._by_slug(conn, neg_pk, parent_slug)
+            if parent is None:
+                raise item.error(NotFound, ("parents", i), f"unknown parent draft {parent_slug!r}")
+            parents.append(parent)
+
+        bodies = {key: term.canonical() for key, term in draft.terms.items()}
+        hashes = {key: canonical.term_hash(body) for key, body in bodies.items()}
+        header = draft.header.canonical()
+        digest = canonical.draft_hash(header, [p.hash for p in parents], hashes)
+
+        existing = self._by_slug(conn, neg_pk, draft.id)
+        if existing is not None:
+            if existing.hash == digest:
+                return Recorded(existing, created=False)
+            raise item.error(
+                Conflict, ("id",),
+                f"draft {draft.id!r} is already recorded (v{existing.seq}) with different content; "
+                "recorded drafts never change: record a new draft with another id",
+            )
+
+        blob_ids = self._ensure_blobs(conn, bodies, hashes)
+        manifest = {key: blob_ids[h] for key, h in hashes.items()}
+
+        base: DraftRecord | None = parents[0] if parents else None
+        rows: dict[str, int | None] = manifest
+        depth = 0
+        if base is not None and base.chain_depth < MAX_CHAIN:
+            base_manifest = self._manifest_ids(conn, base)
+            delta: dict[str, int | None] = {k: v for k, v in manifest.items() if base_manifest.get(k) != v}
+            delta.update({k: None for k in base_manifest if k not in manifest})
+            if len(delta) <= max(len(manifest) // 2, 8):
+                rows, depth = delta, base.chain_depth + 1
+            else:
+                base = None
+        else:
+            base = None
+
+        seq = (conn.execute(select(func.max(DraftRow.seq)).where(DraftRow.negotiation_id == neg_pk)).scalar() or 0) + 1
+        recorded_at = _now()
+        pk = conn.execute(
+            insert(DraftRow)
+            .values(
+                negotiation_id=neg_pk, slug=draft.id, seq=seq, hash=digest, date=draft.date,
+                header=canonical.canonical_json(header), base_id=base.pk if base else None,
+                chain_depth=depth, term_count=len(manifest), recorded_at=recorded_at,
+            )
+            .returning(DraftRow.id)
+        ).scalar_one()
+        if parents:
+            conn.execute(
+                insert(DraftParentRow),
+                [{"draft_id": pk, "position": i, "parent_id": p.pk} for i, p in enumerate(parents)],
+            )
+        if rows:
+            conn.execute(insert(DraftTermRow), [{"draft_id": pk, "key": k, "blob_id": v} for k, v in rows.items()])
+        record = DraftRecord(pk, seq, digest, draft.header, recorded_at, base.pk if base else None, depth, len(manifest))
+        return Recorded(record, created=True)
+
+    def _ensure_blobs(self, conn: Connection, bodies: dict[str, dict], hashes: dict[str, str]) -> dict[str, int]:
+        """Insert the term blobs not yet stored; return hash → blob id for all of them."""
+        wanted = {h: key for key, h in hashes.items()}
+        ids: dict[str, int] = {}
+        for chunk in _chunks(list(wanted)):
+            ids.update(conn.execute(select(TermBlobRow.hash, TermBlobRow.id).where(TermBlobRow.hash.in_(chunk))).all())
+        missing = [h for h in wanted if h not in ids]
+        if missing:
+            conn.execute(
+                insert(TermBlobRow),
+                [{"hash": h, "body": canonical.canonical_json(bodies[wanted[h]])} for h in missing],
+            )
+            for chunk in _chunks(missing):
+                ids.update(conn.execute(select(TermBlobRow.hash, TermBlobRow.id).where(TermBlobRow.hash.in_(chunk))).all())
+        return ids
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def log(self, negotiation: str | None = None) -> list[DraftRecord]:
+        """Every draft of a negotiation, in sequence order, without terms."""
+        with self._read() as conn:
+            neg_pk, _ = self._negotiation(conn, negotiation)
+            return self._records(conn, neg_pk)
+
+    def _records(self, conn: Connection, neg_pk: int) -> list[DraftRecord]:
+        rows = conn.execute(
+            select(
+                DraftRow.id, DraftRow.seq, DraftRow.hash, DraftRow.header, DraftRow.recorded_at,
+                DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count,
+            )
+            .where(DraftRow.negotiation_id == neg_pk)
+            .order_by(DraftRow.seq)
+        ).all()
+        return [_record(r) for r in rows]
+
+    def _by_slug(self, conn: Connection, neg_pk: int, slug: str) -> DraftRecord | None:
+        row = conn.execute(
+            select(
+                DraftRow.id, DraftRow.seq, DraftRow.hash, DraftRow.header, DraftRow.recorded_at,
+                DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count,
+            ).where(DraftRow.negotiation_id == neg_pk, DraftRow.slug == slug)
+        ).first()
+        return _record(row) if row else None
+
+    def resolve(self, ref: str, negotiation: str | None = None) -> DraftRecord:
+        """A draft by id, ``vN``, ``latest`` or a unique hash prefix (``sha256:`` optional)."""
+        return resolve_ref(self.log(negotiation), ref)
+
+    def manifest(self, record: DraftRecord) -> dict[str, str]:
+        """Term key → term hash: enough to tell which terms two drafts differ on."""
+        with self._read() as conn:
+            return {k: h for k, (h, _) in self._manifest(conn, record, bodies=False).items()}
+
+    def terms(self, record: DraftRecord, keys: Iterable[str] | None = None) -> dict[str, Term]:
+        """The draft's terms (all of them, or only ``keys``), as models."""
+        with self._read() as conn:
+            full = self._manifest(conn, record, bodies=True)
+        if keys is not None:
+            wanted = set(keys)
+            full = {k: v for k, v in full.items() if k in wanted}
+        # One validation call over a JSON object is far faster than one per term.
+        text = "{" + ",".join(f"{json.dumps(k)}:{body}" for k, (_, body) in sorted(full.items())) + "}"
+        return _terms_adapter.validate_json(text)
+
+    def term_states(self, records: Sequence[DraftRecord], keys: Iterable[str]) -> dict[str, dict[str, Term]]:
+        """For each key, its term in every draft that holds it: ``{key: {draft id: Term}}``.
+
+        Reads only the rows of these keys, across all drafts at once, and layers each draft's
+        delta over its base's state; cost grows with the keys asked for, not the sheet size.
+        """
+        keys = sorted(set(keys))
+        if not keys or not records:
+            return {k: {} for k in keys}
+        pks = [r.pk for r in records]
+        rows: dict[int, dict[str, str | None]] = {pk: {} for pk in pks}
+        with self._read() as conn:
+            for chunk in _chunks(keys):
+                for draft_pk, key, digest in conn.execute(
+                    select(DraftTermRow.draft_id, DraftTermRow.key, TermBlobRow.hash)
+                    .select_from(DraftTermRow)
+                    .outerjoin(TermBlobRow, TermBlobRow.id == DraftTermRow.blob_id)
+                    .where(DraftTermRow.key.in_(chunk), DraftTermRow.draft_id.in_(pks))
+                ):
+                    rows[draft_pk][key] = digest
+            states: dict[int, dict[str, str]] = {}
+            for r in sorted(records, key=lambda r: r.seq):  # a base is always recorded before
+                state = dict(states.get(r.base_pk, {})) if r.base_pk is not None else {}
+                for key, digest in rows[r.pk].items():
+                    if digest is None:
+                        state.pop(key, None)
+                    else:
+                        state[key] = digest
+                states[r.pk] = state
+            hashes = {h for s in states.values() for h in s.values()}
+            bodies: dict[str, str] = {}
+            for chunk in _chunks(sorted(hashes)):
+                bodies.update(conn.execute(select(TermBlobRow.hash, TermBlobRow.body).where(TermBlobRow.hash.in_(chunk))).all())
+        parsed = {h: Term.model_validate_json(b) for h, b in bodies.items()}
+        out: dict[str, dict[str, Term]] = {k: {} for k in keys}
+        for r in records:
+            for key, digest in states[r.pk].items():
+                out[key][r.id] = parsed[digest]
+        return out
+
+    def read(self, ref: str, negotiation: str | None = None) -> "Loaded":
+        record = self.resolve(ref, negotiation)
+        return Loaded(record, Draft(**record.header.model_dump(), terms=self.terms(record)))
+
+    def _chain(self, conn: Connection, record: DraftRecord) -> list[int]:
+        """The draft and its delta bases down to a snapshot, newest first."""
+        chain = [record.pk]
+        base = record.base_pk
+        if base is None:
+            return chain
+        # One query for the whole chain's base pointers, then walk it in memory.
+        pointers = dict(
+            conn.execute(
+                select(DraftRow.id, DraftRow.base_id).where(
+                    DraftRow.negotiation_id == select(DraftRow.negotiation_id).where(DraftRow.id == record.pk).scalar_subquery()
+                )
+            ).all()
+        )
+        while base is not None:
+            if base in chain:
+                raise InvalidInput(f"draft {record.id!r}: its stored delta chain loops; run `tracker verify`")
+            chain.append(base)
+            base = pointers.get(base)
+        return chain
+
+    def _manifest_ids(self, conn: Connection, record: DraftRecord) -> dict[str, int]:
+        chain = self._chain(conn, record)
+        rows = conn.execute(
+            select(DraftTermRow.draft_id, DraftTermRow.key, DraftTermRow.blob_id).where(DraftTermRow.draft_id.in_(chain))
+        ).all()
+        return _apply_chain(chain, rows)
+
+    def _manifest(self, conn: Connection, record: DraftRecord, *, bodies: bool) -> dict[str, tuple[str, str | None]]:
+        chain = self._chain(conn, record)
+        columns = [DraftTermRow.draft_id, DraftTermRow.key, TermBlobRow.hash]
+        if bodies:
+            columns.append(TermBlobRow.body)
+        rows = conn.execute(
+            select(*columns)
+            .select_from(DraftTermRow)
+            .outerjoin(TermBlobRow, TermBlobRow.id == DraftTermRow.blob_id)
+            .where(DraftTermRow.draft_id.in_(chain))
+        ).all()
+        layered = _apply_chain(chain, [(r[0], r[1], (r[2], r[3] if bodies else None) if r[2] else None) for r in rows])
+        return layered
+
+    # --- transactions -----------------------------------------------------------------------
+
+    def _read(self):  # type: ignore[no-untyped-def]
+        return _Transaction(self, write=False)
+
+    def _write(self):  # type: ignore[no-untyped-def]
+        return _Transaction(self, write=True)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    record: DraftRecord
+    draft: Draft
+
+
+class _Transaction:
+    """``with store._write() as conn``: one transaction; SQLite writers take the lock first."""
+
+    def __init__(self, store: Store, write: bool):
+        self.store, self.write = store, write
+
+    def __enter__(self) -> Connection:
+        try:
+            conn = self.store.engine.connect()
+            if self.write:
+                conn = conn.execution_options(tracker_write=True)
+            self.conn = conn
+            self.tx = conn.begin()
+        except DBAPIError as exc:
+            if "locked" in str(exc.orig).lower():
+                raise Conflict("the database is busy: could not get the write lock in time; nothing was recorded") from None
+            raise database_error(exc, self.store.url, "cannot open") from None
+        return conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+        try:
+            if exc_type is None:
+                self.tx.commit()
+            else:
+                self.tx.rollback()
+        finally:
+            self.conn.close()
+
+
+def _apply_chain(chain: list[int], rows: Iterable[tuple[int, str, Any]]) -> dict[str, Any]:
+    """Layer delta rows from the snapshot (last in ``chain``) up to the draft (first)."""
+    by_draft: dict[int, list[tuple[str, Any]]] = {pk: [] for pk in chain}
+    for draft_pk, key, value in rows:
+        by_draft[draft_pk].append((key, value))
+    out: dict[str, Any] = {}
+    for pk in reversed(chain):
+        for key, value in by_draft[pk]:
+            if value is None:
+                out.pop(key, None)
+            else:
+                out[key] = value
+    return out
+
+
+def _record(row: Any) -> DraftRecord:
+    pk, seq, digest, header, recorded_at, base, depth, count = row
+    return DraftRecord(pk, seq, digest, DraftHeader.model_validate_json(header), recorded_at, base, depth, count)
+
+
+_VERSION_RE = re.compile(r"^v(\d+)$")
+
+
+def resolve_ref(records: Sequence[DraftRecord], ref: str) -> DraftRecord:
+    """Resolve a reference against a negotiation's drafts (see ``Store.resolve``)."""
+    if not records:
+        raise NotFound("the negotiation has no drafts yet")
+    for r in records:
+        if r.id == ref:
+            return r
+    if ref == "latest":
+        return max(records, key=lambda r: r.seq)
+    m = _VERSION_RE.match(ref)
+    if m:
+        for r in records:
+            if r.seq == int(m.group(1)):
+                return r
+        raise NotFound(f"unknown draft {ref!r} (versions run v1..v{max(r.seq for r in records)})")
+    prefix = ref.removeprefix("sha256:").lower()
+    if len(prefix) >= 4 and re.fullmatch(r"[0-9a-f]+", prefix):
+        found = [r for r in records if r.hash.removeprefix("sha256:").startswith(prefix)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise InvalidInput(f"hash prefix {ref!r} is ambiguous ({len(found)} drafts); give more digits")
+    raise NotFound(f"unknown draft {ref!r}")
+
+
+def _parents_first(pending: Sequence[Pending]) -> list[Pending]:
+    """Order drafts so each comes after the parents recorded in the same batch."""
+    by_key = {}
+    for item in pending:
+        key = (item.draft.negotiation, item.draft.id)
+        if key in by_key:
+            raise item.error(InvalidInput, ("id",), f"draft {item.draft.id!r} appears twice in this batch")
+        by_key[key] = item
+    ordered: list[Pending] = []
+    state: dict[tuple[str, str], str] = {}
+
+    def visit(item: Pending, trail: list[str]) -> None:
+        key = (item.draft.negotiation, item.draft.id)
+        if state.get(key) == "done":
+            return
+        if state.get(key) == "visiting":
+            cycle = " → ".join(trail + [item.draft.id])
+            raise item.error(InvalidInput, ("parents",), f"a draft cannot be its own ancestor ({cycle})")
+        state[key] = "visiting"
+        for parent in item.draft.parents:
+            if parent == item.draft.id:
+                raise item.error(InvalidInput, ("parents",), f"a draft cannot be its own parent ({parent!r})")
+            dep = by_key.get((item.draft.negotiation, parent))
+            if dep is not None:
+                visit(dep, trail + [item.draft.id])
+        state[key] = "done"
+        ordered.append(item)
+
+    for item in pending:
+        visit(item, [])
+    return ordered
+
+
+def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _first_line(exc: Exception) -> str:
+    orig = getattr(exc, "orig", exc)
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)

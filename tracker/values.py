@@ -1,0 +1,482 @@
+"""Typed term values, their canonical JSON form, and the shorthand authors write.
+
+Every value is a pydantic model with a ``type`` discriminator. Numbers are ``Decimal`` and
+serialise as exact decimal strings (``"500000000000"``, never ``5e11`` or a float), so equal
+values always have equal canonical JSON and equal hashes.
+
+Shorthand (files and ``--set``) is parsed by :func:`parse_value`. Anything that could be read
+two ways (``1,5``, ``1.000.000``, ``¥5m``, ``12/02/2025``, ``5M`` with no currency) is an
+error naming both readings, never a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    TypeAdapter,
+    field_validator,
+)
+
+# Amounts beyond this are typos or hostile input: the largest real-world sums fit easily.
+MAX_INTEGER_DIGITS = 18
+MAX_FRACTION_DIGITS = 8
+
+
+def canonical_decimal(d: Decimal) -> str:
+    """The one string form of an exact number: no exponent, no trailing zeros, no ``-0``."""
+    if d == 0:
+        return "0"
+    text = format(d.normalize(), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def to_decimal(raw: Any) -> Decimal:
+    """Accept ints, Decimals and decimal strings (floats only via their shortest repr)."""
+    if isinstance(raw, bool):
+        raise ValueError("expected a number, got a yes/no value")
+    if isinstance(raw, (int, Decimal)):
+        d = Decimal(raw)
+    elif isinstance(raw, float):
+        d = Decimal(repr(raw))
+    elif isinstance(raw, str):
+        text = raw.strip().replace("_", "")
+        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+            raise ValueError(f"{raw!r} is not a plain decimal number")
+        d = Decimal(text)
+    else:
+        raise ValueError(f"expected a number, got {type(raw).__name__}")
+    if not d.is_finite():
+        raise ValueError("numbers must be finite (no NaN or Infinity)")
+    sign, digits, exponent = d.normalize().as_tuple()
+    int_digits = max(len(digits) + exponent, 0)
+    frac_digits = max(-exponent, 0)
+    if int_digits > MAX_INTEGER_DIGITS:
+        raise ValueError(f"number has {int_digits} digits before the point; at most {MAX_INTEGER_DIGITS}")
+    if frac_digits > MAX_FRACTION_DIGITS:
+        raise ValueError(f"number has {frac_digits} decimal places; at most {MAX_FRACTION_DIGITS}")
+    return d if d != 0 else Decimal(0)
+
+
+Exact = Annotated[
+    Decimal,
+    BeforeValidator(to_decimal),
+    PlainSerializer(canonical_decimal, return_type=str, when_used="always"),
+    Field(json_schema_extra={"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}),
+]
+
+# ISO 4217 active codes (plus XAU/XAG for bullion). An unknown code is an error, not a guess.
+CURRENCIES = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
+    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP
+    GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS
+    KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR
+    MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF
+    SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS
+    UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL XAU XAG XDR""".split()
+)
+
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
+Qualifier = Literal["cap", "floor", "approximate"]
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def short(self) -> str:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+
+class Money(_Value):
+    type: Literal["money"]
+    amount: Exact
+    currency: Currency
+    qualifier: Qualifier | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, v: str) -> str:
+        if v not in CURRENCIES:
+            raise ValueError(f"unknown currency {v!r} (expected an ISO 4217 code such as USD, EUR)")
+        return v
+
+    def short(self) -> str:
+        prefix = {"cap": "up to ", "floor": "at least ", "approximate": "about "}.get(self.qualifier or "", "")
+        return f"{prefix}{format_money(self.amount, self.currency)}"
+
+
+class Percent(_Value):
+    """A share, between 0 and 100. Rates that can exceed 100 are numbers with unit ``%``."""
+
+    type: Literal["percent"]
+    value: Exact
+
+    @field_validator("value")
+    @classmethod
+    def _is_share(cls, v: Decimal) -> Decimal:
+        if v < 0 or v > 100:
+            raise ValueError(
+                f"a percentage share must be between 0 and 100, got {canonical_decimal(v)}"
+                " (for a rate use a number with unit '%')"
+            )
+        return v
+
+    def short(self) -> str:
+        return f"{canonical_decimal(self.value)}%"
+
+
+class Number(_Value):
+    type: Literal["number"]
+    value: Exact
+    unit: str | None = Field(default=None, min_length=1, max_length=40)
+
+    def short(self) -> str:
+        n = canonical_decimal(self.value)
+        return f"{n} {self.unit}" if self.unit else n
+
+
+class Boolean(_Value):
+    type: Literal["boolean"]
+    value: bool
+
+    def short(self) -> str:
+        return "yes" if self.value else "no"
+
+
+class Choice(_Value):
+    type: Literal["choice"]
+    value: str = Field(min_length=1, max_length=200)
+
+    def short(self) -> str:
+        return self.value
+
+
+class StringSet(_Value):
+    type: Literal["set"]
+    items: tuple[str, ...]
+
+    @field_validator("items", mode="before")
+    @classmethod
+    def _sorted_unique(cls, v: Any) -> tuple[str, ...]:
+        if not isinstance(v, (list, tuple, set, frozenset)):
+            raise ValueError("a set is a list of strings")
+        out = set()
+        for item in v:
+            if not isinstance(item, str):
+                raise ValueError(f"set items must be strings, got {type(item).__name__}")
+            item = " ".join(item.split())
+            if not item:
+                raise ValueError("set items must not be empty")
+            out.add(item)
+        return tuple(sorted(out))
+
+    def short(self) -> str:
+        return "[" + ", ".join(self.items) + "]"
+
+
+class Text(_Value):
+    type: Literal["text"]
+    value: str = Field(max_length=100_000)
+
+    def short(self) -> str:
+        return self.value
+
+
+class Date(_Value):
+    type: Literal["date"]
+    value: dt.date
+
+    def short(self) -> str:
+        return self.value.isoformat()
+
+
+class Absent(_Value):
+    """The term is explicitly not in the text (as opposed to: nobody reported on it)."""
+
+    type: Literal["none"]
+
+    def short(self) -> str:
+        return "none"
+
+
+Value = Annotated[
+    Union[Money, Percent, Number, Boolean, Choice, StringSet, Text, Date, Absent],
+    Field(discriminator="type"),
+]
+VALUE_TYPES = ("money", "percent", "number", "boolean", "choice", "set", "text", "date", "none")
+_value_adapter: TypeAdapter[Any] = TypeAdapter(Value)
+
+# --- formatting -----------------------------------------------------------------------------
+
+_SYMBOL_OUT = {"USD": "$", "EUR": "€", "GBP": "£"}
+_SCALE_OUT = [(Decimal(10) ** 12, "trillion"), (Decimal(10) ** 9, "billion"), (Decimal(10) ** 6, "million")]
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    """Human form: ``$500 billion``, ``€2.5 million``, ``CHF 1,250``."""
+    sign = "-" if amount < 0 else ""
+    a = abs(amount)
+    number = None
+    for scale, word in _SCALE_OUT:
+        if a >= scale:
+            number = f"{canonical_decimal(a / scale)} {word}"
+            break
+    if number is None:
+        whole = canonical_decimal(a)
+        int_part, _, frac = whole.partition(".")
+        number = f"{int(int_part):,}" + (f".{frac}" if frac else "")
+    symbol = _SYMBOL_OUT.get(currency)
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{currency} {number}"
+
+
+# --- shorthand parsing ----------------------------------------------------------------------
+
+_SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "₴": "UAH", "₹": "INR", "₩": "KRW",
+            "₽": "RUB", "₺": "TRY", "₪": "ILS", "C$": "CAD", "A$": "AUD", "NZ$": "NZD", "HK$": "HKD",
+            "S$": "SGD", "R$": "BRL", "zł": "PLN", "₣": "CHF"}
+# Symbols shared by several currencies: refuse rather than guess.
+_AMBIGUOUS_SYMBOLS = {"¥": "JPY or CNY", "kr": "SEK, NOK, DKK or ISK", "Fr": "CHF or another franc",
+                      "R": "ZAR or another rand/real"}
+_SCALES = {
+    "k": 3, "thousand": 3,
+    "m": 6, "mm": 6, "mn": 6, "mln": 6, "million": 6, "millions": 6,
+    "b": 9, "bn": 9, "bln": 9, "billion": 9, "billions": 9,
+    "t": 12, "tn": 12, "trn": 12, "trillion": 12, "trillions": 12,
+}
+_QUALIFIERS = [
+    ("up to ", "cap"), ("at most ", "cap"), ("no more than ", "cap"), ("max ", "cap"),
+    ("at least ", "floor"), ("no less than ", "floor"), ("min ", "floor"),
+    ("about ", "approximate"), ("approximately ", "approximate"), ("around ", "approximate"),
+    ("roughly ", "approximate"), ("~", "approximate"), ("c. ", "approximate"),
+]
+_NUMBER = r"\d[\d,.\s]*"
+_MONEY_RE = re.compile(
+    r"^(?P<pre>[A-Za-z]{3}|US\$|NZ\$|HK\$|[CASR]\$|[$€£₴₹₩₽₺₪¥₣]|kr|Fr|zł)?\s*"
+    r"(?P<num>\d[\d,. ]*?)\s*"
+    r"(?P<scale>[A-Za-z]+)?\s*"
+    r"(?P<post>[A-Za-z]{3}|kr|zł)?$"
+)
+_PERCENT_RE = re.compile(r"^(?P<num>[+-]?\d[\d,.]*)\s*(%|percent|per cent|pct)$", re.IGNORECASE)
+_NUMBER_UNIT_RE = re.compile(r"^(?P<num>[+-]?\d[\d,.]*)(?:\s+(?P<unit>[^\d\s][^\n]{0,39}))?$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_LOOKS_LIKE_DATE_RE = re.compile(r"^\d{1,4}[/.]\d{1,2}[/.]\d{1,4}$")
+_TYPED_PREFIX_RE = re.compile(r"^(?P<type>money|percent|number|boolean|choice|set|text|date|none):(?P<rest>.*)$", re.S)
+_TRUE = {"true", "yes", "y"}
+_FALSE = {"false", "no", "n"}
+
+
+class ShorthandError(ValueError):
+    """Raised (as a ValueError, so pydantic reports it with its location) for unreadable shorthand."""
+
+
+def parse_number_text(text: str) -> Decimal:
+    """``1,250.5`` → 1250.5. Thousands separators must be commas in groups of three."""
+    t = text.replace(" ", "")
+    if "," in t:
+        int_part, _, frac = t.partition(".")
+        groups = int_part.lstrip("+-").split(",")
+        if (
+            "," in frac
+            or not groups[0]
+            or len(groups[0]) > 3
+            or any(len(g) != 3 for g in groups[1:])
+        ):
+            raise ShorthandError(
+                f"ambiguous number {text!r}: a comma is read only as a thousands separator in "
+                "groups of three (write 1.5 or 1,500)"
+            )
+        t = int_part.replace(",", "") + ("." + frac if frac else "")
+    if t.count(".") > 1:
+        raise ShorthandError(f"ambiguous number {text!r}: several dots (write 1000000 or 1,000,000)")
+    try:
+        return to_decimal(t)
+    except (ValueError, InvalidOperation) as exc:
+        raise ShorthandError(str(exc)) from None
+
+
+def _parse_money(text: str, default_currency: str | None) -> Money | None:
+    qualifier = None
+    lowered = text.lower()
+    for word, q in _QUALIFIERS:
+        if lowered.startswith(word):
+            qualifier, text = q, text[len(word):].strip()
+            break
+    m = _MONEY_RE.match(text)
+    if not m:
+        return None
+    pre, num, scale, post = m.group("pre"), m.group("num"), m.group("scale"), m.group("post")
+    if scale and scale.upper() in CURRENCIES and not post:
+        # "500 USD": the trailing word is the currency, not a scale.
+        scale, post = None, scale
+    if scale and post is None and scale.lower() not in _SCALES and len(scale) == 3 and scale.isalpha():
+        raise ShorthandError(f"unknown currency {scale!r} in {text!r}")
+    currency = None
+    for marker in (pre, post):
+        if not marker:
+            continue
+        if marker in _AMBIGUOUS_SYMBOLS:
+            raise ShorthandError(
+                f"ambiguous currency symbol {marker!r} in {text!r}: it stands for "
+                f"{_AMBIGUOUS_SYMBOLS[marker]}; write the ISO code (e.g. JPY 5m)"
+            )
+        code = _SYMBOLS.get(marker) or marker.upper()
+        if code not in CURRENCIES:
+            if pre and marker == pre and len(marker) == 3 and not post and not scale:
+                return None  # "abc 5" is not money; let the caller try other readings
+            raise ShorthandError(f"unknown currency {marker!r} in {text!r}")
+        if currency and currency != code:
+            raise ShorthandError(f"two currencies in {text!r}")
+        currency = code
+    if scale is not None and scale.lower() not in _SCALES:
+        return None
+    if currency is None:
+        if scale is None or default_currency is None:
+            if scale is not None:
+                raise ShorthandError(
+                    f"ambiguous amount {text!r}: money needs a currency (e.g. $5M or EUR 5M)"
+                )
+            return None
+        currency = default_currency
+    if scale == "M" and pre is None and post is None and default_currency is None:
+        raise ShorthandError(f"ambiguous amount {text!r}: money needs a currency")
+    amount = parse_number_text(num.strip())
+    if scale:
+        amount = amount * (Decimal(10) ** _SCALES[scale.lower()])
+    try:
+        return Money(type="money", amount=amount, currency=currency, qualifier=qualifier)
+    except ValueError as exc:
+        raise ShorthandError(_first_message(exc)) from None
+
+
+def _first_message(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        msg = errors()[0]["msg"]
+        return msg.removeprefix("Value error, ")
+    return str(exc)
+
+
+def parse_value(raw: Any, hint: str | None = None, like: Any = None) -> Any:
+    """Turn shorthand or a canonical mapping into a typed value.
+
+    ``hint`` is a type name the term is known to have (``type:`` in a file, or the existing
+    term's type for ``--set``): a bare word becomes a choice when the hint is ``choice``, a bare
+    number takes the hinted type. ``like`` is the existing value, whose unit or currency a bare
+    number keeps. The value's own form wins over the hint (``50%`` is a percent whatever the hint).
+    """
+    if hint is not None and hint not in VALUE_TYPES:
+        raise ShorthandError(f"unknown type {hint!r} (expected one of {', '.join(VALUE_TYPES)})")
+    if isinstance(raw, _Value):
+        return raw
+    if isinstance(raw, dict):
+        return _value_adapter.validate_python(raw)
+    if raw is None:
+        return Absent(type="none")
+    if isinstance(raw, bool):
+        return Boolean(type="boolean", value=raw)
+    if isinstance(raw, (int, Decimal, float)):
+        return _from_number(to_decimal(raw), hint, like)
+    if isinstance(raw, (list, tuple, set, frozenset)):
+        return StringSet(type="set", items=list(raw))
+    if isinstance(raw, dt.datetime):
+        raise ShorthandError("dates are plain YYYY-MM-DD, without a time")
+    if isinstance(raw, dt.date):
+        return Date(type="date", value=raw)
+    if not isinstance(raw, str):
+        raise ShorthandError(f"cannot read a value from {type(raw).__name__}")
+    return _from_text(raw, hint, like)
+
+
+def _from_number(d: Decimal, hint: str | None, like: Any) -> Any:
+    if hint == "percent":
+        return Percent(type="percent", value=d)
+    if hint == "money":
+        if isinstance(like, Money):
+            return Money(type="money", amount=d, currency=like.currency, qualifier=like.qualifier)
+        raise ShorthandError(f"ambiguous amount {canonical_decimal(d)!r}: money needs a currency")
+    unit = like.unit if isinstance(like, Number) else None
+    return Number(type="number", value=d, unit=unit)
+
+
+def _from_text(raw: str, hint: str | None, like: Any) -> Any:
+    text = raw.strip()
+    typed = _TYPED_PREFIX_RE.match(text)
+    if typed:
+        kind, rest = typed.group("type"), typed.group("rest").strip()
+        if kind == "text":
+            return Text(type="text", value=rest)
+        if kind == "choice":
+            return Choice(type="choice", value=rest)
+        if kind == "none":
+            if rest:
+                raise ShorthandError("'none:' takes no value")
+            return Absent(type="none")
+        value = _from_text(rest, kind, like)
+        if value.type != kind:
+            raise ShorthandError(f"{rest!r} is not a {kind}")
+        return value
+    if hint == "text":
+        return Text(type="text", value=raw)
+    lowered = text.lower()
+    if lowered in ("none", "null", "~"):
+        return Absent(type="none")
+    if lowered in _TRUE | _FALSE and hint in (None, "boolean"):
+        return Boolean(type="boolean", value=lowered in _TRUE)
+    if text.startswith("[") and text.endswith("]"):
+        inner = text[1:-1].strip()
+        items = [i.strip().strip("'\"") for i in inner.split(",")] if inner else []
+        if any(not i for i in items):
+            raise ShorthandError(f"empty item in set {text!r}")
+        return StringSet(type="set", items=items)
+    if _DATE_RE.match(text):
+        try:
+            return Date(type="date", value=dt.date.fromisoformat(text))
+        except ValueError:
+            raise ShorthandError(f"{text!r} is not a valid date") from None
+    if _LOOKS_LIKE_DATE_RE.match(text):
+        raise ShorthandError(f"ambiguous date {text!r}: write dates as YYYY-MM-DD")
+    m = _PERCENT_RE.match(text) if hint != "number" else None
+    if m:
+        try:
+            return Percent(type="percent", value=parse_number_text(m.group("num")))
+        except ShorthandError:
+            raise
+        except ValueError as exc:
+            raise ShorthandError(_first_message(exc)) from None
+    money = _parse_money(text, like.currency if isinstance(like, Money) else None)
+    if money is not None:
+        return money
+    m = _NUMBER_UNIT_RE.match(text)
+    if m:
+        number = parse_number_text(m.group("num"))
+        unit = m.group("unit")
+        if unit is None:
+            return _from_number(number, hint, like)
+        if hint == "money":
+            raise ShorthandError(f"cannot read {text!r} as money")
+        return Number(type="number", value=number, unit=unit.strip())
+    if hint == "choice":
+        return Choice(type="choice", value=text)
+    if hint not in (None, "text"):
+        raise ShorthandError(f"cannot read {text!r} as {hint}")
+    return Text(type="text", value=raw)
+
+
+def value_from_json(data: Any) -> Any:
+    """Validate a canonical value mapping (as stored or exported)."""
+    return _value_adapter.validate_python(data)
+
+
+def value_json(value: Any) -> dict[str, Any]:
+    """The canonical JSON-ready mapping of a value."""
+    return value.model_dump(mode="json", exclude_none=True)
