@@ -32,6 +32,8 @@ class TrackerError(Exception):
     exit_code = INVALID_INPUT
 
     def __init__(self, message: str, *, where: str | None = None):
+        # Always one line: messages can quote user input or driver text with newlines in it.
+        message = " ".join(str(message).split())
         self.message = message
         self.where = where
         super().__init__(f"{where}: {message}" if where else message)

@@ -215,8 +215,9 @@ def document_from_text(text: str, name: str, *, is_json: bool = False) -> Docume
         raise InvalidInput("expected a mapping with a 'kind' field at the top", where=origin.where(()))
     kind = data.get("kind")
     if kind not in KINDS:
-        what = f"unknown kind {kind!r}" if kind is not None else "missing field 'kind'"
-        raise origin.error(("kind",), f"{what} (expected 'negotiation' or 'draft')")
+        if kind is None:
+            raise InvalidInput("missing field 'kind' (expected 'negotiation' or 'draft')", where=origin.where(()))
+        raise origin.error(("kind",), f"unknown kind {kind!r} (expected 'negotiation' or 'draft')")
     body = {k: v for k, v in data.items() if k != "kind"}
     return Document(kind=kind, data=body, origin=origin)
 
@@ -226,7 +227,10 @@ def _validation_error(exc: ValidationError, origin: Origin) -> InvalidInput:
     first = errors[0]
     loc = tuple(first["loc"])
     kind, msg = first["type"], first["msg"].removeprefix("Value error, ")
-    if kind == "extra_forbidden":
+    if loc and loc[-1] == "[key]":  # pydantic's marker for a bad dict key
+        loc = loc[:-1]
+        msg = f"invalid key {loc[-1]!r}: use letters, digits, '_' and '-', with '.' between groups"
+    elif kind == "extra_forbidden":
         loc, msg = loc[:-1], f"unknown field {loc[-1]!r}"
     elif kind == "missing":
         loc, msg = loc[:-1], f"missing field {loc[-1]!r}"

@@ -76,13 +76,20 @@ class Report(Model):
     @field_validator("value", mode="before")
     @classmethod
     def _shorthand(cls, v: Any) -> Any:
-        return parse_value(v)
+        return v if isinstance(v, dict) else parse_value(v)
 
 
 class PushedBy(Model):
     parties: list[PartyCode] = Field(min_length=1)
     evidence: str | None = None
     source: Slug | None = None
+
+
+class _Hinted:
+    """A shorthand value waiting for its term's ``type:`` hint to be applied."""
+
+    def __init__(self, raw: Any, hint: Any):
+        self.raw, self.hint = raw, hint
 
 
 class Term(Model):
@@ -97,13 +104,23 @@ class Term(Model):
 
     @model_validator(mode="before")
     @classmethod
-    def _parse_shorthand(cls, data: Any) -> Any:
+    def _take_type_hint(cls, data: Any) -> Any:
         # ``type:`` is only a parse hint for shorthand; the typed value carries its own type.
-        if isinstance(data, dict) and "value" in data:
+        if isinstance(data, dict) and "type" in data:
             data = dict(data)
-            hint = data.pop("type", None)
-            data["value"] = parse_value(data["value"], hint=hint)
+            hint = data.pop("type")
+            if "value" in data and not isinstance(data["value"], dict):
+                data["value"] = _Hinted(data["value"], hint)
         return data
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _parse_shorthand(cls, v: Any) -> Any:
+        # Parsed here (not above) so errors are located at ``terms.<key>.value``. Canonical
+        # mappings go to pydantic's own tagged union, which locates errors inside them.
+        if isinstance(v, _Hinted):
+            return parse_value(v.raw, hint=v.hint)
+        return v if isinstance(v, dict) else parse_value(v)
 
     @model_validator(mode="after")
     def _reports_only_when_disputed(self) -> "Term":

@@ -228,8 +228,9 @@ def format_money(amount: Decimal, currency: str) -> str:
     a = abs(amount)
     number = None
     for scale, word in _SCALE_OUT:
-        if a >= scale:
-            number = f"{canonical_decimal(a / scale)} {word}"
+        scaled = canonical_decimal(a / scale)
+        if a >= scale and len(scaled.partition(".")[2]) <= 3:  # "1.5 billion", not "1.00000000001 billion"
+            number = f"{scaled} {word}"
             break
     if number is None:
         whole = canonical_decimal(a)
@@ -298,10 +299,10 @@ def parse_number_text(text: str) -> Decimal:
         t = int_part.replace(",", "") + ("." + frac if frac else "")
     if t.count(".") > 1:
         raise ShorthandError(f"ambiguous number {text!r}: several dots (write 1000000 or 1,000,000)")
-    try:
-        return to_decimal(t)
-    except (ValueError, InvalidOperation) as exc:
-        raise ShorthandError(str(exc)) from None
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", t):
+        raise ShorthandError(f"{text!r} is not a number")
+    # Digit limits apply to the final amount (after "bn" etc.), in the value models.
+    return Decimal(t)
 
 
 def _parse_money(text: str, default_currency: str | None) -> Money | None:
