@@ -50,6 +50,8 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         try:
             return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise  # click's own: help, usage errors, --version
         except TrackerError as exc:
             fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:

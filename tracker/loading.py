@@ -222,7 +222,8 @@ def document_from_text(text: str, name: str, *, is_json: bool = False) -> Docume
     return Document(kind=kind, data=body, origin=origin)
 
 
-def _validation_error(exc: ValidationError, origin: Origin) -> InvalidInput:
+def describe_validation_error(exc: ValidationError) -> tuple[Path_, str]:
+    """The first problem of a pydantic error as (location, readable message)."""
     errors = exc.errors(include_url=False)
     first = errors[0]
     loc = tuple(first["loc"])
@@ -238,7 +239,11 @@ def _validation_error(exc: ValidationError, origin: Origin) -> InvalidInput:
         msg = f"unknown value type (expected one of {', '.join(VALUE_TYPES)})"
     if len(errors) > 1:
         msg += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    return origin.error(loc, msg)
+    return loc, msg
+
+
+def _validation_error(exc: ValidationError, origin: Origin) -> InvalidInput:
+    return origin.error(*describe_validation_error(exc))
 
 
 def build_negotiation(doc: Document) -> Negotiation:

@@ -15,7 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from tracker.errors import InvalidInput, NotFound
-from tracker.loading import Document, build_draft, build_negotiation, format_loc
+from tracker.loading import Document, build_draft, build_negotiation, describe_validation_error, format_loc
 from tracker.store import Pending, Recorded, Store
 from tracker.termsheet import Citation, Draft, Negotiation, PushedBy, Source, Term
 from tracker.values import ShorthandError, parse_value
@@ -90,8 +90,8 @@ def _source(spec: str, negotiation: Negotiation, known: dict[str, Source]) -> So
     except yaml.YAMLError:
         raise InvalidInput(f"--source {spec!r}: not a valid mapping") from None
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise InvalidInput(f"--source: {format_loc(err['loc'])}: {err['msg']}") from None
+        loc, msg = describe_validation_error(exc)
+        raise InvalidInput(f"--source: {format_loc(loc)}: {msg}") from None
 
 
 def derive_draft(store: Store, negotiation: Negotiation, edits: DraftEdits, *, allow_incomplete: bool = False) -> Draft:
@@ -189,10 +189,9 @@ def derive_draft(store: Store, negotiation: Negotiation, edits: DraftEdits, *, a
     try:
         draft = Draft.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = format_loc(err["loc"])
-        option = {"id": "--id", "status": "--status", "title": "--title", "date": "--date"}.get(str(err["loc"][0]), loc)
-        raise InvalidInput(f"{option}: {err['msg'].removeprefix('Value error, ')}") from None
+        loc, msg = describe_validation_error(exc)
+        option = {"id": "--id", "status": "--status", "title": "--title", "date": "--date"}.get(str(loc[0]) if loc else "", format_loc(loc))
+        raise InvalidInput(f"{option}: {msg}") from None
     for loc, message in negotiation.problems(draft):
         raise InvalidInput(f"{format_loc(loc)}: {message}")
     return draft
@@ -202,5 +201,4 @@ def _term(key: str, data: dict[str, Any]) -> Term:
     try:
         return Term.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise InvalidInput(f"--set {key}: {err['msg'].removeprefix('Value error, ')}") from None
+        raise InvalidInput(f"--set {key}: {describe_validation_error(exc)[1]}") from None

@@ -429,6 +429,8 @@ def _from_text(raw: str, hint: str | None, like: Any) -> Any:
     if hint == "text":
         return Text(type="text", value=raw)
     lowered = text.lower()
+    if hint == "choice" and (lowered in ("none", "null") or lowered in _TRUE | _FALSE):
+        return Choice(type="choice", value=text)  # an option may well be called "none" or "yes"
     if lowered in ("none", "null", "~"):
         return Absent(type="none")
     if lowered in _TRUE | _FALSE and hint in (None, "boolean"):

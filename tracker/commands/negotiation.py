@@ -43,7 +43,7 @@ def create_command(ctx: click.Context, negotiation_id: str, title: str, parties:
     from pydantic import ValidationError
 
     from tracker.errors import Conflict, InvalidInput
-    from tracker.loading import format_loc
+    from tracker.loading import describe_validation_error, format_loc
     from tracker.termsheet import Negotiation
 
     party_docs = []
@@ -56,8 +56,8 @@ def create_command(ctx: click.Context, negotiation_id: str, title: str, parties:
     try:
         neg = Negotiation.model_validate({"id": negotiation_id, "title": title, "parties": party_docs})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise InvalidInput(f"{format_loc(err['loc']) or 'negotiation'}: {err['msg'].removeprefix('Value error, ')}") from None
+        loc, msg = describe_validation_error(exc)
+        raise InvalidInput(f"{format_loc(loc) or 'negotiation'}: {msg}") from None
     if not app(ctx).store().add_negotiation(neg):
         raise Conflict(f"negotiation {neg.id!r} already exists")
     click.echo(f"Created negotiation {neg.id} with parties {', '.join(p.code for p in neg.parties)}")
