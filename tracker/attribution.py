@@ -72,9 +72,10 @@ def attribute_term(
     negotiation: Negotiation,
 ) -> Attribution:
     final = state(states, key, path[-1])
-    introduced = next(d for d in path if _proposes(states, key, d, final, lineage)) if final == ABSENT else next(
-        d for d in path if state(states, key, d) == final
-    )
+    holds = (lambda d: _proposes(states, key, d, final, lineage)) if final == ABSENT else (lambda d: state(states, key, d) == final)
+    # Diffing backwards (the newer draft is an ancestor), nothing on the path introduced the
+    # value: the newer draft itself is credited.
+    introduced = next((d for d in path if holds(d)), path[-1])
     record = lineage.by_id[introduced]
     tabled = tuple(record.header.tabled_by)
     steps = _steps(key, path, start, lineage, states)
