@@ -26,9 +26,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "negotiations": ("negotiation", "List the negotiations in the database."),
     "negotiation": ("negotiation", "Create negotiations."),
     "diff": ("diff", "Compare two drafts term by term, with who pushed each change."),
+    "blame": ("history", "For each term of a draft, the draft and party that gave it its value."),
+    "history": ("history", "One term's value through every draft, with sources and quotes."),
+    "positions": ("history", "Each party's latest position on each term: agreed, open or dropped."),
+    "gap": ("history", "Open terms between two parties, how far apart, and convergence over time."),
+    "report": ("report", "Export a negotiation's change history (markdown, html, json, csv)."),
     "seed": ("demo", "Load the bundled case study into the database (idempotent)."),
     "demo": ("demo", "Run the case study end to end on the database and print it."),
     "db": ("database", "Set up and migrate the database."),
+    "verify": ("integrity", "Recompute every hash and check lineage; exit 7 if anything was tampered with."),
+    "export": ("integrity", "Write a negotiation (or the whole database) as a portable JSON file."),
+    "import": ("integrity", "Restore a file written by `tracker export`, checking every hash."),
 }
 
 
@@ -56,6 +64,10 @@ class LazyGroup(click.Group):
             fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
             fail("interrupted; nothing was recorded", 130)
+        except BrokenPipeError:
+            # The reader went away (`tracker log | head`): stop quietly, as other tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except Exception as exc:  # noqa: BLE001 - no tracebacks for users
             from_db = _database_message(exc, ctx)
             if from_db is None:
