@@ -62,6 +62,10 @@ class Pending:
 
     draft: Draft
     origin: Origin | None = None
+    # Restoring an export: the sequence number the draft must get (else the batch conflicts)
+    # and its original recording time.
+    seq: int | None = None
+    recorded_at: dt.datetime | None = None
 
     def error(self, exc_type: type, loc: tuple[Any, ...], message: str) -> Exception:
         if self.origin is None:
@@ -195,8 +199,10 @@ class Store:
 
         existing = self._by_slug(conn, neg_pk, draft.id)
         if existing is not None:
-            if existing.hash == digest:
+            if existing.hash == digest and item.seq in (None, existing.seq):
                 return Recorded(existing, created=False)
+            if existing.hash == digest:
+                raise item.error(Conflict, ("seq",), f"draft {draft.id!r} is already recorded as v{existing.seq}, not v{item.seq}")
             raise item.error(
                 Conflict, ("id",),
                 f"draft {draft.id!r} is already recorded (v{existing.seq}) with different content; "
@@ -221,7 +227,12 @@ class Store:
             base = None
 
         seq = (conn.execute(select(func.max(DraftRow.seq)).where(DraftRow.negotiation_id == neg_pk)).scalar() or 0) + 1
-        recorded_at = _now()
+        if item.seq is not None and item.seq != seq:
+            raise item.error(
+                Conflict, ("seq",),
+                f"draft {draft.id!r} would be recorded as v{seq}, not v{item.seq}: the database holds other drafts of this negotiation",
+            )
+        recorded_at = item.recorded_at or _now()
         pk = conn.execute(
             insert(DraftRow)
             .values(
@@ -249,8 +260,10 @@ class Store:
             ids.update(conn.execute(select(TermBlobRow.hash, TermBlobRow.id).where(TermBlobRow.hash.in_(chunk))).all())
         missing = [h for h in wanted if h not in ids]
         if missing:
+            # Blobs are shared across negotiations, whose writers do not serialise on one lock:
+            # a blob another writer stored meanwhile is simply already there.
             conn.execute(
-                insert(TermBlobRow),
+                _insert_ignoring_duplicates(conn, TermBlobRow),
                 [{"hash": h, "body": canonical.canonical_json(bodies[wanted[h]])} for h in missing],
             )
             for chunk in _chunks(missing):
@@ -514,6 +527,16 @@ def _parents_first(pending: Sequence[Pending]) -> list[Pending]:
     for item in pending:
         visit(item, [])
     return ordered
+
+
+def _insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
 
 
 def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
