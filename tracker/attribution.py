@@ -38,7 +38,23 @@ def state(states: States, key: str, draft: str) -> str:
     term = states.get(key, {}).get(draft)
     if term is None or isinstance(term.value, Absent):
         return ABSENT
-    return canonical_json(term.value.model_dump(mode="json", exclude_none=True))
+    return _token(term)
+
+
+# Attribution compares the same few terms across every draft many times over; their tokens
+# are cached by object (the entry keeps the term alive, so an id is never reused meanwhile).
+_TOKENS: dict[int, tuple[Term, str]] = {}
+
+
+def _token(term: Term) -> str:
+    hit = _TOKENS.get(id(term))
+    if hit is not None and hit[0] is term:
+        return hit[1]
+    if len(_TOKENS) > 200_000:
+        _TOKENS.clear()
+    token = canonical_json(term.value.model_dump(mode="json", exclude_none=True))
+    _TOKENS[id(term)] = (term, token)
+    return token
 
 
 def value_in(states: States, key: str, draft: str) -> Any:
