@@ -51,6 +51,17 @@ class Negotiation:
     def draft(self, draft_id: str) -> DraftSpec:
         return next(d for d in self.drafts if d.id == draft_id)
 
+    def busiest_key(self, upto: int) -> str:
+        """A term of draft ``upto`` (1-based) changed by as many earlier drafts as any."""
+        last = self.drafts[upto - 1].terms
+        counts: dict[str, int] = {}
+        for d in self.drafts[1:upto]:
+            base = self.draft(d.parents[0]).terms
+            for key, body in d.terms.items():
+                if key in last and base.get(key, body) != body:
+                    counts[key] = counts.get(key, 0) + 1
+        return max(sorted(counts), key=counts.get) if counts else next(iter(last))
+
 
 class _Terms:
     """Renders terms as YAML; keeps each term's type so a change keeps it."""
@@ -129,7 +140,10 @@ def generate(n_terms: int, n_drafts: int, seed: int = 1) -> Negotiation:
         keys = list(state)
         changed = rng.sample(keys, min(len(keys), per_draft + per_add_drop))
         for key in changed[:per_draft]:
-            state[key] = terms.render(key, terms.kind[key])
+            body = state[key]
+            while body == state[key]:  # a yes/no may come out the same: draw again
+                body = terms.render(key, terms.kind[key])
+            state[key] = body
         for key in changed[per_draft:]:
             del state[key]
         for _ in range(per_add_drop):
@@ -155,7 +169,8 @@ def negotiation_yaml(neg: Negotiation) -> str:
     lines = [
         "kind: negotiation",
         f"id: {NEGOTIATION}",
-        f"title: Synthetic negotiation ({neg.n_terms} terms, {neg.n_drafts} drafts, seed {neg.seed})",
+        # The same for every V: a smaller V's drafts are a prefix of a larger one's.
+        f"title: Synthetic negotiation ({neg.n_terms} terms, seed {neg.seed})",
         "parties:",
         "  - {code: P1, name: Party One}",
         "  - {code: P2, name: Party Two}",

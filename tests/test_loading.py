@@ -134,9 +134,9 @@ def test_malformed_yaml_is_reported_with_its_line(text, expected):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ('{"kind": "draft",\n "id": 1,\n "id": 2}', "d.json: duplicate key 'id'"),
+        ('{"kind": "draft",\n "id": 1,\n "id": 2}', "d.json:3: duplicate key 'id'"),
         ('{"kind": "draft",\n "x": [1, 2}', "d.json:2: invalid JSON: Expecting ',' delimiter (column 12)"),
-        ('{"kind": "draft", "x": NaN}', "d.json: NaN: NaN and Infinity are not numbers a term can hold"),
+        ('{"kind": "draft", "x": NaN}', "d.json:1: NaN: NaN and Infinity are not numbers a term can hold"),
     ],
 )
 def test_malformed_json_is_reported_with_its_line(text, expected):

@@ -40,9 +40,8 @@ class DraftDiff:
 
 
 def diff_records(store: Store, negotiation: Negotiation, old: DraftRecord, new: DraftRecord, *, three_way: bool = False) -> DraftDiff:
-    old_hashes, new_hashes = store.manifest(old), store.manifest(new)
-    differing = {k for k in old_hashes.keys() | new_hashes.keys() if old_hashes.get(k) != new_hashes.get(k)}
-    result = compare(store.terms(old, differing), store.terms(new, differing), old_hashes, new_hashes)
+    pair = store.pair(old, new)  # reads the bodies of differing terms only
+    result = compare(pair.old_terms, pair.new_terms, pair.old_manifest, pair.new_manifest)
 
     records = store.log(negotiation.id)
     lineage = Lineage(records)

@@ -16,22 +16,42 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import gc
+from bisect import bisect_right
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from itertools import combinations
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from tracker.attribution import ABSENT, attribute_term, state
 from tracker.diff import Attribution, Change, DiffResult, compare
 from tracker.errors import InvalidInput, NotFound
 from tracker.lineage import Lineage
 from tracker.store import DraftRecord, Store, resolve_ref
-from tracker.termsheet import Citation, Negotiation, Source, Term
+from tracker.termsheet import Citation, Negotiation, Term
 from tracker.values import Absent, Choice, Money, Number, Percent, canonical_decimal, format_money
 
 # Not a draft id (ids are never empty): "before the first draft", where no term exists yet.
 BEFORE = ""
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a whole negotiation sits in memory.
+
+    What is built here is acyclic (reference counting frees it), but its many objects make
+    every full collection scan them all: for a large negotiation that costs more than the
+    work itself.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)
@@ -65,11 +85,12 @@ class Snapshot:
 
     @classmethod
     def load(cls, store: Store, negotiation: Negotiation) -> "Snapshot":
-        records = store.log(negotiation.id)
-        keys: set[str] = set()
-        for r in records:
-            keys |= store.manifest(r).keys()
-        return cls(negotiation, records, store.term_states(records, keys))
+        with gc_paused():
+            records = store.log(negotiation.id)
+            keys: set[str] = set()
+            for r in records:
+                keys |= store.manifest(r).keys()
+            return cls(negotiation, records, store.term_states(records, keys))
 
     def ordered(self, until: dt.date | None = None) -> list[DraftRecord]:
         """Drafts in reading order (date, then sequence), up to ``until`` included."""
@@ -114,17 +135,28 @@ class Snapshot:
                 out += [Rename(p, r.id, c.old_term, c.term) for c in result.by_kind("renamed")]
         return out
 
+    @cached_property
+    def _renamed(self) -> dict[str, frozenset[str]]:
+        """For every key that took part in a rename, all the keys linked to it by renames."""
+        links: dict[str, set[str]] = {}
+        for rn in self.renames:
+            links.setdefault(rn.old_key, set()).add(rn.new_key)
+            links.setdefault(rn.new_key, set()).add(rn.old_key)
+        out: dict[str, frozenset[str]] = {}
+        for start in links:
+            if start in out:
+                continue
+            found, todo = {start}, [start]
+            while todo:
+                for other in links[todo.pop()] - found:
+                    found.add(other)
+                    todo.append(other)
+            out.update(dict.fromkeys(found, frozenset(found)))
+        return out
+
     def aliases(self, key: str) -> set[str]:
         """The keys a term has had: ``key`` and every key linked to it by a rename."""
-        found, todo = {key}, [key]
-        while todo:
-            k = todo.pop()
-            for rn in self.renames:
-                for a, b in ((rn.old_key, rn.new_key), (rn.new_key, rn.old_key)):
-                    if a == k and b not in found:
-                        found.add(b)
-                        todo.append(b)
-        return found
+        return set(self._renamed.get(key, (key,)))
 
     def followed(self, key: str) -> tuple[dict[str, Term], dict[str, str]]:
         """The term in every draft under whichever of its keys the draft uses.
@@ -132,16 +164,36 @@ class Snapshot:
         Returns (draft id → Term, draft id → the key it has there). A draft holding ``key``
         itself and another alias is read under ``key``.
         """
-        aliases = sorted(self.aliases(key))
+        if key not in self._renamed:
+            held = self.states.get(key, {})
+            return held, dict.fromkeys(held, key)
         terms: dict[str, Term] = {}
         keys: dict[str, str] = {}
-        for r in self.records:
-            held = [k for k in aliases if r.id in self.states.get(k, {})]
-            if not held:
-                continue
-            k = key if key in held else held[0]
-            terms[r.id], keys[r.id] = self.states[k][r.id], k
+        for k in [key, *sorted(self.aliases(key) - {key})]:
+            for draft, term in self.states.get(k, {}).items():
+                if draft not in terms:
+                    terms[draft], keys[draft] = term, k
         return terms, keys
+
+    @cached_property
+    def rank(self) -> dict[str, int]:
+        """Each draft's place in reading order; the drafts up to a date are a prefix of it."""
+        return {r.id: i for i, r in enumerate(self.ordered())}
+
+    @cached_property
+    def groups(self) -> list["TermGroup"]:
+        """Every term of the negotiation once, renamed terms under all their keys together."""
+        out, done = [], set()
+        for key in sorted(self.states):
+            if key in done:
+                continue
+            keys = frozenset(self.aliases(key))
+            done |= keys
+            terms, _ = self.followed(key)
+            holders = sorted(terms, key=self.rank.__getitem__)
+            pushed = [(self.rank[d], d, frozenset(terms[d].pushed_by.parties)) for d in holders if terms[d].pushed_by]
+            out.append(TermGroup(keys, terms, [self.rank[d] for d in holders], holders, pushed))
+        return out
 
     def known_key(self, key: str) -> None:
         if key in self.states:
@@ -149,6 +201,17 @@ class Snapshot:
         close = difflib.get_close_matches(key, list(self.states), n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise NotFound(f"unknown term {key!r}: no draft of {self.negotiation.id} has it{hint}")
+
+
+@dataclass
+class TermGroup:
+    """One term across the negotiation: its keys, its term per draft, and who pushed it where."""
+
+    keys: frozenset[str]
+    terms: dict[str, Term]  # draft id → term
+    ranks: list[int]  # reading-order ranks of the drafts holding it, ascending
+    holders: list[str]  # those drafts
+    pushed: list[tuple[int, str, frozenset[str]]]  # (rank, draft, parties) where pushed_by is set
 
 
 # --- blame ------------------------------------------------------------------------------------
@@ -273,9 +336,10 @@ class Position:
 
 @dataclass
 class TermPositions:
-    key: str
+    key: str  # the term's key in the latest draft that has it
     positions: dict[str, Position | None]  # party → latest position; None: it has tabled nothing yet
     status: str
+    aliases: list[str] = field(default_factory=list)  # other keys it had in these drafts (renames)
 
     @property
     def agreed_value(self) -> Any:
@@ -295,7 +359,8 @@ class Positions:
         return sum(t.status == status for t in self.terms)
 
     def by_key(self) -> dict[str, TermPositions]:
-        return {t.key: t for t in self.terms}
+        """Every key a term has had, to its positions."""
+        return {k: t for t in self.terms for k in (t.key, *t.aliases)}
 
 
 def _status(found: Sequence[Position | None]) -> str:
@@ -308,30 +373,49 @@ def _status(found: Sequence[Position | None]) -> str:
 
 
 def positions(snap: Snapshot, as_of: dt.date | None = None, parties: Sequence[str] | None = None) -> Positions:
+    with gc_paused():
+        return _positions(snap, as_of, parties)
+
+
+def _positions(snap: Snapshot, as_of: dt.date | None, parties: Sequence[str] | None) -> Positions:
     codes = list(parties) if parties else [p.code for p in snap.negotiation.parties]
     drafts = snap.ordered(as_of)
-    rank = {r.id: i for i, r in enumerate(drafts)}
-    latest = {}
+    cutoff = len(drafts) - 1  # the drafts up to ``as_of`` are the first ones in reading order
+    latest: dict[str, str | None] = {}
     for code in codes:
         tabled = [r.id for r in drafts if code in r.header.tabled_by]
         latest[code] = tabled[-1] if tabled else None
-    keys = sorted({k for r in drafts for k in snap.keys_of[r.id]})
     out = []
-    for key in keys:
-        held = snap.states[key]
+    for group in snap.groups:
+        if group.ranks[0] > cutoff:
+            continue
+        # A renamed term is one term, shown under the key of the latest draft that has it.
+        key = next(iter(group.keys))
+        if len(group.keys) > 1:
+            last = group.holders[bisect_right(group.ranks, cutoff) - 1]
+            key = min(k for k in group.keys if last in snap.states.get(k, {}))
         found: dict[str, Position | None] = {}
         for code in codes:
-            pushed = [d for d, t in held.items() if d in rank and t.pushed_by and code in t.pushed_by.parties]
-            candidates = ([latest[code]] if latest[code] else []) + pushed
-            if not candidates:
+            best, via = latest[code], "tabled"
+            best_rank = snap.rank[best] if best else -1
+            for rank, draft, pushers in group.pushed:
+                if rank > cutoff:
+                    break
+                if rank > best_rank and code in pushers:
+                    best, best_rank, via = draft, rank, "pushed"
+            if best is None:
                 found[code] = None
                 continue
-            best = max(candidates, key=lambda d: rank[d])
-            via = "tabled" if best == latest[code] else "pushed"
-            term = held.get(best)
-            r = snap.by_id[best]
-            found[code] = Position(code, best, r.header.date, None if term is None else term.value, state(snap.states, key, best), via)
-        out.append(TermPositions(key, found, _status(list(found.values()))))
+            term = group.terms.get(best)
+            found[code] = Position(
+                code, best, snap.by_id[best].header.date, None if term is None else term.value,
+                state({key: group.terms}, key, best), via,
+            )
+        seen = [] if len(group.keys) == 1 else sorted(
+            k for k in group.keys - {key} if any(snap.rank[d] <= cutoff for d in snap.states.get(k, {}))
+        )
+        out.append(TermPositions(key, found, _status(list(found.values())), seen))
+    out.sort(key=lambda t: t.key)
     return Positions(as_of, codes, latest, out)
 
 
@@ -354,7 +438,7 @@ class Distance:
             return f"{canonical_decimal(self.amount)} pp"
         if self.kind == "rank":
             n = canonical_decimal(self.amount)
-            return f"{n} of {self.steps} step{'s' if self.steps != 1 else ''} in {self.unit}'s ranking"
+            return f"{n} rank{'' if n == '1' else 's'} apart (of {self.steps}, {self.unit}'s ranking)"
         n = canonical_decimal(self.amount)
         return f"{n} {self.unit}" if self.unit else n
 
@@ -418,6 +502,7 @@ class ConvergencePoint:
     open: int
     dropped: int
     known: bool  # both parties had a position by then
+    open_terms: list[str]
     distances: dict[str, Distance]  # open terms with a typed distance
 
     @property
@@ -457,18 +542,19 @@ def _pair(snap: Snapshot, a: str, b: str, as_of: dt.date | None) -> tuple[list[G
 
 def gap(snap: Snapshot, a: str, b: str, as_of: dt.date | None = None) -> Gap:
     """The open terms between parties ``a`` and ``b``, and how the gap moved draft date by date."""
-    rows, agreed, dropped, _ = _pair(snap, a, b, as_of)
-    out = Gap(a, b, as_of, rows, agreed, dropped)
-    drafts = snap.ordered(as_of)
-    for day in sorted({r.header.date for r in drafts}):
-        day_rows, day_agreed, day_dropped, known = _pair(snap, a, b, day)
-        out.convergence.append(
-            ConvergencePoint(
-                date=day, drafts=[r.id for r in drafts if r.header.date == day], agreed=day_agreed,
-                open=len(day_rows), dropped=day_dropped, known=known,
-                distances={r.key: r.distance for r in day_rows if r.distance is not None},
+    with gc_paused():
+        rows, agreed, dropped, _ = _pair(snap, a, b, as_of)
+        out = Gap(a, b, as_of, rows, agreed, dropped)
+        drafts = snap.ordered(as_of)
+        for day in sorted({r.header.date for r in drafts}):
+            day_rows, day_agreed, day_dropped, known = _pair(snap, a, b, day)
+            out.convergence.append(
+                ConvergencePoint(
+                    date=day, drafts=[r.id for r in drafts if r.header.date == day], agreed=day_agreed,
+                    open=len(day_rows), dropped=day_dropped, known=known, open_terms=[r.key for r in day_rows],
+                    distances={r.key: r.distance for r in day_rows if r.distance is not None},
+                )
             )
-        )
     return out
 
 

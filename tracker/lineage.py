@@ -17,6 +17,7 @@ class Lineage:
     def __init__(self, records: Sequence[DraftRecord]):
         self.records = list(records)
         self.by_id = {r.id: r for r in self.records}
+        self._earlier: dict[str, frozenset[str]] = {}
 
     def parents(self, draft_id: str) -> list[str]:
         return [p for p in self.by_id[draft_id].header.parents if p in self.by_id]
@@ -62,7 +63,13 @@ class Lineage:
             return None
         return max(common, key=lambda i: (self.by_id[i].header.date, self.by_id[i].seq))
 
-    def earlier_than(self, draft_id: str) -> set[str]:
+    def earlier_than(self, draft_id: str) -> frozenset[str]:
         """Drafts a value could have been taken from: ancestors, and anything dated before."""
-        date = self.by_id[draft_id].header.date
-        return set(self._ancestors[draft_id]) | {r.id for r in self.records if r.header.date < date and r.id != draft_id}
+        # Attribution asks this once per changed term, mostly of the same few drafts: a diff
+        # across a long negotiation would otherwise rebuild the set thousands of times.
+        found = self._earlier.get(draft_id)
+        if found is None:
+            date = self.by_id[draft_id].header.date
+            before = {r.id for r in self.records if r.header.date < date and r.id != draft_id}
+            found = self._earlier[draft_id] = self._ancestors[draft_id] | before
+        return found

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, Engine, func, insert, select
@@ -21,8 +21,10 @@ from tracker import canonical
 from tracker.db.engine import database_error, is_sqlite, open_engine, resolve_url
 from tracker.db.tables import DraftParentRow, DraftRow, DraftTermRow, NegotiationRow, TermBlobRow
 from tracker.errors import Conflict, InvalidInput, NotFound
-from tracker.loading import Origin
 from tracker.termsheet import Draft, DraftHeader, Negotiation, Term
+
+if TYPE_CHECKING:  # the loader (and YAML) is not needed to read the store
+    from tracker.loading import Origin
 
 # A delta chain longer than this is cut by a full snapshot, bounding the rows read per draft.
 MAX_CHAIN = 24
@@ -318,6 +320,26 @@ class Store:
         text = "{" + ",".join(f"{json.dumps(k)}:{body}" for k, (_, body) in sorted(full.items())) + "}"
         return _terms_adapter.validate_json(text)
 
+    def pair(self, old: DraftRecord, new: DraftRecord) -> "TermPair":
+        """What diffing two drafts needs, in one transaction: both manifests, and the terms of
+        only the keys that differ. Equal terms are skipped without reading their bodies, so
+        the cost grows with the number of changes, not with the size of the sheets."""
+        with self._read() as conn:
+            old_ids = self._manifest_ids(conn, old)
+            new_ids = old_ids if new.pk == old.pk else self._manifest_ids(conn, new)
+            differing = {k for k in old_ids.keys() | new_ids.keys() if old_ids.get(k) != new_ids.get(k)}
+            wanted = sorted({ids[k] for ids in (old_ids, new_ids) for k in differing if k in ids})
+            bodies: list[tuple[int, str]] = []
+            for chunk in _chunks(wanted):
+                bodies += conn.execute(select(TermBlobRow.id, TermBlobRow.body).where(TermBlobRow.id.in_(chunk))).all()
+        # One validation call over a JSON object is far faster than one per term.
+        parsed = _terms_adapter.validate_json("{" + ",".join(f'"{i}":{body}' for i, body in bodies) + "}")
+        return TermPair(
+            old_ids, new_ids,
+            {k: parsed[str(old_ids[k])] for k in differing if k in old_ids},
+            {k: parsed[str(new_ids[k])] for k in differing if k in new_ids},
+        )
+
     def term_states(self, records: Sequence[DraftRecord], keys: Iterable[str]) -> dict[str, dict[str, Term]]:
         """For each key, its term in every draft that holds it: ``{key: {draft id: Term}}``.
 
@@ -419,6 +441,18 @@ class Loaded:
     draft: Draft
 
 
+@dataclass(frozen=True)
+class TermPair:
+    """Two drafts' manifests as key → blob id (blobs are content-addressed: equal ids mean
+    equal terms, so they stand in for term hashes in ``diff.compare``), and the terms of the
+    keys whose blob differs."""
+
+    old_manifest: dict[str, int]
+    new_manifest: dict[str, int]
+    old_terms: dict[str, Term]
+    new_terms: dict[str, Term]
+
+
 class _Transaction:
     """``with store._write() as conn``: one transaction; SQLite writers take the lock first."""
 
@@ -465,6 +499,8 @@ def _apply_chain(chain: list[int], rows: Iterable[tuple[int, str, Any]]) -> dict
 
 def _record(row: Any) -> DraftRecord:
     pk, seq, digest, header, recorded_at, base, depth, count = row
+    if recorded_at is not None and recorded_at.tzinfo is None:  # SQLite drops the zone; it is UTC
+        recorded_at = recorded_at.replace(tzinfo=dt.timezone.utc)
     return DraftRecord(pk, seq, digest, DraftHeader.model_validate_json(header), recorded_at, base, depth, count)
 
 

@@ -332,8 +332,8 @@ def _parse_money(text: str, default_currency: str | None) -> Money | None:
             )
         code = _SYMBOLS.get(marker) or marker.upper()
         if code not in CURRENCIES:
-            if pre and marker == pre and len(marker) == 3 and not post and not scale:
-                return None  # "abc 5" is not money; let the caller try other readings
+            if pre and marker == pre and len(marker) == 3 and not post and (not scale or scale.lower() not in _SCALES):
+                return None  # "abc 5", "per 100 shares" are not money; let the caller try other readings
             raise ShorthandError(f"unknown currency {marker!r} in {text!r}")
         if currency and currency != code:
             raise ShorthandError(f"two currencies in {text!r}")

@@ -37,30 +37,64 @@ def resolve_url(url: str | None) -> str:
 
 
 def redact(url: str | URL) -> str:
-    """The URL with any password replaced by ``***``, even when the URL does not parse."""
+    """The URL with any password replaced by ``***``, even when the URL does not parse.
+
+    A password may also hide in the query (``?password=…``), and an unescaped ``@`` in it makes
+    the URL ambiguous: then everything up to the last ``@`` of the authority is hidden.
+    """
     if isinstance(url, URL):
-        return url.render_as_string(hide_password=True)
+        return _render(url)
+    if _authority(url).count("@") > 1:
+        return _scrub_userinfo(url)
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        return _render(make_url(url))
     except Exception:  # a malformed URL: scrub by pattern instead
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+        return _scrub_userinfo(url)
+
+
+def _render(url: URL) -> str:
+    if "password" in url.query:
+        url = url.update_query_dict({"password": "***"})
+    return url.render_as_string(hide_password=True).replace("password=%2A%2A%2A", "password=***")
+
+
+def _authority(url: str) -> str:
+    return url.partition("://")[2].partition("/")[0] if "://" in url else url.partition("/")[0]
+
+
+def _scrub_userinfo(url: str) -> str:
+    url = re.sub(r"([?&]password=)[^&]*", r"\1***", url)
+    return re.sub(r"^((?:[A-Za-z][A-Za-z0-9+.-]*://)?[^:/@?#]*):.*@", r"\1:***@", url)
+
+
+def _secrets(url: str) -> set[str]:
+    found = set()
+    try:
+        parsed = make_url(url)
+        found |= {str(parsed.password or ""), str(parsed.query.get("password") or "")}
+    except Exception:
+        pass
+    userinfo = _authority(url).rpartition("@")[0]
+    if ":" in userinfo:
+        password = userinfo.partition(":")[2]
+        found |= {password, *password.split("@")}  # an unescaped "@" splits it when misread
+    found |= set(re.findall(r"[?&]password=([^&]*)", url))
+    return {s for s in found if s}
 
 
 def scrub(message: str, url: str) -> str:
-    """Remove the password of ``url`` from a driver's message."""
-    try:
-        password = make_url(url).password
-    except Exception:
-        password = None
-    if password:
-        message = message.replace(str(password), "***")
+    """Remove the password of ``url`` (however it was written) from a driver's message."""
+    for secret in sorted(_secrets(url), key=len, reverse=True):
+        message = message.replace(secret, "***")
     return message
 
 
 def parse_url(url: str) -> URL:
+    if _authority(url).count("@") > 1:
+        raise DatabaseError(f"invalid database URL {redact(url)!r}: write '@' in a user name or password as %40")
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise DatabaseError(f"invalid database URL {redact(url)!r}") from None
     # Plain "postgresql://" would select psycopg2; this project ships psycopg 3.
     if parsed.drivername in ("postgresql", "postgres"):

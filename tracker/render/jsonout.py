@@ -113,3 +113,206 @@ def diff(d: Any) -> dict[str, Any]:
             ],
         }
     return out
+
+
+# --- history: blame, term history, positions, gap (tracker.history data) --------------------
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else value.short()
+
+
+def cited(c: Any) -> dict[str, Any]:
+    out = {"source": c.source, "outlet": c.outlet, "quote": c.quote}
+    if c.url:
+        out["url"] = c.url
+    if c.date:
+        out["date"] = c.date.isoformat()
+    return out
+
+
+def attribution(a: Any) -> dict[str, Any]:
+    return {
+        "pushed_by": list(a.pushed_by),
+        "basis": a.basis,
+        "introduced_in": a.introduced_in,
+        "adopted_from": a.adopted_from,
+        "evidence": a.evidence,
+        "stance": a.stance,
+    }
+
+
+def blame(negotiation: Negotiation, b: Any) -> dict[str, Any]:
+    return {
+        "schema": "tracker.blame/v1",
+        "negotiation": negotiation.id,
+        "draft": draft_summary(b.record),
+        "terms": [
+            {
+                "term": line.key,
+                "value": _step_value(line.value),
+                "text": _text(line.value),
+                "from": {"id": line.draft, "seq": line.seq, "date": line.date.isoformat(), "tabled_by": list(line.tabled_by), "key": line.first_key},
+                **attribution(line.attribution),
+                "sources": [cited(c) for c in line.sources],
+            }
+            for line in b.lines
+        ],
+    }
+
+
+def history_row(row: Any) -> dict[str, Any]:
+    term = row.term
+    out: dict[str, Any] = {
+        **draft_summary(row.record),
+        "key": row.key,
+        "event": row.event,
+        "value": _step_value(row.value),
+        "text": _text(row.value),
+        "confidence": term.confidence if term is not None else None,
+        "attribution": attribution(row.attribution) if row.attribution else None,
+        "sources": [cited(c) for c in row.sources],
+    }
+    if term is not None and term.reports:
+        out["reports"] = [r.canonical() for r in term.reports]
+    return out
+
+
+def term_history(negotiation: Negotiation, h: Any) -> dict[str, Any]:
+    return {
+        "schema": "tracker.history/v1",
+        "negotiation": negotiation.id,
+        "term": h.key,
+        "aliases": h.aliases,
+        "drafts": [history_row(r) for r in h.rows],
+    }
+
+
+def position(p: Any) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    return {"draft": p.draft, "date": p.date.isoformat(), "via": p.via, "value": _step_value(p.value), "text": _text(p.value)}
+
+
+def positions(negotiation: Negotiation, p: Any) -> dict[str, Any]:
+    return {
+        "schema": "tracker.positions/v1",
+        "negotiation": negotiation.id,
+        "as_of": p.as_of.isoformat() if p.as_of else None,
+        "parties": p.parties,
+        "latest": p.latest,
+        "counts": {s: p.count(s) for s in ("agreed", "open", "dropped")},
+        "terms": [
+            {"term": t.key, "aliases": t.aliases, "status": t.status, "positions": {c: position(t.positions[c]) for c in p.parties}}
+            for t in p.terms
+        ],
+    }
+
+
+def distance(d: Any) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    from tracker.values import canonical_decimal
+
+    out = {"kind": d.kind, "amount": canonical_decimal(d.amount), "text": d.text()}
+    if d.kind == "money":
+        out["currency"] = d.unit
+    elif d.kind == "number" and d.unit:
+        out["unit"] = d.unit
+    elif d.kind == "rank":
+        out["ranking_of"] = d.unit
+        out["steps"] = d.steps
+    return out
+
+
+def gap(negotiation: Negotiation, g: Any) -> dict[str, Any]:
+    return {
+        "schema": "tracker.gap/v1",
+        "negotiation": negotiation.id,
+        "as_of": g.as_of.isoformat() if g.as_of else None,
+        "parties": [g.a, g.b],
+        "counts": {"open": len(g.rows), "agreed": g.agreed, "dropped": g.dropped},
+        "open": [
+            {"term": r.key, "positions": {g.a: position(r.a), g.b: position(r.b)}, "distance": distance(r.distance)}
+            for r in g.rows
+        ],
+        "convergence": [
+            {
+                "date": c.date.isoformat(), "drafts": c.drafts, "known": c.known,
+                "agreed": c.agreed, "open": c.open, "dropped": c.dropped, "share": c.share,
+                "open_terms": c.open_terms, "distances": {k: distance(d) for k, d in c.distances.items()},
+            }
+            for c in g.convergence
+        ],
+    }
+
+
+# --- the change-history report (tracker.report data): every report format renders this ------
+
+
+def report(rep: Any) -> dict[str, Any]:
+    from tracker.render.text import describe_delta
+
+    neg = rep.negotiation
+    drafts = rep.drafts
+    counts = {s: rep.positions.count(s) for s in ("agreed", "open", "dropped")}
+    latest = drafts[-1] if drafts else None
+    names = {p.code: p.name for p in neg.parties}
+
+    def report_change(c: Any, dc: Any) -> dict[str, Any]:
+        return {
+            **change(c),
+            "old_text": _text(c.old.value) if c.old is not None else None,
+            "new_text": _text(c.new.value) if c.new is not None else None,
+            "delta_text": describe_delta(c),
+            "quotes": [cited(q) for q in dc.evidence.get(c.term, [])],
+        }
+
+    return {
+        "schema": "tracker.report/v1",
+        "negotiation": {
+            "id": neg.id, "title": neg.title, "notes": neg.notes,
+            "parties": [p.model_dump(mode="json") for p in neg.parties],
+        },
+        "summary": {
+            "parties": [p.code for p in neg.parties],
+            "first_date": drafts[0].header.date.isoformat() if drafts else None,
+            "last_date": latest.header.date.isoformat() if latest else None,
+            "drafts": len(drafts),
+            "latest": draft_summary(latest) if latest else None,
+            "counts": counts,
+        },
+        "timeline": [
+            {**draft_summary(r), "sources": [s.id for s in r.header.sources], "notes": r.header.notes}
+            for r in drafts
+        ],
+        "changes": [
+            {
+                "draft": dc.record.id,
+                "against": dc.against.id if dc.against else None,
+                "summary": dc.result.summary(),
+                "changes": [report_change(c, dc) for c in dc.result.changes],
+            }
+            for dc in rep.changes
+        ],
+        "parties": [
+            {
+                "code": t.party, "name": names[t.party],
+                "pushed": [{"draft": d, "term": k} for d, k in t.pushed],
+                "conceded": [{"draft": d, "term": k} for d, k in t.conceded],
+                "won": t.won,
+            }
+            for t in rep.tallies
+        ],
+        "histories": [
+            {"term": h.key, "aliases": h.aliases, "drafts": [_slim(history_row(r)) for r in h.rows]} for h in rep.histories
+        ],
+        "positions": {k: v for k, v in positions(neg, rep.positions).items() if k not in ("schema", "negotiation")},
+        "gaps": [{k: v for k, v in gap(neg, g).items() if k not in ("schema", "negotiation")} for g in rep.gaps],
+        "bibliography": [{**c.source.canonical(), "cited_by": c.drafts} for c in rep.bibliography],
+    }
+
+
+def _slim(row: dict[str, Any]) -> dict[str, Any]:
+    """A history row without the draft details the report's timeline already gives."""
+    return {k: v for k, v in row.items() if k not in ("hash", "title", "parents", "status")}

@@ -51,3 +51,126 @@ def diff(d: Any) -> str:
     if not d.result.changes:
         lines += ["", "No differences."]
     return "\n".join(lines) + "\n"
+
+
+# --- the change-history report (the JSON form of tracker.report) ----------------------------
+
+
+def _link(url: Any) -> str:
+    """An autolink for plain http(s) addresses; anything else as escaped text, never a link."""
+    import re
+
+    if isinstance(url, str) and re.fullmatch(r"https?://[^\s<>`]+", url):
+        return f"<{url}>"
+    return cell(url)
+
+
+def _who(codes: Any) -> str:
+    return ", ".join(codes or [])
+
+
+def _basis(c: dict[str, Any]) -> str:
+    if not c.get("basis"):
+        return ""
+    return c["basis"] + (f" from {c['adopted_from']}" if c.get("adopted_from") else "")
+
+
+def _or_dash(text: Any) -> str:
+    return cell(text) if text is not None else "—"
+
+
+def report(data: dict[str, Any]) -> str:
+    neg, summary = data["negotiation"], data["summary"]
+    names = {p["code"]: p["name"] for p in neg["parties"]}
+    by_id = {d["id"]: d for d in data["timeline"]}
+    counts = summary["counts"]
+    out = [f"# {cell(neg['title'])}: change history", ""]
+    parties = ", ".join(f"{cell(p['name'])} ({p['code']})" for p in neg["parties"])
+    out.append(f"**Parties:** {parties}  ")
+    if summary["drafts"]:
+        latest = summary["latest"]
+        out.append(f"**Drafts:** {summary['drafts']}, from {summary['first_date']} to {summary['last_date']}  ")
+        out.append(
+            f"**Where it stands:** latest draft *{cell(latest['id'])}* ({cell(latest['status'])}, {latest['date']}); "
+            f"{counts['agreed']} terms agreed, {counts['open']} open, {counts['dropped']} dropped by everyone."
+        )
+    else:
+        out.append("No drafts recorded yet.")
+
+    out += ["", "## Timeline", "", "| Date | Draft | Tabled by | Status | Answers | Sources |", "| --- | --- | --- | --- | --- | --- |"]
+    for d in data["timeline"]:
+        out.append(
+            f"| {d['date']} | v{d['seq']} **{cell(d['id'])}**: {cell(d['title'])} | {_who(d['tabled_by'])} | {cell(d['status'])} "
+            f"| {cell(', '.join(d['parents'])) or '(first draft)'} | {cell(', '.join(d['sources']))} |"
+        )
+
+    out += ["", "## Changes, draft by draft"]
+    for block in data["changes"]:
+        d = by_id[block["draft"]]
+        against = f"against {cell(block['against'])}" if block["against"] else "opening terms"
+        out += ["", f"### v{d['seq']} {cell(d['id'])} ({_who(d['tabled_by'])}, {d['date']}), {against}", ""]
+        s = block["summary"]
+        out.append(" · ".join(f"{n} {k}" for k, n in s.items() if n))
+        if not block["changes"]:
+            out += ["", "No differences."]
+            continue
+        out += ["", "| Term | Kind | Was | Now | Change | Pushed by | Basis |", "| --- | --- | --- | --- | --- | --- | --- |"]
+        quotes = []
+        for c in block["changes"]:
+            name = f"{c['old_term']} → {c['term']}" if c.get("old_term") else c["term"]
+            out.append(
+                f"| `{name}` | {c['kind']} | {_or_dash(c['old_text'])} | {_or_dash(c['new_text'])} | {cell(c['delta_text'])} "
+                f"| {_who(c['pushed_by'])} | {cell(_basis(c))} |"
+            )
+            if c.get("evidence"):
+                quotes.append(f"- `{c['term']}`: {cell(c['evidence'])}")
+            for q in c["quotes"]:
+                if q.get("quote"):
+                    quotes.append(f"- `{c['term']}`: “{cell(q['quote'])}” [{cell(q['source'])}]")
+        if quotes:
+            out += ["", "Evidence:", "", *quotes]
+
+    out += ["", "## Parties", "", "| Party | Changes pushed | Conceded | Won |", "| --- | --- | --- | --- |"]
+    for p in data["parties"]:
+        conceded = ", ".join(f"{c['term']} ({c['draft']})" for c in p["conceded"])
+        out.append(f"| {cell(p['name'])} ({p['code']}) | {len(p['pushed'])} | {cell(conceded) or '—'} | {cell(', '.join(p['won'])) or '—'} |")
+
+    if data["histories"]:
+        drafts = data["timeline"]
+        out += ["", "## Terms that moved", "", "| Term | " + " | ".join(f"v{d['seq']} {cell(d['id'])}" for d in drafts) + " |",
+                "| --- |" + " --- |" * len(drafts)]
+        for h in data["histories"]:
+            cells = [_or_dash(r["text"]) if r["event"] != "absent" else "" for r in h["drafts"]]
+            out.append(f"| `{h['term']}` | " + " | ".join(cells) + " |")
+
+    for g in data["gaps"]:
+        a, b = g["parties"]
+        out += ["", f"## Open gap: {cell(names[a])} and {cell(names[b])}", ""]
+        if g["open"]:
+            out += [f"| Term | {a} | {b} | Apart by |", "| --- | --- | --- | --- |"]
+            for row in g["open"]:
+                pa, pb = (row["positions"][x] for x in (a, b))
+                apart = row["distance"]["text"] if row["distance"] else "(side by side)"
+                out.append(f"| `{row['term']}` | {_position_md(pa)} | {_position_md(pb)} | {cell(apart)} |")
+        else:
+            out.append("No open terms.")
+        out += ["", "Convergence by draft date:", "", "| Date | Agreed | Open | Agreed share | Typed distances |", "| --- | --- | --- | --- | --- |"]
+        for c in g["convergence"]:
+            share = "—" if c["share"] is None else f"{round(c['share'] * 100)}%"
+            dist = "; ".join(f"{k} {v['text']}" for k, v in c["distances"].items()) if c["known"] else "one side has tabled nothing yet"
+            out.append(f"| {c['date']} | {c['agreed']} | {c['open']} | {share} | {cell(dist)} |")
+
+    out += ["", "## Sources", ""]
+    for s in data["bibliography"]:
+        bits = [cell(s["outlet"])] + [cell(s[k]) for k in ("title", "date") if s.get(k)]
+        line = f"- **{cell(s['id'])}**: " + ", ".join(bits)
+        if s.get("url"):
+            line += f", {_link(s['url'])}"
+        out.append(line + f" (cited by {cell(', '.join(s['cited_by']))})")
+    return "\n".join(out) + "\n"
+
+
+def _position_md(p: Any) -> str:
+    if p is None:
+        return "(no draft yet)"
+    return _or_dash(p["text"]) if p["value"] is not None else "—"

@@ -1,0 +1,207 @@
+"""Crashes: `tracker record` of many files, killed with SIGKILL at random moments.
+
+Each trial records a fresh negotiation file plus a chain of draft files in one command. Half
+the trials kill it after a random delay spread over the command's measured run time (start-up,
+reading, validation, writing); the other half watch the database and kill it at a random moment
+inside its write transaction. Afterwards the database must hold the whole batch or none of it,
+and verify. Trials run three at a time. TRACKER_CRASH_TRIALS / TRACKER_CRASH_SEED for longer or
+repeated runs; the seed is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+
+from tracker.db.engine import create
+
+TRIALS = int(os.environ.get("TRACKER_CRASH_TRIALS", "20"))
+DRAFTS = 10
+TERMS = 40
+
+
+def write_batch(folder: Path, trial: int) -> list[str]:
+    """A negotiation and a chain of drafts; each draft changes a few terms of its parent."""
+    folder.mkdir()
+    neg = f"crash-{trial}"
+    (folder / "negotiation.yaml").write_text(
+        f"kind: negotiation\nid: {neg}\ntitle: Crash trial {trial}\nparties:\n"
+        "  - {code: A, name: Acme}\n  - {code: B, name: Beta}\n"
+    )
+    files = [str(folder / "negotiation.yaml")]
+    for i in range(DRAFTS):
+        lines = [
+            "kind: draft", f"negotiation: {neg}", f"id: d{i}", f"title: Draft {i}",
+            f"tabled_by: [{'AB'[i % 2]}]", "date: 2025-03-01",
+        ]
+        if i:
+            lines.append(f"parents: [d{i - 1}]")
+        lines.append("terms:")
+        for k in range(TERMS):
+            changed = i if k % 10 == i % 10 else 0
+            lines.append(f"  term_{k}:\n    value: {trial + 1}{k:03}{changed} days")
+        path = folder / f"d{i:02}.yaml"
+        path.write_text("\n".join(lines) + "\n")
+        files.append(str(path))
+    return files
+
+
+def run_record(url: str, files: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tracker", "--db", url, "record", *files],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "TRACKER_DB_URL": ""},
+    )
+
+
+class Writing:
+    """Tells whether the trial's `tracker record` is inside its write transaction right now."""
+
+    def __init__(self, url: str, app: str):
+        self.url, self.app = url, app
+        if url.startswith("sqlite"):
+            import sqlite3
+
+            self.conn = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+        else:
+            self.engine = create(url)
+            self.conn = self.engine.connect()
+
+    def __call__(self) -> bool:
+        if self.url.startswith("sqlite"):
+            import sqlite3
+
+            try:  # only a writer mid-transaction holds the write lock
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                return True
+            self.conn.execute("ROLLBACK")
+            return False
+        query = text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :a AND backend_xid IS NOT NULL")
+        found = self.conn.execute(query, {"a": self.app}).scalar()
+        self.conn.rollback()
+        return bool(found)
+
+    def close(self) -> None:
+        self.conn.close()
+        if not self.url.startswith("sqlite"):
+            self.engine.dispose()
+
+
+@dataclass
+class Trial:
+    n: int
+    url: str
+    mode: str  # "random": killed after a random delay; "writing": killed inside the transaction
+    returncode: int | None = None
+    found: tuple[int, int] = (0, 0)
+    killed_writing: bool = False
+
+
+def run_trial(trial: Trial, folder: Path, duration: float, rng: random.Random) -> Trial:
+    files = write_batch(folder / str(trial.n), trial.n)
+    delay = rng.uniform(0.3, 1.6) * duration  # trials run side by side, so slower than calibration
+    pause = rng.uniform(0, 0.03)
+    writing = Writing(trial.url, f"crash-{trial.n}") if trial.mode == "writing" else None
+    proc = run_record(trial.url, files)
+    started = time.time()
+    try:
+        if writing is None:
+            time.sleep(delay)
+        else:
+            time.sleep(0.4 * duration)  # start-up and reading come first; don't poll through them
+            while proc.poll() is None and not writing() and time.time() - started < 30:
+                time.sleep(0.004)
+            trial.killed_writing = proc.poll() is None
+            time.sleep(pause)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+    finally:
+        if writing is not None:
+            writing.close()
+    trial.returncode = proc.returncode
+    trial.found = stored(trial.url, trial.n)
+    return trial
+
+
+def stored(url: str, trial: int) -> tuple[int, int]:
+    """(negotiations, drafts) of this trial in the database."""
+    engine = create(url)
+    with engine.connect() as conn:
+        negs = conn.execute(text("SELECT count(*) FROM negotiations WHERE slug = :s"), {"s": f"crash-{trial}"}).scalar()
+        drafts = conn.execute(
+            text("SELECT count(*) FROM drafts d JOIN negotiations n ON n.id = d.negotiation_id WHERE n.slug = :s"),
+            {"s": f"crash-{trial}"},
+        ).scalar()
+    engine.dispose()
+    return negs, drafts
+
+
+def verify(url: str) -> list[str]:
+    from tracker.store import Store
+    from tracker.verify import verify as check
+
+    store = Store.open(url)
+    try:
+        return [str(p) for p in check(store)]
+    finally:
+        store.close()
+
+
+def test_record_killed_at_random_moments_stores_all_of_the_batch_or_none(tracker, tmp_path, capsys):
+    # SQLite: a database file per trial, so "is it writing?" is a question about one process.
+    # PostgreSQL: one schema; each trial's connection carries its own application_name.
+    def url_for(n: int) -> str:
+        if tracker.url.startswith("sqlite"):
+            path = tmp_path / f"trial-{n}.db"
+            shutil.copy(tracker.url.removeprefix("sqlite:///"), path)
+            return f"sqlite:///{path}"
+        return f"{tracker.url}&application_name=crash-{n}"
+
+    # Calibrate: how long does an undisturbed run take on this machine and backend?
+    url = url_for(999)
+    started = time.time()
+    proc = run_record(url, write_batch(tmp_path / "calibration", 999))
+    _, err = proc.communicate(timeout=120)
+    duration = time.time() - started
+    assert proc.returncode == 0, err
+    assert stored(url, 999) == (1, DRAFTS)
+
+    seed = int(os.environ.get("TRACKER_CRASH_SEED", random.randrange(10**6)))
+    rng = random.Random(seed)
+    trials = [Trial(n, url_for(n), "writing" if n % 2 else "random") for n in range(TRIALS)]
+    rngs = [random.Random(rng.random()) for _ in trials]
+    started = time.time()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        done = list(pool.map(lambda t: run_trial(t, tmp_path, duration, rngs[t.n]), trials))
+    elapsed = time.time() - started
+
+    for t in done:
+        context = f"trial {t.n} ({t.mode}, seed {seed}, exit {t.returncode})"
+        assert t.found in ((0, 0), (1, DRAFTS)), f"{context}: partial batch stored: {t.found}"
+        assert t.returncode in (0, -signal.SIGKILL), context
+        assert t.returncode != 0 or t.found == (1, DRAFTS), context
+    for url in sorted({t.url for t in done}):
+        assert verify(url) == [], url
+    killed = [t for t in done if t.returncode == -signal.SIGKILL]
+    mid_write = [t for t in killed if t.killed_writing]
+    none = sum(t.found == (0, 0) for t in killed)
+    with capsys.disabled():
+        print(
+            f"\n[crash {tracker.url.split(':')[0]}] {TRIALS} trials in {elapsed:.1f}s (seed {seed}, undisturbed run "
+            f"{duration:.2f}s): {len(killed)} killed ({len(mid_write)} inside the write transaction), "
+            f"{none} left nothing, {len(killed) - none} left the whole batch; {TRIALS - len(killed)} finished"
+        )
+    # The trials must actually interrupt writes, or they prove nothing.
+    assert len(killed) >= TRIALS // 2
+    assert len(mid_write) >= TRIALS // 4

@@ -1,0 +1,206 @@
+"""`tracker report`: every format, the data they share, -o and --force, and the demo's report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+
+import pytest
+
+from small_deal import write_small_deal
+
+
+def embedded(html: str) -> dict:
+    m = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S)
+    assert m, "the report data block is missing"
+    return json.loads(m.group(1))
+
+
+@pytest.fixture
+def report_json(seeded):
+    return seeded.json("report")
+
+
+def test_json_report_summarises_where_the_negotiation_stands(report_json):
+    data = report_json
+    assert data["schema"] == "tracker.report/v1"
+    assert data["summary"] == {
+        "parties": ["US", "UA"], "first_date": "2025-02-12", "last_date": "2025-02-25", "drafts": 4,
+        "latest": data["summary"]["latest"], "counts": {"agreed": 13, "open": 0, "dropped": 18},
+    }
+    assert (data["summary"]["latest"]["id"], data["summary"]["latest"]["status"]) == ("fund-framework", "agreed")
+    assert [(d["id"], d["tabled_by"], d["status"], d["parents"]) for d in data["timeline"]] == [
+        ("us-initial", ["US"], "rejected", []),
+        ("kyiv-amendments", ["UA"], "superseded", ["us-initial"]),
+        ("us-revised", ["US"], "superseded", ["kyiv-amendments"]),
+        ("fund-framework", ["US", "UA"], "agreed", ["us-revised"]),
+    ]
+    assert "telegraph-2025-02-17" in data["timeline"][0]["sources"]
+
+
+def test_json_report_gives_each_drafts_changes_against_its_parent_with_evidence(report_json):
+    blocks = {b["draft"]: b for b in report_json["changes"]}
+    assert [(b["draft"], b["against"]) for b in report_json["changes"]] == [
+        ("us-initial", None), ("kyiv-amendments", "us-initial"), ("us-revised", "kyiv-amendments"), ("fund-framework", "us-revised"),
+    ]
+    assert blocks["us-initial"]["summary"]["added"] == 15
+    assert blocks["kyiv-amendments"]["summary"] == {"changed": 4, "renamed": 0, "dropped": 0, "added": 3, "annotated": 0, "unchanged": 11}
+    comp = next(c for c in blocks["fund-framework"]["changes"] if c["term"] == "compensation_amount")
+    assert (comp["old_text"], comp["new_text"], comp["pushed_by"], comp["basis"], comp["adopted_from"]) == (
+        "$500 billion", "none", ["UA"], "adopted", "kyiv-amendments")
+    assert {"source": "seed-003-ap", "outlet": "Associated Press (republished)",
+            "quote": "the U.S.' request for $500 billion had been taken “off the table.”", "date": "2025-02-25"} in comp["quotes"]
+    sg = next(c for c in blocks["kyiv-amendments"]["changes"] if c["term"] == "security_guarantees")
+    assert (sg["old_text"], sg["new_text"], sg["pushed_by"], sg["stance"]) == ("absent", "binding", ["UA"], {"UA": "hardening"})
+
+
+def test_json_report_tallies_what_each_party_pushed_conceded_and_won(report_json):
+    parties = {p["code"]: p for p in report_json["parties"]}
+    assert len(parties["US"]["pushed"]) == 53
+    assert len(parties["UA"]["pushed"]) == 27
+    assert [(c["draft"], c["term"]) for c in parties["US"]["conceded"]] == [
+        ("us-revised", "license_revenue_share"), ("us-revised", "us_ownership_stake"),
+        ("fund-framework", "compensation_amount"), ("fund-framework", "fund.us_financial_interest"),
+        ("fund-framework", "security_guarantees"), ("fund-framework", "past_aid_as_debt"),
+    ]
+    assert parties["UA"]["conceded"] == []
+    assert parties["UA"]["won"] == ["compensation_amount", "management_model", "past_aid_as_debt"]
+    assert parties["US"]["won"] == ["investment_and_jobs_for_ukrainians", "reconstruction_fund", "revenue_share", "us_companies_priority"]
+
+
+def test_json_report_has_histories_of_the_terms_that_moved_the_gap_and_the_bibliography(report_json):
+    histories = {h["term"]: h for h in report_json["histories"]}
+    assert "revenue_share" not in histories  # 50% throughout
+    assert "agreement_type" not in histories  # appeared once, in the joint text
+    assert [d["text"] for d in histories["compensation_amount"]["drafts"]] == ["$500 billion", "none", "$500 billion", "none"]
+    gap = report_json["gaps"][0]
+    assert gap["parties"] == ["US", "UA"] and gap["open"] == []
+    assert [c["share"] for c in gap["convergence"]] == [0.0, 0.6111, 0.2308, 1.0]
+    bib = {s["id"]: s for s in report_json["bibliography"]}
+    assert len(bib) == 19  # every source of the bibliography is cited by some draft
+    assert bib["seed-000-axios"]["cited_by"] == ["us-initial", "kyiv-amendments", "us-revised"]
+    assert bib["patterico-2025-02-26"]["url"] == "https://patterico.com/2025/02/26/full-text-minerals-deal/"
+
+
+def test_markdown_report_has_every_section(seeded):
+    out = seeded.ok("report").stdout  # markdown is the default
+    assert out.startswith("# US–Ukraine minerals deal, February 2025: change history\n")
+    for heading in ("## Timeline", "## Changes, draft by draft", "## Parties", "## Terms that moved",
+                    "## Open gap: United States and Ukraine", "## Sources"):
+        assert f"\n{heading}\n" in out
+    assert "**Where it stands:** latest draft *fund-framework* (agreed, 2025-02-25); 13 terms agreed, 0 open, 18 dropped by everyone." in out
+    assert "| `compensation_amount` | changed | $500 billion | none | now absent | UA | adopted from kyiv-amendments |" in out
+    assert "| 2025-02-14 | 11 | 7 | 61% | compensation\\_amount $500 billion; management\\_model 1 rank apart (of 1, UA's ranking); security\\_guarantees 2 ranks apart (of 2, US's ranking) |" in out
+    assert "<https://patterico.com/2025/02/26/full-text-minerals-deal/>" in out
+
+
+def test_csv_report_has_one_row_per_change(seeded):
+    text = seeded.ok("report", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 15 + 7 + 26 + 23
+    comp = next(r for r in rows if r["draft"] == "fund-framework" and r["term"] == "compensation_amount")
+    assert {k: comp[k] for k in ("date", "tabled_by", "against", "kind", "old", "new", "change", "pushed_by", "basis", "adopted_from", "stance")} == {
+        "date": "2025-02-25", "tabled_by": "US UA", "against": "us-revised", "kind": "changed", "old": "$500 billion",
+        "new": "none", "change": "now absent", "pushed_by": "UA", "basis": "adopted", "adopted_from": "kyiv-amendments",
+        "stance": "UA hardening; US concession",
+    }
+    assert "[seed-003-ap] the U.S.' request for $500 billion had been taken “off the table.”" in comp["quotes"]
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_defused(tracker, tmp_path):
+    files = write_small_deal(tmp_path / "deal")
+    tracker.ok("record", *files)
+    tracker.ok("record", "--from", "d5", "--id", "d6", "--tabled-by", "B", "--date", "2025-03-10",
+               "--set", "note=text:=HYPERLINK(\"http://evil.example\",\"x\")", "--set", "x=4%")
+    rows = list(csv.DictReader(io.StringIO(tracker.ok("report", "-f", "csv").stdout)))
+    note = next(r for r in rows if r["term"] == "note")
+    assert note["new"] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
+    x = next(r for r in rows if r["draft"] == "d6" and r["term"] == "x")
+    assert x["change"] == "'-1 pp"
+
+
+def test_html_report_embeds_the_same_data_as_the_json_report(seeded, report_json):
+    html = seeded.ok("report", "--format", "html").stdout
+    assert html.startswith("<!DOCTYPE html>")
+    assert embedded(html) == report_json
+    assert 'id="chart-timeline"' in html and 'id="chart-convergence"' in html and 'id="chart-distance"' in html
+    # Self-contained: no external address is loaded (links in the bibliography are only links).
+    assert not re.search(r'(src|href)="(https?:)?//', html.replace('class="url" href="http', ""))
+    assert "Content-Security-Policy" in html
+
+
+def test_html_escapes_markup_from_the_data(tracker, tmp_path):
+    tracker.ok("record", *write_small_deal(tmp_path / "deal"))
+    evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    tracker.ok("record", "--from", "d5", "--id", "d6", "--tabled-by", "A", "--date", "2025-03-10", "--set", f"note=text:{evil}")
+    html = tracker.ok("report", "-f", "html").stdout
+    assert evil not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" in html
+    assert html.count("<script") == 1  # the data block
+    note = next(c for b in embedded(html)["changes"] for c in b["changes"] if c["term"] == "note")
+    assert note["new_text"] == evil
+
+
+def test_output_file_is_written_and_never_overwritten_without_force(seeded, tmp_path):
+    target = tmp_path / "report.md"
+    result = seeded.ok("report", "-o", str(target))
+    assert result.stdout == f"Wrote the markdown report of us-ukraine-minerals-2025 to {target}\n"
+    first = target.read_text(encoding="utf-8")
+    assert first.startswith("# US–Ukraine minerals deal")
+    target.write_text("my notes", encoding="utf-8")
+    refused = seeded("report", "-o", str(target))
+    assert refused.exit_code == 5
+    assert refused.stderr == f"Error: {target}: already exists; use --force to overwrite it\n"
+    assert target.read_text(encoding="utf-8") == "my notes"
+    seeded.ok("report", "-o", str(target), "--force")
+    assert target.read_text(encoding="utf-8") == first
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".report")] == []  # no temp file left
+
+
+@pytest.mark.parametrize(("name", "start"), [("r.html", "<!DOCTYPE html>"), ("r.json", "{\n  \"schema\": \"tracker.report/v1\""),
+                                             ("r.csv", "negotiation,date,draft,"), ("r.md", "# ")])
+def test_output_format_follows_the_file_extension(seeded, tmp_path, name, start):
+    seeded.ok("report", "-o", str(tmp_path / name))
+    assert (tmp_path / name).read_text(encoding="utf-8").startswith(start)
+
+
+def test_output_into_a_missing_folder_is_refused_before_any_work(seeded, tmp_path):
+    result = seeded("report", "-o", str(tmp_path / "nope" / "r.html"))
+    assert result.exit_code == 3
+    assert result.stderr == f"Error: {tmp_path / 'nope' / 'r.html'}: folder {tmp_path / 'nope'} does not exist\n"
+
+
+def test_report_of_a_negotiation_without_drafts(tracker, tmp_path):
+    tracker.ok("negotiation", "create", "empty", "-t", "Nothing yet", "-p", "A=Alpha", "-p", "B=Beta")
+    assert tracker.json("report")["summary"]["drafts"] == 0
+    assert "No drafts recorded yet." in tracker.ok("report").stdout
+    html = tracker.ok("report", "-f", "html").stdout
+    assert embedded(html)["timeline"] == []
+    tracker.ok("report", "-o", str(tmp_path / "empty.csv"))
+    assert (tmp_path / "empty.csv").read_bytes() == (
+        b"negotiation,date,draft,seq,tabled_by,status,against,term,old_term,kind,old,new,change,pushed_by,basis,"
+        b"introduced_in,adopted_from,stance,evidence,sources,quotes\r\n"
+    )
+
+
+def test_report_of_an_unknown_negotiation(seeded):
+    result = seeded("report", "-n", "nope")
+    assert result.exit_code == 4
+    assert result.stderr == "Error: unknown negotiation 'nope' (known: us-ukraine-minerals-2025)\n"
+
+
+def test_demo_ends_by_writing_the_html_report_and_saying_where(tracker, tmp_path):
+    out = tracker.ok("demo").stdout
+    assert out.endswith(
+        "The full change history (timeline, convergence, who pushed what, sources) is in "
+        f"{'report.html' if tracker.url.startswith('postgresql') else tmp_path / 'report.html'}\n"
+        "Open it in a browser; `tracker report --help` exports it as markdown, JSON or CSV.\n"
+    )
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert embedded(html)["summary"]["drafts"] == 4
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file, not a private temp

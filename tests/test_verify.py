@@ -1,0 +1,221 @@
+"""`tracker verify`: rows changed behind the tool's back (raw SQL) are found and named.
+
+The sample negotiation (tests/sample) stores counter as a delta on first-offer and joint-text
+as a delta on counter, so a term stored once is read by all three drafts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tracker.db.engine import create
+
+SAMPLE = Path(__file__).parent / "sample"
+NEG = "negotiation acme-merger"
+FIRST, COUNTER, JOINT = f"{NEG}: draft first-offer (v1)", f"{NEG}: draft counter (v2)", f"{NEG}: draft joint-text (v3)"
+CHANGED = "content does not match its hash (its header, parents or terms were changed)"
+FAILED = "Error: {n} integrity problems found; the database was changed outside tracker\n"
+
+
+@pytest.fixture
+def sample(tracker):
+    files = sorted(str(p) for p in SAMPLE.glob("*.yaml"))
+    tracker.ok("record", *files)
+    return tracker
+
+
+def sql(url: str, *statements: str) -> None:
+    engine = create(url)
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+    engine.dispose()
+
+
+def scalar(url: str, query: str):  # type: ignore[no-untyped-def]
+    engine = create(url)
+    with engine.connect() as conn:
+        value = conn.execute(text(query)).scalar()
+    engine.dispose()
+    return value
+
+
+def draft_id(slug: str) -> str:
+    return f"(SELECT id FROM drafts WHERE slug = '{slug}')"
+
+
+def blob_of(slug: str, key: str) -> str:
+    return f"(SELECT blob_id FROM draft_terms WHERE draft_id = {draft_id(slug)} AND key = '{key}')"
+
+
+def failing(tracker, *args: str):  # type: ignore[no-untyped-def]
+    result = tracker("verify", *args)
+    assert result.exit_code == 7, result.output
+    return result.stdout.splitlines(), result.stderr
+
+
+def test_untouched_database_verifies_with_a_one_line_summary(sample):
+    result = sample.ok("verify")
+    assert result.stdout == "verified 3 drafts, 12 terms\n"
+
+
+def test_empty_database_verifies(tracker):
+    assert tracker.ok("verify").stdout == "verified 0 drafts, 0 terms\n"
+
+
+def test_changed_term_value_is_reported_for_every_draft_holding_it(sample):
+    digest = scalar(sample.url, f"SELECT hash FROM term_blobs WHERE id = {blob_of('first-offer', 'escrow')}")
+    sql(sample.url, f"UPDATE term_blobs SET body = replace(body, 'true', 'false') WHERE id = {blob_of('first-offer', 'escrow')}")
+    lines, err = failing(sample)
+    message = f"stored term does not match its hash {digest[:19]}… (its content was changed)"
+    assert lines == [f"{FIRST}: term escrow: {message}", f"{COUNTER}: term escrow: {message}", f"{JOINT}: term escrow: {message}"]
+    assert err == FAILED.format(n=3)
+
+
+def test_changed_value_with_a_recomputed_term_hash_breaks_the_draft_hash(sample):
+    # A careful forger rewrites the blob and its hash: the drafts' hashes still give it away.
+    from tracker import canonical
+
+    body = scalar(sample.url, f"SELECT body FROM term_blobs WHERE id = {blob_of('joint-text', 'closing')}")
+    forged = body.replace("2025-07-31", "2025-12-31")
+    digest = canonical.content_hash(__import__("json").loads(forged))
+    sql(sample.url, f"UPDATE term_blobs SET body = '{forged}', hash = '{digest}' WHERE id = {blob_of('joint-text', 'closing')}")
+    lines, _ = failing(sample)
+    assert lines == [f"{JOINT}: {CHANGED}"]
+
+
+def test_repointed_term_row_is_reported(sample):
+    sql(sample.url, f"UPDATE draft_terms SET blob_id = {blob_of('first-offer', 'price')} WHERE draft_id = {draft_id('counter')} AND key = 'price'")
+    lines, _ = failing(sample)
+    # joint-text sets its own price, so only counter reads the changed row.
+    assert lines == [f"{COUNTER}: {CHANGED}"]
+
+
+def test_deleted_term_row_is_reported_with_the_term_count(sample):
+    sql(sample.url, f"DELETE FROM draft_terms WHERE draft_id = {draft_id('first-offer')} AND key = 'jurisdictions'")
+    lines, _ = failing(sample)
+    assert lines == [
+        f"{FIRST}: term_count is 7 but its rows hold 6 terms", f"{FIRST}: {CHANGED}",
+        f"{COUNTER}: term_count is 7 but its rows hold 6 terms", f"{COUNTER}: {CHANGED}",
+        f"{JOINT}: term_count is 7 but its rows hold 6 terms", f"{JOINT}: {CHANGED}",
+    ]
+
+
+def test_tampered_term_that_no_draft_uses_is_reported(sample):
+    sql(sample.url, "INSERT INTO term_blobs (hash, body) VALUES ('sha256:0000000000000000000000', '{\"value\": {\"type\": \"boolean\", \"value\": true}}')")
+    lines, _ = failing(sample)
+    assert lines == ["stored term does not match its hash sha256:00000000000… (its content was changed); no draft uses it"]
+
+
+def test_unreadable_stored_term_is_reported(sample):
+    sql(sample.url, f"UPDATE term_blobs SET body = '{{\"value\": 5' WHERE id = {blob_of('joint-text', 'closing')}")
+    lines, _ = failing(sample)
+    assert lines == [f"{JOINT}: term closing: stored term is not valid JSON"]
+
+
+def test_changed_date_column_is_reported(sample):
+    sql(sample.url, f"UPDATE drafts SET date = '2025-01-01' WHERE slug = 'counter'")
+    lines, _ = failing(sample)
+    assert lines == [f"{COUNTER}: date column says 2025-01-01, the header 2025-03-08"]
+
+
+def test_changed_header_is_reported(sample):
+    sql(sample.url, "UPDATE drafts SET header = replace(header, '\"agreed\"', '\"signed\"') WHERE slug = 'joint-text'")
+    lines, _ = failing(sample)
+    assert lines == [f"{JOINT}: {CHANGED}"]
+
+
+def test_changed_header_date_is_reported_twice_over(sample):
+    sql(sample.url, "UPDATE drafts SET header = replace(header, '2025-03-08', '2025-03-09') WHERE slug = 'counter'")
+    lines, _ = failing(sample)
+    assert lines == [f"{COUNTER}: date column says 2025-03-08, the header 2025-03-09", f"{COUNTER}: {CHANGED}"]
+
+
+def test_unparseable_header_is_reported(sample):
+    sql(sample.url, "UPDATE drafts SET header = '{not json' WHERE slug = 'counter'")
+    lines, _ = failing(sample)
+    assert len(lines) == 1 and lines[0].startswith(f"{COUNTER}: stored header is not a valid draft header (")
+
+
+def test_changed_parent_is_reported(sample):
+    sql(sample.url, f"UPDATE draft_parents SET parent_id = {draft_id('first-offer')} WHERE draft_id = {draft_id('joint-text')}")
+    lines, _ = failing(sample)
+    assert lines == [f"{JOINT}: stored parents [first-offer] differ from the header's [counter]", f"{JOINT}: {CHANGED}"]
+
+
+def test_draft_made_its_own_ancestor_is_reported(sample):
+    sql(sample.url, f"INSERT INTO draft_parents (draft_id, position, parent_id) VALUES ({draft_id('first-offer')}, 0, {draft_id('joint-text')})")
+    lines, _ = failing(sample)
+    assert lines == [
+        f"{FIRST}: parent 'joint-text' (v3) is numbered after it (parents come first; a draft cannot be its own ancestor)",
+        f"{FIRST}: stored parents [joint-text] differ from the header's []",
+        f"{FIRST}: {CHANGED}",
+    ]
+
+
+def test_sequence_gap_is_reported(sample):
+    sql(sample.url, "UPDATE drafts SET seq = 9 WHERE slug = 'counter'")
+    lines, _ = failing(sample)
+    assert lines == [
+        f"{JOINT}: parent 'counter' (v9) is numbered after it (parents come first; a draft cannot be its own ancestor)",
+        f"{JOINT}: delta base 'counter' (v9) is numbered after it",
+        f"{NEG}: draft counter (v9): is numbered v9: sequence numbers must run v1..v3 without gaps (v2 missing)",
+    ]
+
+
+def test_delta_chain_that_loops_is_reported_not_followed_forever(sample):
+    sql(sample.url, f"UPDATE drafts SET base_id = {draft_id('joint-text')} WHERE slug = 'first-offer'")
+    lines, _ = failing(sample)
+    assert lines == [
+        f"{FIRST}: delta base 'joint-text' (v3) is numbered after it",
+        f"{FIRST}: its delta chain loops (first-offer → joint-text → counter → first-offer); its terms cannot be rebuilt",
+        f"{COUNTER}: its delta chain loops (first-offer → joint-text → counter → first-offer); its terms cannot be rebuilt",
+        f"{JOINT}: its delta chain loops (first-offer → joint-text → counter → first-offer); its terms cannot be rebuilt",
+    ]
+
+
+def test_changed_chain_depth_is_reported(sample):
+    sql(sample.url, "UPDATE drafts SET chain_depth = 5 WHERE slug = 'joint-text'")
+    lines, _ = failing(sample)
+    assert lines == [f"{JOINT}: chain_depth is 5, its delta chain is 2 long"]
+
+
+def test_changed_negotiation_document_is_reported(sample):
+    digest = scalar(sample.url, "SELECT hash FROM negotiations")
+    sql(sample.url, "UPDATE negotiations SET document = replace(document, 'Acme Corp', 'Acme Inc')")
+    lines, _ = failing(sample)
+    assert lines == [f"{NEG}: stored negotiation does not match its hash {digest[:19]}… (its content was changed)"]
+
+
+def test_verify_json_lists_problems_with_draft_and_term(sample):
+    sql(sample.url, f"UPDATE term_blobs SET body = replace(body, '\"5\"', '\"6\"') WHERE id = {blob_of('counter', 'earn_out')}")
+    result = sample("verify", "--format", "json")
+    assert result.exit_code == 7
+    import json
+
+    data = json.loads(result.stdout)
+    assert data["schema"] == "tracker.verify/v1" and data["ok"] is False
+    assert [(p["draft"], p["seq"], p["term"]) for p in data["problems"]] == [("counter", 2, "earn_out"), ("joint-text", 3, "earn_out")]
+
+
+def test_verify_one_negotiation(sample):
+    assert sample.ok("verify", "-n", "acme-merger").stdout == "verified 3 drafts, 12 terms\n"
+    result = sample("verify", "-n", "nope")
+    assert (result.exit_code, result.stderr) == (4, "Error: unknown negotiation 'nope' (known: acme-merger)\n")
+
+
+def test_library_returns_problems_naming_draft_and_term(sample):
+    from tracker.store import Store
+    from tracker.verify import Problem, verify
+
+    sql(sample.url, f"UPDATE term_blobs SET body = replace(body, 'stock', 'asset') WHERE id = {blob_of('counter', 'structure')}")
+    store = Store.open(sample.url)
+    try:
+        problems = verify(store)
+    finally:
+        store.close()
+    assert [(p.draft, p.term) for p in problems] == [("counter", "structure"), ("joint-text", "structure")]
+    assert all(isinstance(p, Problem) and p.negotiation == "acme-merger" for p in problems)

@@ -1,0 +1,123 @@
+"""`tracker report`: the change history of a negotiation as markdown, HTML, JSON or CSV."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from tracker.commands.options import app, negotiation_option
+
+FORMATS = ("markdown", "html", "json", "csv")
+SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv"}
+
+
+def render(store, negotiation, fmt: str) -> str:  # type: ignore[no-untyped-def]
+    """The report in ``fmt``, drawn from its one JSON form."""
+    import json
+
+    from tracker.render import jsonout
+    from tracker.report import build
+
+    data = jsonout.report(build(store, negotiation))
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        from tracker.render import csvout
+
+        return csvout.report(data)
+    if fmt == "html":
+        from tracker.render import html
+
+        return html.report(data)
+    from tracker.render import markdown
+
+    return markdown.report(data)
+
+
+def check_target(path: Path, force: bool) -> None:
+    """Refuse before any work is done: an existing file without --force, or a missing folder."""
+    from tracker.errors import Conflict, InvalidInput
+
+    if path.is_dir():
+        raise InvalidInput(f"{path}: is a folder; give a file name")
+    if path.exists() and not force:
+        raise Conflict(f"{path}: already exists; use --force to overwrite it")
+    if not path.parent.is_dir():
+        raise InvalidInput(f"{path}: folder {path.parent} does not exist")
+
+
+def write(path: Path, text: str, force: bool) -> None:
+    """Write ``text`` to ``path``: without ``force`` only if the file still does not exist;
+    with it, atomically (a reader never sees half a report)."""
+    from tracker.errors import Conflict, InvalidInput
+
+    data = text.encode("utf-8")
+    try:
+        if not force:
+            with open(path, "xb") as f:
+                f.write(data)
+            return
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            os.chmod(tmp, _file_mode(path))  # mkstemp makes it private; a report is an ordinary file
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except FileExistsError:
+        raise Conflict(f"{path}: already exists; use --force to overwrite it") from None
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _file_mode(path: Path) -> int:
+    """The mode of the file being replaced, or what a new file gets under the umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@click.command("report")
+@negotiation_option
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), help="Output format (default: from FILE's extension, else markdown).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), metavar="FILE", help="Write the report to FILE instead of standard output.")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@click.pass_context
+def report_command(ctx: click.Context, negotiation: str | None, fmt: str | None, output: Path | None, force: bool) -> None:
+    """Export the change history of a negotiation.
+
+    \b
+    The report holds a summary, a timeline of drafts, each draft's changes with who pushed
+    them and the evidence quoted, per-party tallies (pushed, conceded, won), the histories
+    of the terms that moved, the open gap and the bibliography. HTML is one self-contained
+    file with charts; CSV has one row per change.
+      tracker report -o report.html
+      tracker report --format csv > changes.csv
+    """
+    if output is not None:
+        check_target(output, force)
+    fmt = fmt or (SUFFIXES.get(output.suffix.lower()) if output else None) or "markdown"
+    store = app(ctx).store()
+    neg = store.negotiation(negotiation)
+    text = render(store, neg, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    write(output, text, force)
+    click.echo(f"Wrote the {fmt} report of {neg.id} to {output}")
+
+
+def demo_report_path(store) -> Path:  # type: ignore[no-untyped-def]
+    """Where `tracker demo` writes its report: next to a SQLite database file, else here."""
+    url = store.engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        return Path(url.database).parent / "report.html"
+    return Path("report.html")

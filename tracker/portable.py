@@ -1,0 +1,258 @@
+"""Export and import: a whole negotiation (or database) as one portable JSON file.
+
+The file (``"schema": "tracker.export/v1"``) lists each negotiation's document and hash, and its
+drafts in sequence order with their full content, sequence number, recording time, hash and
+per-term hashes. Importing re-derives every hash from the content before writing anything: a
+file whose content does not match its hashes is refused, naming the draft and term. The import
+is one transaction, and each draft must land at its exported sequence number, so a database
+that already holds other drafts of the negotiation is refused rather than renumbered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from tracker import __version__, canonical
+from tracker.errors import Conflict, InvalidInput
+from tracker.loading import Origin, format_loc, parse_text
+from tracker.store import Pending, Recorded, Store
+from tracker.termsheet import Draft, Negotiation
+
+SCHEMA = "tracker.export/v1"
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def export(store: Store, negotiation: str | None = None) -> dict[str, Any]:
+    """One negotiation, or every negotiation in the database, as a JSON-ready dict."""
+    if negotiation is not None:
+        negotiations = [store.negotiation(negotiation)]
+    else:
+        negotiations = [s.negotiation for s in store.negotiations()]
+    return {
+        "schema": SCHEMA,
+        "tracker": __version__,
+        "exported_at": _iso(dt.datetime.now(dt.timezone.utc).replace(microsecond=0)),
+        "negotiations": [_export_negotiation(store, n) for n in negotiations],
+    }
+
+
+def _export_negotiation(store: Store, negotiation: Negotiation) -> dict[str, Any]:
+    drafts = []
+    for record in store.log(negotiation.id):
+        terms = store.terms(record)
+        drafts.append({
+            "seq": record.seq,
+            "hash": record.hash,
+            "recorded_at": _iso(record.recorded_at) if record.recorded_at else None,
+            "draft": {**record.header.canonical(), "terms": {k: t.canonical() for k, t in terms.items()}},
+            "term_hashes": {k: canonical.term_hash(t.canonical()) for k, t in terms.items()},
+        })
+    return {
+        "negotiation": negotiation.canonical(),
+        "hash": canonical.content_hash(negotiation.canonical()),
+        "drafts": drafts,
+    }
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def write(data: dict[str, Any], path: Path) -> None:
+    """Write atomically: a crash leaves the old file or the new one, never half of one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(dumps(data))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _iso(value: dt.datetime) -> str:
+    # SQLite returns naive datetimes; everything the store records is UTC.
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).isoformat()
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Imported:
+    negotiation: str
+    results: list[Recorded]
+
+    @property
+    def created(self) -> int:
+        return sum(r.created for r in self.results)
+
+
+def read(path: str | Path, *, display_name: str | None = None) -> "ExportFile":
+    name = display_name or str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput("no such file", where=name) from None
+    except IsADirectoryError:
+        raise InvalidInput("is a directory, not a file", where=name) from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read: {exc.strerror}", where=name) from None
+    return ExportFile.from_bytes(raw, name)
+
+
+class ExportFile:
+    """A parsed export, checked against its own hashes before anything touches a database."""
+
+    def __init__(self, data: Any, text: str, name: str):
+        self.data, self.text, self.name = data, text, name
+        self._origin: Origin | None = None
+        self._validated: list[tuple[Negotiation, list[Pending]]] | None = None
+
+    @classmethod
+    def from_bytes(cls, raw: bytes, name: str) -> "ExportFile":
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"not UTF-8 text (byte {exc.start})", where=name) from None
+        try:
+            data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant, parse_float=Decimal)
+        except (ValueError, RecursionError):
+            # The loader parses JSON by the same rules and names the line of what is wrong.
+            parse_text(text, name, is_json=True)
+            raise InvalidInput("invalid JSON", where=name) from None
+        return cls(data, text, name)
+
+    def error(self, loc: tuple[Any, ...], message: str) -> InvalidInput:
+        """``file:line: path: message``; lines are worked out only when something is wrong."""
+        if self._origin is None:
+            try:
+                self._origin = parse_text(self.text, self.name, is_json=True)[1]
+            except InvalidInput:
+                self._origin = Origin(self.name)
+        return self._origin.error(loc, message)
+
+    def validate(self) -> list[tuple[Negotiation, list[Pending]]]:
+        """Models for every negotiation and draft, each checked against its recorded hash."""
+        if self._validated is not None:
+            return self._validated
+        data = self.data
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            found = data.get("schema") if isinstance(data, dict) else None
+            raise self.error(("schema",) if found else (), f"not a tracker export (expected \"schema\": \"{SCHEMA}\", found {found!r})")
+        entries = data.get("negotiations")
+        if not isinstance(entries, list):
+            raise self.error(("negotiations",), "expected a list of negotiations")
+        out = [self._negotiation(("negotiations", i), entry) for i, entry in enumerate(entries)]
+        slugs = [n.id for n, _ in out]
+        for i, slug in enumerate(slugs):
+            if slug in slugs[:i]:
+                raise self.error(("negotiations", i, "negotiation", "id"), f"negotiation {slug!r} is listed twice")
+        self._validated = out
+        return out
+
+    def _negotiation(self, loc: tuple[Any, ...], entry: Any) -> tuple[Negotiation, list[Pending]]:
+        entry = self._mapping(loc, entry, ("negotiation", "hash", "drafts"))
+        negotiation = self._model(loc + ("negotiation",), Negotiation, entry["negotiation"])
+        if canonical.content_hash(negotiation.canonical()) != entry["hash"]:
+            raise self.error(loc + ("hash",), f"negotiation {negotiation.id!r}: content does not match its hash")
+        if not isinstance(entry["drafts"], list):
+            raise self.error(loc + ("drafts",), "expected a list of drafts")
+        hashes: dict[str, str] = {}
+        pending = []
+        for j, item in enumerate(entry["drafts"]):
+            at = loc + ("drafts", j)
+            item = self._mapping(at, item, ("seq", "hash", "draft"))
+            if type(item["seq"]) is not int or item["seq"] != j + 1:
+                raise self.error(at + ("seq",), f"expected seq {j + 1}: drafts must be listed in sequence order from 1")
+            draft = self._model(at + ("draft",), Draft, item["draft"])
+            if draft.negotiation != negotiation.id:
+                raise self.error(at + ("draft", "negotiation"), f"draft belongs to {draft.negotiation!r}, not {negotiation.id!r}")
+            self._check_hashes(at, item, draft, hashes)
+            hashes[draft.id] = item["hash"]
+            origin = Origin(f"{self.name}: {format_loc(at)}")
+            pending.append(Pending(draft, origin, seq=j + 1, recorded_at=self._time(at, item.get("recorded_at"))))
+        return negotiation, pending
+
+    def _check_hashes(self, at: tuple[Any, ...], item: dict[str, Any], draft: Draft, earlier: dict[str, str]) -> None:
+        term_hashes = {key: canonical.term_hash(term.canonical()) for key, term in draft.terms.items()}
+        listed = item.get("term_hashes")
+        if listed is not None:
+            if not isinstance(listed, dict) or set(listed) != set(term_hashes):
+                raise self.error(at + ("term_hashes",), "must list exactly the draft's terms")
+            for key, digest in sorted(term_hashes.items()):
+                if listed[key] != digest:
+                    raise self.error(at + ("draft", "terms", key), f"draft {draft.id!r}: term {key!r} does not match its hash")
+        parents = []
+        for k, parent in enumerate(draft.parents):
+            if parent not in earlier:
+                raise self.error(at + ("draft", "parents", k), f"parent {parent!r} is not listed before draft {draft.id!r}")
+            parents.append(earlier[parent])
+        if canonical.draft_hash(draft.header.canonical(), parents, term_hashes) != item["hash"]:
+            raise self.error(at + ("hash",), f"draft {draft.id!r}: content does not match its hash")
+
+    def _mapping(self, loc: tuple[Any, ...], value: Any, required: tuple[str, ...]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.error(loc, "expected a mapping")
+        for name in required:
+            if name not in value:
+                raise self.error(loc, f"missing field {name!r}")
+        return value
+
+    def _model(self, loc: tuple[Any, ...], model: Any, value: Any) -> Any:
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            raise self.error(loc + tuple(err["loc"]), err["msg"].removeprefix("Value error, ")) from None
+
+    def _time(self, loc: tuple[Any, ...], value: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise self.error(loc + ("recorded_at",), f"expected an ISO date and time, got {value!r}") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def restore(store: Store, export_file: ExportFile) -> list[Imported]:
+    """Record everything in the file, in one transaction; identical drafts already there are kept."""
+    validated = export_file.validate()
+    pending = [p for _, items in validated for p in items]
+    negotiations = [n for n, _ in validated]
+    try:
+        results = store.record(pending, negotiations)
+    except Conflict as exc:
+        raise Conflict(f"{exc} (import into an empty database, or one holding the same drafts)") from None
+    by_neg: dict[str, list[Recorded]] = {n.id: [] for n in negotiations}
+    for result in results:
+        by_neg[result.record.header.negotiation].append(result)
+    return [Imported(slug, items) for slug, items in by_neg.items()]
+
+
+def _no_duplicates(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(items)
+    if len(out) != len(items):
+        raise ValueError("duplicate key")
+    return out
+
+
+def _no_constant(word: str) -> Any:
+    raise ValueError(word)

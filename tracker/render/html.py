@@ -1,0 +1,211 @@
+"""The HTML report: one self-contained file (inline CSS and SVG, no script, no external asset).
+
+Drawn from the report's JSON form, which it also embeds in ``<script type="application/json"
+id="report-data">`` so tools and tests can read the data back. Jinja2 escapes every string from
+the data (``autoescape``); the embedded JSON has ``<``, ``>`` and ``&`` written as ``\\u003c``
+etc. so no term text can close the script element; a Content-Security-Policy forbids scripts
+and every network request, so even a rendering slip could not run or fetch anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+PALETTE = ("#2563eb", "#c2410c", "#059669", "#7c3aed", "#b91c1c", "#0e7490", "#a16207", "#be185d")
+JOINT = "#475569"
+
+# Chart geometry (SVG user units; the charts scale to the page width).
+WIDTH = 880
+LEFT = 120
+RIGHT = 96
+
+
+def embed_json(data: Any) -> str:
+    """JSON safe inside a <script> element: no '<', '>' or '&' can end it or open a comment."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for ch, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text
+
+
+def colours(data: dict[str, Any]) -> dict[str, str]:
+    return {p["code"]: PALETTE[i % len(PALETTE)] for i, p in enumerate(data["negotiation"]["parties"])}
+
+
+def group_colour(codes: list[str], colour: dict[str, str]) -> str:
+    return colour.get(codes[0], JOINT) if len(codes) == 1 else JOINT
+
+
+def is_web_address(url: Any) -> bool:
+    return isinstance(url, str) and re.fullmatch(r"https?://[^\s<>\"']+", url) is not None
+
+
+class DateScale:
+    def __init__(self, dates: list[str], left: float = LEFT, right: float = WIDTH - RIGHT):
+        days = [dt.date.fromisoformat(d) for d in dates] or [dt.date.today()]
+        self.first, self.last = min(days), max(days)
+        self.left, self.right = left, right
+
+    def __call__(self, date: str) -> float:
+        span = (self.last - self.first).days
+        if span == 0:
+            return (self.left + self.right) / 2
+        return self.left + (dt.date.fromisoformat(date) - self.first).days / span * (self.right - self.left)
+
+    def ticks(self, dates: list[str]) -> list[dict[str, Any]]:
+        return [{"x": round(self(d), 1), "label": d} for d in sorted(set(dates))]
+
+
+def timeline_chart(data: dict[str, Any]) -> dict[str, Any]:
+    """Drafts on a date axis, one lane per tabling party (or joint group), lineage as edges."""
+    colour = colours(data)
+    drafts = data["timeline"]
+    groups: list[tuple[str, ...]] = []
+    for p in data["negotiation"]["parties"]:
+        groups.append((p["code"],))
+    for d in drafts:
+        g = tuple(d["tabled_by"])
+        if g not in groups:
+            groups.append(g)
+    used = [g for g in groups if any(tuple(d["tabled_by"]) == g for d in drafts)]
+    lane_h, top = 64, 28
+    lanes = [{"y": top + i * lane_h + lane_h / 2, "label": " + ".join(g), "colour": group_colour(list(g), colour)} for i, g in enumerate(used)]
+    lane_y = {g: lane["y"] for g, lane in zip(used, lanes)}
+    scale = DateScale([d["date"] for d in drafts])
+    nodes, seen = {}, {}
+    for d in drafts:
+        g = tuple(d["tabled_by"])
+        x = scale(d["date"])
+        n = seen.get((g, d["date"]), 0)
+        seen[(g, d["date"])] = n + 1
+        nodes[d["id"]] = {
+            "x": round(x + n * 14, 1), "y": lane_y[g], "colour": group_colour(d["tabled_by"], colour),
+            "id": d["id"], "label": f"v{d['seq']} {d['id']}", "title": f"{d['date']} · {d['title']} · {d['status']}",
+            "status": d["status"], "below": n % 2 == 1,
+        }
+    edges = [
+        {"x1": nodes[p]["x"], "y1": nodes[p]["y"], "x2": nodes[d["id"]]["x"], "y2": nodes[d["id"]]["y"]}
+        for d in drafts for p in d["parents"] if p in nodes
+    ]
+    height = top + len(used) * lane_h + 34
+    return {
+        "width": WIDTH, "height": height, "lanes": lanes, "nodes": list(nodes.values()), "edges": edges,
+        "ticks": scale.ticks([d["date"] for d in drafts]), "axis_y": height - 26,
+    }
+
+
+def convergence_chart(data: dict[str, Any]) -> dict[str, Any] | None:
+    """Share of live terms agreed at each draft date, one line per pair of parties."""
+    gaps = data["gaps"]
+    if not gaps or not any(c["share"] is not None for g in gaps for c in g["convergence"]):
+        return None
+    colour = colours(data)
+    top, height_plot = 20, 180
+    dates = sorted({c["date"] for g in gaps for c in g["convergence"]})
+    scale = DateScale(dates)
+    lines = []
+    for i, g in enumerate(gaps):
+        points = []
+        for c in g["convergence"]:
+            if c["share"] is None:
+                continue
+            y = top + (1 - c["share"]) * height_plot
+            points.append({
+                "x": round(scale(c["date"]), 1), "y": round(y, 1), "label": f"{round(c['share'] * 100)}%",
+                "known": c["known"], "title": f"{c['date']}: {c['agreed']} agreed, {c['open']} open",
+            })
+        a, b = g["parties"]
+        lines.append({
+            "label": f"{a} – {b}", "colour": PALETTE[i % len(PALETTE)] if len(gaps) > 1 else colour.get(a, JOINT),
+            "points": points, "path": " ".join(f"{p['x']},{p['y']}" for p in points),
+        })
+    grid = [{"y": round(top + (1 - f) * height_plot, 1), "label": f"{round(f * 100)}%"} for f in (0, 0.25, 0.5, 0.75, 1)]
+    return {
+        "width": WIDTH, "height": top + height_plot + 40, "lines": lines, "grid": grid,
+        "ticks": scale.ticks(dates), "axis_y": top + height_plot + 22, "left": LEFT, "right": WIDTH - RIGHT,
+        "bottom": top + height_plot,
+    }
+
+
+def distance_chart(data: dict[str, Any]) -> dict[str, Any] | None:
+    """For each term with a typed distance, how far apart the first pair was at each date,
+    scaled to the largest distance that term ever had."""
+    if not data["gaps"]:
+        return None
+    conv = data["gaps"][0]["convergence"]
+    terms = sorted({k for c in conv for k in c["distances"]})
+    if not terms:
+        return None
+    dates = [c["date"] for c in conv]
+    scale = DateScale(dates, left=220, right=WIDTH - 150)
+    row_h, top = 46, 12
+    rows = []
+    for i, key in enumerate(terms):
+        found = _distances(conv, key)
+        biggest = max(amount for _, amount, _ in found) or Decimal(1)
+        base = top + i * row_h + row_h - 12
+        points = [
+            {"x": round(scale(date), 1), "y": round(base - float(amount / biggest) * (row_h - 20), 1), "title": f"{date}: {text}"}
+            for date, amount, text in found
+        ]
+        last_date = dates[-1]
+        final = conv[-1]["distances"].get(key)
+        rows.append({
+            "label": key, "y": base, "top": base - (row_h - 20), "points": points,
+            "path": " ".join(f"{p['x']},{p['y']}" for p in points),
+            "last": final["text"] if final else ("closed" if _closed(data, key) else "no typed distance"),
+            "last_x": scale(last_date) + 14,
+        })
+    return {"width": WIDTH, "height": top + len(terms) * row_h + 30, "rows": rows, "ticks": scale.ticks(dates),
+            "axis_y": top + len(terms) * row_h + 18, "left": 220, "right": WIDTH - 150}
+
+
+def _distances(conv: list[dict[str, Any]], key: str) -> list[tuple[str, Decimal, str]]:
+    """(date, magnitude, text) from the term's first typed distance on; a date where the term
+    is no longer open counts as no distance at all, one where it is open untyped is left out."""
+    out: list[tuple[str, Decimal, str]] = []
+    for c in conv:
+        d = c["distances"].get(key)
+        if d is not None:
+            out.append((c["date"], _magnitude(d), d["text"]))
+        elif out and key not in c["open_terms"]:
+            out.append((c["date"], Decimal(0), "closed"))
+    return out
+
+
+def _closed(data: dict[str, Any], key: str) -> bool:
+    return not any(r["term"] == key for r in data["gaps"][0]["open"])
+
+
+def _magnitude(d: dict[str, Any]) -> Decimal:
+    amount = Decimal(d["amount"])
+    return amount / d["steps"] if d["kind"] == "rank" and d.get("steps") else amount
+
+
+def report(data: dict[str, Any]) -> str:
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+    from markupsafe import Markup
+
+    env = Environment(
+        loader=PackageLoader("tracker.render", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+    )
+    env.tests["web_address"] = is_web_address
+    colour = colours(data)
+    template = env.get_template("report.html.j2")
+    return template.render(
+        data=data,
+        colour=colour,
+        joint=JOINT,
+        drafts={d["id"]: d for d in data["timeline"]},
+        names={p["code"]: p["name"] for p in data["negotiation"]["parties"]},
+        timeline=timeline_chart(data),
+        convergence=convergence_chart(data),
+        distances=distance_chart(data),
+        report_json=Markup(embed_json(data)),
+    )

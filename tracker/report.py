@@ -1,0 +1,140 @@
+"""The change-history report of a negotiation: one structure that every report format renders.
+
+``build`` reads the negotiation once (``history.Snapshot``), diffs each draft against its
+parents with ``compare.diff_records`` (so the report says exactly what ``tracker diff`` says),
+and adds positions, gaps, term histories, per-party tallies and the bibliography. The JSON
+form (``render.jsonout.report``) is the one every other format is drawn from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tracker import history
+from tracker.attribution import ABSENT, state
+from tracker.compare import diff_records
+from tracker.diff import DiffResult
+from tracker.history import Cited, Gap, Positions, Snapshot, TermHistory
+from tracker.store import DraftRecord, Store
+from tracker.termsheet import Negotiation, Source
+
+
+@dataclass
+class DraftChanges:
+    """A draft's changes against one of its parents (or, for a first draft, against nothing)."""
+
+    record: DraftRecord
+    against: DraftRecord | None
+    result: DiffResult
+    counted: bool  # counted in the party tallies: the diff against the first parent
+    evidence: dict[str, list[Cited]] = field(default_factory=dict)  # term → citations in this draft
+
+
+@dataclass
+class Tally:
+    party: str
+    pushed: list[tuple[str, str]] = field(default_factory=list)  # (draft, term)
+    conceded: list[tuple[str, str]] = field(default_factory=list)
+    won: list[str] = field(default_factory=list)  # terms whose final agreed value it pushed
+
+
+@dataclass
+class Cite:
+    source: Source
+    drafts: list[str]  # the drafts that list it
+
+
+@dataclass
+class Report:
+    negotiation: Negotiation
+    drafts: list[DraftRecord]  # reading order: date, then sequence
+    changes: list[DraftChanges]
+    positions: Positions  # where things stand now
+    gaps: list[Gap]  # one per pair of parties, with convergence over time
+    histories: list[TermHistory]  # the terms that moved
+    tallies: list[Tally]
+    bibliography: list[Cite]
+
+
+def build(store: Store, negotiation: Negotiation) -> Report:
+    snap = Snapshot.load(store, negotiation)
+    drafts = snap.ordered()
+    changes = []
+    for r in drafts:
+        parents = snap.lineage.parents(r.id)
+        if not parents:
+            changes.append(DraftChanges(r, None, history.opening(snap, r), counted=True))
+        for i, p in enumerate(parents):
+            d = diff_records(store, negotiation, snap.by_id[p], r)
+            changes.append(DraftChanges(r, snap.by_id[p], d.result, counted=i == 0))
+    for dc in changes:
+        dc.evidence = {c.term: history.quoted(snap, dc.record.id, c) for c in dc.result.changes}
+    final = history.positions(snap)
+    return Report(
+        negotiation=negotiation,
+        drafts=drafts,
+        changes=changes,
+        positions=final,
+        gaps=[history.gap(snap, a, b) for a, b in history.party_pairs(negotiation)],
+        histories=[history.term_history(snap, k) for k in history.moved_keys(snap)],
+        tallies=_tallies(snap, changes, final),
+        bibliography=_bibliography(drafts),
+    )
+
+
+def _tallies(snap: Snapshot, changes: list[DraftChanges], final: Positions) -> list[Tally]:
+    """Per party: the changes it pushed, those it conceded, and the terms it won.
+
+    Conceded: the party tabled a draft that took up another party's value, or the change went
+    against its declared preference. Won: the term ended agreed on a value the party pushed
+    without every other party pushing it too (a joint text is nobody's win); an agreed absence
+    counts only for a party that removed a term another party had put forward.
+    """
+    ends = final.by_key()
+    codes = {p.code for p in snap.negotiation.parties}
+    opened_by = {}
+    for r in snap.ordered():
+        for key in snap.keys_of[r.id]:
+            opened_by.setdefault(key, set(r.header.tabled_by))
+    tallies = [Tally(p.code) for p in snap.negotiation.parties]
+    for dc in changes:
+        if not dc.counted:
+            continue
+        for c in dc.result.changes:
+            a = c.attribution
+            if a is None:
+                continue
+            tabled = snap.by_id[a.introduced_in].header.tabled_by
+            token = state(snap.states, c.term, dc.record.id)  # a dropped term is absent here
+            end = ends[c.term]
+            end_token = {history.AGREED: _agreed_token(end), history.DROPPED: ABSENT}.get(end.status)
+            for t in tallies:
+                ref = (dc.record.id, c.term)
+                if t.party in a.pushed_by:
+                    t.pushed.append(ref)
+                    contested = not codes <= set(a.pushed_by)
+                    removed_theirs = token != ABSENT or t.party not in opened_by.get(c.term, set())
+                    if end_token == token and contested and removed_theirs and c.term not in t.won:
+                        t.won.append(c.term)
+                adopted = a.basis == "adopted" and t.party in tabled and t.party not in a.pushed_by
+                if adopted or a.stance.get(t.party) == "concession":
+                    t.conceded.append(ref)
+    for t in tallies:
+        t.won.sort()
+    return tallies
+
+
+def _agreed_token(end: history.TermPositions) -> str | None:
+    first = next(iter(end.positions.values()), None)
+    return first.token if first is not None else None
+
+
+def _bibliography(drafts: list[DraftRecord]) -> list[Cite]:
+    found: dict[str, Cite] = {}
+    for r in drafts:
+        for s in r.header.sources:
+            if s.id in found:
+                found[s.id].drafts.append(r.id)
+            else:
+                found[s.id] = Cite(s, [r.id])
+    return sorted(found.values(), key=lambda c: (c.source.outlet.casefold(), c.source.id))
