@@ -30,6 +30,7 @@ def test_wheel_contains_migrations_seeds_schemas_and_templates(wheel):
     assert any(n.startswith("tracker/_data/alembic/versions/0001") for n in names)
     assert "tracker/_data/seeds/negotiation.yaml" in names
     assert "tracker/_data/schemas/draft.schema.json" in names
+    assert "tracker/render/templates/report.html.j2" in names
 
 
 def test_installed_wheel_runs_demo_seed_and_db_upgrade_from_any_directory(wheel, tmp_path):
