@@ -54,7 +54,10 @@ for i in range(count):
         "date": "2025-03-01", "parents": [f"w{w}-d{i - 1}"] if i else [], "terms": terms,
     })
     try:
-        store.record([Pending(draft)])
+        (result,) = store.record([Pending(draft)])
+        # Read it back, as the next `tracker record --from` would, between two writes.
+        if sorted(store.manifest(result.record)) != sorted(terms):
+            failures.append(f"w{w}-d{i} reads back other terms")
     except TrackerError as exc:
         failures.append(str(exc))
 store.close()

@@ -225,6 +225,7 @@ def test_hostile_flags_are_refused_with_one_exact_line(db, extra, code, message)
         (("-n", "acme' OR 1=1 --", "log"), 4, "unknown negotiation \"acme' OR 1=1 --\" (known: acme-merger)"),
         (("show", "v1' OR '1'='1"), 4, "unknown draft \"v1' OR '1'='1\""),
     ],
+    ids=["negotiation", "draft"],
 )
 def test_hostile_references_are_not_found(db, args, code, message):
     if args[0] == "-n":

@@ -184,6 +184,19 @@ def test_import_into_a_database_with_other_drafts_of_the_negotiation_is_refused(
     assert snapshot(target.url) == before
 
 
+def test_import_from_standard_input(sample, tmp_path):
+    dump = sample.ok("export").stdout
+    target = other_sqlite(tmp_path)
+    assert target.ok("import", "-", input=dump).stdout == "Imported acme-merger: 3 drafts recorded, 0 already present\n"
+    assert target.json("log") == sample.json("log")
+
+
+def test_export_and_import_of_an_empty_database(tracker, tmp_path):
+    tracker.ok("export", "-o", "empty.json")
+    assert json.loads((tmp_path / "empty.json").read_text())["negotiations"] == []
+    assert tracker.ok("import", "empty.json").stdout == "Nothing to import: the file holds no negotiations.\n"
+
+
 def test_import_of_a_missing_file(tracker):
     result = tracker("import", "nope.json")
     assert (result.exit_code, result.stderr) == (3, "Error: nope.json: no such file\n")

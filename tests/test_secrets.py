@@ -7,6 +7,7 @@ password, receives it, and refuses it.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import struct
@@ -37,7 +38,12 @@ def no_secret(result, secret: str = SECRET) -> None:  # type: ignore[no-untyped-
 
 @pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
 def test_unreachable_server_error_hides_the_password_in_every_command(tmp_path, args):
-    (tmp_path / "dump.json").write_text('{"schema": "tracker.export/v1", "negotiations": []}')
+    from tracker import canonical
+    from tracker.loading import build_negotiation, read_document
+
+    negotiation = build_negotiation(read_document(SAMPLE / "negotiation.yaml")).canonical()
+    entry = {"negotiation": negotiation, "hash": canonical.content_hash(negotiation), "drafts": []}
+    (tmp_path / "dump.json").write_text(json.dumps({"schema": "tracker.export/v1", "negotiations": [entry]}))
     result = Tracker(UNREACHABLE, tmp_path)(*args)
     assert result.exit_code == 6
     no_secret(result)

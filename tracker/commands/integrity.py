@@ -67,12 +67,13 @@ def export_command(ctx: click.Context, negotiation: str | None, output: Path | N
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @click.pass_context
 def import_command(ctx: click.Context, file: Path) -> None:
-    """Restore an export written by `tracker export` (checking every hash first).
+    """Restore FILE, written by `tracker export` ('-' reads standard input).
 
-    All or nothing: into an empty database, or one already holding the same drafts.
+    Every hash is checked before anything is written; then all or nothing, into an empty
+    database or one already holding the same drafts.
     """
     from tracker import portable
 
@@ -80,7 +81,9 @@ def import_command(ctx: click.Context, file: Path) -> None:
         export_file = portable.ExportFile.from_bytes(sys.stdin.buffer.read(), "<stdin>")
     else:
         export_file = portable.read(file)
-    export_file.validate()  # refuse a tampered file before opening the database
+    if not export_file.validate():  # refuse a tampered file before opening the database
+        click.echo("Nothing to import: the file holds no negotiations.")
+        return
     for imported in portable.restore(app(ctx).store(), export_file):
         total = len(imported.results)
         click.echo(f"Imported {imported.negotiation}: {_count(imported.created, 'draft')} recorded, {total - imported.created} already present")
