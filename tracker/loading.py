@@ -280,18 +280,24 @@ def read_document(path: str | Path, *, display_name: str | None = None) -> Docum
     """Read and parse one file; the document's ``kind`` decides what it becomes."""
     p = Path(path)
     name = display_name or str(path)
+    raw = read_bytes(p, name, max_bytes=MAX_FILE_BYTES)
+    return document_from_text(_decode(raw, name), name, is_json=p.suffix.lower() == ".json")
+
+
+def read_bytes(path: Path, name: str, *, max_bytes: int | None = None) -> bytes:
+    """A file's bytes, with one-line errors for a missing, unreadable or oversized file."""
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InvalidInput(f"file is {size / 2**20:.1f} MiB; at most {MAX_FILE_BYTES // 2**20} MiB", where=name)
-        raw = p.read_bytes()
+        if max_bytes is not None:
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise InvalidInput(f"file is {size / 2**20:.1f} MiB; at most {max_bytes // 2**20} MiB", where=name)
+        return path.read_bytes()
     except FileNotFoundError:
         raise InvalidInput("no such file", where=name) from None
     except IsADirectoryError:
         raise InvalidInput("is a directory, not a file", where=name) from None
     except OSError as exc:
         raise InvalidInput(f"cannot read: {exc.strerror}", where=name) from None
-    return document_from_text(_decode(raw, name), name, is_json=p.suffix.lower() == ".json")
 
 
 def document_from_text(text: str, name: str, *, is_json: bool = False) -> Document:

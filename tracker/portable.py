@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from tracker import __version__, canonical
 from tracker.errors import Conflict, InvalidInput
-from tracker.loading import Origin, format_loc, parse_text
+from tracker.loading import Origin, format_loc, parse_text, read_bytes
 from tracker.store import Pending, Recorded, Store
 from tracker.termsheet import Draft, Negotiation
 
@@ -106,15 +106,7 @@ class Imported:
 
 def read(path: str | Path, *, display_name: str | None = None) -> "ExportFile":
     name = display_name or str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InvalidInput("no such file", where=name) from None
-    except IsADirectoryError:
-        raise InvalidInput("is a directory, not a file", where=name) from None
-    except OSError as exc:
-        raise InvalidInput(f"cannot read: {exc.strerror}", where=name) from None
-    return ExportFile.from_bytes(raw, name)
+    return ExportFile.from_bytes(read_bytes(Path(path), name), name)
 
 
 class ExportFile:
