@@ -9,14 +9,17 @@ Storage grows with what changes, not with drafts × terms:
   differs, with ``blob_id`` NULL marking a key dropped since the base. Delta chains are
   capped in length (see ``store.MAX_CHAIN``), so reading any draft touches a bounded number
   of rows.
+
+The models are typed ``Mapped[]`` declarative classes, as the project's stack prescribes; the
+store queries them through SQLAlchemy Core (``select(DraftRow.id)``, ``insert(DraftRow)``) and
+never hands out live ORM objects.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
 
 from sqlalchemy import (
-    Column,
     Date,
     DateTime,
     ForeignKey,
@@ -24,10 +27,10 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -37,80 +40,63 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class Base:
-    """Where Alembic finds the tables (``Base.metadata``)."""
+class NegotiationRow(Base):
+    __tablename__ = "negotiations"
 
-    metadata = metadata
-
-
-class _Table:
-    """A Core table whose columns read as attributes (``DraftRow.id``).
-
-    Plain Core rather than the ORM: every command imports this module, and
-    ``sqlalchemy.orm`` alone costs about a fifth of a command's start-up. SQLAlchemy accepts
-    these objects wherever it takes a table (``insert(DraftRow)``, ``select_from``, joins).
-    """
-
-    def __init__(self, table: Table):
-        self.__table__ = table
-        for column in table.columns:
-            setattr(self, column.key, column)
-
-    def __clause_element__(self) -> Table:
-        return self.__table__
-
-    def __getattr__(self, name: str) -> Any:  # columns are set in __init__; this is for typos
-        raise AttributeError(f"table {self.__table__.name!r} has no column {name!r}")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    document: Mapped[str] = mapped_column(Text)  # canonical JSON of the Negotiation model
+    hash: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
-NegotiationRow = _Table(Table(
-    "negotiations", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("slug", String(100), nullable=False, unique=True),
-    Column("document", Text, nullable=False),  # canonical JSON of the Negotiation model
-    Column("hash", String(80), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-))
+class DraftRow(Base):
+    __tablename__ = "drafts"
+    __table_args__ = (
+        UniqueConstraint("negotiation_id", "slug", name="uq_drafts_negotiation_slug"),
+        UniqueConstraint("negotiation_id", "seq", name="uq_drafts_negotiation_seq"),
+    )
 
-DraftRow = _Table(Table(
-    "drafts", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("negotiation_id", Integer, ForeignKey("negotiations.id"), nullable=False),
-    Column("slug", String(100), nullable=False),
-    Column("seq", Integer, nullable=False),
-    Column("hash", String(80), nullable=False, unique=True),
-    Column("date", Date, nullable=False),
-    Column("header", Text, nullable=False),  # canonical JSON of DraftHeader
-    Column("base_id", Integer, ForeignKey("drafts.id"), nullable=True),
-    Column("chain_depth", Integer, nullable=False),
-    Column("term_count", Integer, nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("negotiation_id", "slug", name="uq_drafts_negotiation_slug"),
-    UniqueConstraint("negotiation_id", "seq", name="uq_drafts_negotiation_seq"),
-))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    negotiation_id: Mapped[int] = mapped_column(ForeignKey("negotiations.id"))
+    slug: Mapped[str] = mapped_column(String(100))
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(80), unique=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    header: Mapped[str] = mapped_column(Text)  # canonical JSON of DraftHeader
+    base_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"))
+    chain_depth: Mapped[int] = mapped_column(Integer)
+    term_count: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
-DraftParentRow = _Table(Table(
-    "draft_parents", metadata,
-    Column("draft_id", Integer, ForeignKey("drafts.id"), primary_key=True),
-    Column("position", Integer, primary_key=True),
-    Column("parent_id", Integer, ForeignKey("drafts.id"), nullable=False, index=True),
-))
 
-TermBlobRow = _Table(Table(
-    "term_blobs", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("hash", String(80), nullable=False, unique=True),
-    Column("body", Text, nullable=False),  # canonical JSON of the Term model
-))
+class DraftParentRow(Base):
+    __tablename__ = "draft_parents"
 
-DraftTermRow = _Table(Table(
-    "draft_terms", metadata,
-    Column("draft_id", Integer, ForeignKey("drafts.id"), primary_key=True),
-    Column("key", String(200), primary_key=True),
-    Column("blob_id", Integer, ForeignKey("term_blobs.id"), nullable=True),
-))
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+
+
+class TermBlobRow(Base):
+    __tablename__ = "term_blobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(80), unique=True)
+    body: Mapped[str] = mapped_column(Text)  # canonical JSON of the Term model
+
+
+class DraftTermRow(Base):
+    __tablename__ = "draft_terms"
+
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    blob_id: Mapped[int | None] = mapped_column(ForeignKey("term_blobs.id"))
+
 
 Index("ix_draft_terms_blob_id", DraftTermRow.blob_id)
