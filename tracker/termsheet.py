@@ -33,6 +33,8 @@ RESERVED_DRAFT_IDS = ("latest",)
 
 
 class Model(BaseModel):
+    # Empty-list defaults are factories below: pydantic deep-copies a literal ``[]`` default
+    # for every instance, which dominates reading back a large sheet.
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     def canonical(self) -> dict[str, Any]:
@@ -43,7 +45,7 @@ class Model(BaseModel):
 class Party(Model):
     code: PartyCode
     name: str = Field(min_length=1, max_length=200)
-    aliases: list[str] = []
+    aliases: list[str] = Field(default_factory=list)
 
 
 class Source(Model):
@@ -70,7 +72,7 @@ class Report(Model):
     """One of several competing accounts of a disputed term."""
 
     value: Value
-    sources: list[Citation] = []
+    sources: list[Citation] = Field(default_factory=list)
     note: str | None = None
 
     @field_validator("value", mode="before")
@@ -95,9 +97,9 @@ class _Hinted:
 class Term(Model):
     label: str | None = None
     value: Value
-    sources: list[Citation] = []
+    sources: list[Citation] = Field(default_factory=list)
     confidence: Confidence = "reported"
-    reports: list[Report] = []
+    reports: list[Report] = Field(default_factory=list)
     pushed_by: PushedBy | None = None
     renamed_from: TermKey | None = None
     notes: str | None = None
@@ -137,9 +139,9 @@ class DraftHeader(Model):
     title: str = Field(min_length=1, max_length=500)
     tabled_by: list[PartyCode] = Field(min_length=1)
     date: dt.date
-    parents: list[Slug] = []
+    parents: list[Slug] = Field(default_factory=list)
     status: Status = "proposed"
-    sources: list[Source] = []
+    sources: list[Source] = Field(default_factory=list)
     notes: str | None = None
 
     @field_validator("id")
@@ -160,7 +162,7 @@ class DraftHeader(Model):
 
 
 class Draft(DraftHeader):
-    terms: dict[TermKey, Term] = {}
+    terms: dict[TermKey, Term] = Field(default_factory=dict)
 
     @property
     def header(self) -> DraftHeader:
@@ -189,8 +191,8 @@ class Negotiation(Model):
     id: Slug
     title: str = Field(min_length=1, max_length=500)
     parties: list[Party] = Field(min_length=1)
-    preferences: dict[TermKey, dict[PartyCode, Preference]] = {}
-    sources: list[Source] = []
+    preferences: dict[TermKey, dict[PartyCode, Preference]] = Field(default_factory=dict)
+    sources: list[Source] = Field(default_factory=list)
     notes: str | None = None
 
     @model_validator(mode="after")

@@ -31,6 +31,9 @@ MAX_INTEGER_DIGITS = 18
 MAX_FRACTION_DIGITS = 8
 
 
+_PLAIN_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
 def canonical_decimal(d: Decimal) -> str:
     """The one string form of an exact number: no exponent, no trailing zeros, no ``-0``."""
     if d == 0:
@@ -51,7 +54,7 @@ def to_decimal(raw: Any) -> Decimal:
         d = Decimal(repr(raw))
     elif isinstance(raw, str):
         text = raw.strip().replace("_", "")
-        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+        if not _PLAIN_DECIMAL.fullmatch(text):
             raise ValueError(f"{raw!r} is not a plain decimal number")
         d = Decimal(text)
     else:
