@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     TypeAdapter,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -75,7 +76,8 @@ Exact = Annotated[
     Decimal,
     BeforeValidator(to_decimal),
     PlainSerializer(canonical_decimal, return_type=str, when_used="always"),
-    Field(json_schema_extra={"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}),
+    # Spelled out in full so the generated schemas do not change with pydantic's version.
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "an exact decimal number"}),
 ]
 
 # ISO 4217 active codes (plus XAU/XAG for bullion). An unknown code is an error, not a guess.
