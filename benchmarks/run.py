@@ -34,7 +34,7 @@ from typing import Any
 
 import anchors
 import synthetic
-from measure import Command, Figure, in_process, unavailable
+from measure import Command, Figure, in_process, start_spawner, unavailable
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SIZES = "100:50 1000:50 5000:10,50,200 20000:50"
@@ -164,7 +164,11 @@ def measure_checkpoint(cmd: Command, backend: Backend, neg: synthetic.Negotiatio
             figures[f"diff_records() ({label})"] = in_process(lambda a=a: diff_records(store, negotiation, a, new), runs)
             whole_a = {k: t.canonical() for k, t in sheets[a.id].items()}
             whole_b = {k: t.canonical() for k, t in sheets[new.id].items()}
-            figures[f"DeepDiff whole sheets ({label})"] = in_process(lambda x=whole_a, y=whole_b: DeepDiff(x, y), min(runs, 3), budget_s=20)
+            # threshold_to_diff_deeper=0: by default DeepDiff stops at the root ("the sheet
+            # changed") once over a third of the keys differ, which is no term-by-term diff.
+            figures[f"DeepDiff whole sheets ({label})"] = in_process(
+                lambda x=whole_a, y=whole_b: DeepDiff(x, y, threshold_to_diff_deeper=0), min(runs, 3), budget_s=20
+            )
         # "Any draft": the first snapshot, the one with the longest delta chain, the middle, the latest.
         deepest = max(records.values(), key=lambda r: (r.chain_depth, r.seq))
         middle = sorted(records.values(), key=lambda r: r.seq)[len(records) // 2]
@@ -376,6 +380,27 @@ def targets(results: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     return text, checks
 
 
+def markdown(results: dict[str, Any]) -> str:
+    """README tables from a results file: the targets, then how each cost grows."""
+    _, checks = targets(results)
+    out = ["| target | limit | measured | met |", "| --- | --- | --- | --- |"]
+    out += [f"| {c['target']} | {c['limit']} | {c['measured']} | {dict([(True, 'yes'), (False, '**no**'), (None, '—')])[c['met']]} |" for c in checks]
+    points = [(s["n"], v, p) for s in results["sizes"] for v, p in s["checkpoints"].items()]
+    backends = results["backends"]
+    head = "| operation | " + " | ".join(f"N={n} V={v}" for n, v, _ in points) + " |"
+    out += ["", head, "|" + " --- |" * (len(points) + 1)]
+    ops = list(points[0][2][backends[0]]["figures"])
+    for b in backends:
+        for op in ops:
+            cells = [fmt_time(p[b]["figures"].get(op), 24) for _, _, p in points]
+            out.append(f"| {op} ({b}) | " + " | ".join(cells) + " |")
+        out.append(f"| database size ({b}) | " + " | ".join(f"{p[b]['db_bytes'] / MIB:.2f} MiB" for _, _, p in points) + " |")
+    if "git" in points[0][2]:
+        for op in points[0][2]["git"]["figures"]:
+            out.append(f"| {op} | " + " | ".join(fmt_time(p["git"]["figures"].get(op), 24) for _, _, p in points) + " |")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", default=DEFAULT_SIZES.split(), metavar="N:V,V", help=f"default: {DEFAULT_SIZES}")
@@ -385,7 +410,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "results", help="results folder (default: benchmarks/results)")
     parser.add_argument("--no-git", action="store_true", help="skip the git anchor")
     parser.add_argument("--keep-data", action="store_true", help="keep generated drafts, databases and the git repository")
+    parser.add_argument("--markdown", type=Path, metavar="JSON", help="print the README tables of an earlier run's results file, and stop")
     args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text(encoding="utf-8"))))
+        return 0
+    start_spawner()  # before anything big is in memory (see measure.Spawner)
     args.out = args.out.resolve()
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

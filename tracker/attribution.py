@@ -87,14 +87,17 @@ def attribute_term(
     states: States,
     negotiation: Negotiation,
 ) -> Attribution:
-    final = state(states, key, path[-1])
-    holds = (lambda d: _proposes(states, key, d, final, lineage)) if final == ABSENT else (lambda d: state(states, key, d) == final)
+    # The key's token in every draft holding it, once: blame asks this for thousands of keys
+    # along paths of hundreds of drafts.
+    tokens = _tokens(states, key)
+    final = tokens.get(path[-1], ABSENT)
+    holds = (lambda d: _proposes(states, key, d, final, lineage)) if final == ABSENT else (lambda d: tokens.get(d, ABSENT) == final)
     # Diffing backwards (the newer draft is an ancestor), nothing on the path introduced the
     # value: the newer draft itself is credited.
     introduced = next((d for d in path if holds(d)), path[-1])
     record = lineage.by_id[introduced]
     tabled = tuple(record.header.tabled_by)
-    steps = _steps(key, path, start, lineage, states)
+    steps = _steps(key, path, start, lineage, states, tokens)
     previous = _previous_value(key, introduced, path, start, states)
     stance = _stance(negotiation, key, tabled, previous, value_in(states, key, introduced))
 
@@ -104,7 +107,11 @@ def attribute_term(
             pushed_by=tuple(term.pushed_by.parties), basis="explicit", introduced_in=introduced,
             evidence=term.pushed_by.evidence, steps=steps, stance=stance,
         )
-    proposals = [d for d in lineage.earlier_than(introduced) if _proposes(states, key, d, final, lineage)]
+    earlier = lineage.earlier_than(introduced)
+    if final == ABSENT:
+        proposals = [d for d in earlier if _proposes(states, key, d, final, lineage)]
+    else:  # only a draft holding the value can have proposed it
+        proposals = [d for d, token in tokens.items() if token == final and d in earlier]
     if proposals:
         first = lineage.order(proposals)[0]
         proposers = tuple(lineage.by_id[first].header.tabled_by)
@@ -133,11 +140,16 @@ def _proposes(states: States, key: str, draft: str, final: str, lineage: Lineage
     return any(state(states, key, p) != ABSENT for p in lineage.parents(draft))  # dropped it
 
 
-def _steps(key: str, path: list[str], start: str, lineage: Lineage, states: States) -> list[Step]:
+def _tokens(states: States, key: str) -> dict[str, str]:
+    """``state`` of the key in every draft that holds it (the others: ``ABSENT``)."""
+    return {d: ABSENT if isinstance(t.value, Absent) else _token(t) for d, t in states.get(key, {}).items()}
+
+
+def _steps(key: str, path: list[str], start: str, lineage: Lineage, states: States, tokens: Mapping[str, str]) -> list[Step]:
     out = []
-    current = state(states, key, start)
+    current = tokens.get(start, ABSENT)
     for d in path:
-        s = state(states, key, d)
+        s = tokens.get(d, ABSENT)
         if s != current:
             r = lineage.by_id[d]
             out.append(Step(d, r.seq, r.header.date.isoformat(), tuple(r.header.tabled_by), value_in(states, key, d)))

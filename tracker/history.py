@@ -87,10 +87,8 @@ class Snapshot:
     def load(cls, store: Store, negotiation: Negotiation) -> "Snapshot":
         with gc_paused():
             records = store.log(negotiation.id)
-            keys: set[str] = set()
-            for r in records:
-                keys |= store.manifest(r).keys()
-            return cls(negotiation, records, store.term_states(records, keys))
+            # One query for every key ever held, not one manifest read per draft.
+            return cls(negotiation, records, store.term_states(records, store.term_keys(records)))
 
     def ordered(self, until: dt.date | None = None) -> list[DraftRecord]:
         """Drafts in reading order (date, then sequence), up to ``until`` included."""

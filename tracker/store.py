@@ -8,7 +8,6 @@ so callers cannot change recorded history by accident. How terms are laid out on
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
@@ -316,8 +315,9 @@ class Store:
         if keys is not None:
             wanted = set(keys)
             full = {k: v for k, v in full.items() if k in wanted}
-        # One validation call over a JSON object is far faster than one per term.
-        text = "{" + ",".join(f"{json.dumps(k)}:{body}" for k, (_, body) in sorted(full.items())) + "}"
+        # One validation call over a JSON object is far faster than one per term. Keys were
+        # checked against the TermKey pattern when recorded: none needs escaping in JSON.
+        text = "{" + ",".join(f'"{k}":{body}' for k, (_, body) in sorted(full.items())) + "}"
         return _terms_adapter.validate_json(text)
 
     def pair(self, old: DraftRecord, new: DraftRecord) -> "TermPair":
@@ -340,6 +340,15 @@ class Store:
             {k: parsed[str(new_ids[k])] for k in differing if k in new_ids},
         )
 
+    def term_keys(self, records: Sequence[DraftRecord]) -> set[str]:
+        """Every key held by any of these drafts, in one query (a key dropped by a delta was
+        held by its base, so the rows of the drafts name every key they ever held)."""
+        keys: set[str] = set()
+        with self._read() as conn:
+            for chunk in _chunks([r.pk for r in records]):
+                keys.update(conn.execute(select(DraftTermRow.key).distinct().where(DraftTermRow.draft_id.in_(chunk))).scalars())
+        return keys
+
     def term_states(self, records: Sequence[DraftRecord], keys: Iterable[str]) -> dict[str, dict[str, Term]]:
         """For each key, its term in every draft that holds it: ``{key: {draft id: Term}}``.
 
@@ -350,30 +359,39 @@ class Store:
         if not keys or not records:
             return {k: {} for k in keys}
         pks = [r.pk for r in records]
-        rows: dict[int, dict[str, str | None]] = {pk: {} for pk in pks}
+        wanted = set(keys)
+        rows: dict[int, dict[str, int | None]] = {pk: {} for pk in pks}
         with self._read() as conn:
-            for chunk in _chunks(keys):
-                for draft_pk, key, digest in conn.execute(
-                    select(DraftTermRow.draft_id, DraftTermRow.key, TermBlobRow.hash)
-                    .select_from(DraftTermRow)
-                    .outerjoin(TermBlobRow, TermBlobRow.id == DraftTermRow.blob_id)
-                    .where(DraftTermRow.key.in_(chunk), DraftTermRow.draft_id.in_(pks))
+            # Blob ids stand in for hashes (blobs are content-addressed): no join needed.
+            if len(keys) > CHUNK:  # most of the sheet: read the drafts' rows, keep the keys asked for
+                for chunk in _chunks(pks):
+                    for draft_pk, key, blob in conn.execute(
+                        select(DraftTermRow.draft_id, DraftTermRow.key, DraftTermRow.blob_id).where(DraftTermRow.draft_id.in_(chunk))
+                    ):
+                        if key in wanted:
+                            rows[draft_pk][key] = blob
+            else:
+                for draft_pk, key, blob in conn.execute(
+                    select(DraftTermRow.draft_id, DraftTermRow.key, DraftTermRow.blob_id)
+                    .where(DraftTermRow.key.in_(keys), DraftTermRow.draft_id.in_(pks))
                 ):
-                    rows[draft_pk][key] = digest
-            states: dict[int, dict[str, str]] = {}
+                    rows[draft_pk][key] = blob
+            states: dict[int, dict[str, int]] = {}
             for r in sorted(records, key=lambda r: r.seq):  # a base is always recorded before
                 state = dict(states.get(r.base_pk, {})) if r.base_pk is not None else {}
-                for key, digest in rows[r.pk].items():
-                    if digest is None:
+                for key, blob in rows[r.pk].items():
+                    if blob is None:
                         state.pop(key, None)
                     else:
-                        state[key] = digest
+                        state[key] = blob
                 states[r.pk] = state
-            hashes = {h for s in states.values() for h in s.values()}
-            bodies: dict[str, str] = {}
-            for chunk in _chunks(sorted(hashes)):
-                bodies.update(conn.execute(select(TermBlobRow.hash, TermBlobRow.body).where(TermBlobRow.hash.in_(chunk))).all())
-        parsed = {h: Term.model_validate_json(b) for h, b in bodies.items()}
+            blob_ids = sorted({b for s in states.values() for b in s.values()})
+            bodies: list[tuple[int, str]] = []
+            for chunk in _chunks(blob_ids):
+                bodies += conn.execute(select(TermBlobRow.id, TermBlobRow.body).where(TermBlobRow.id.in_(chunk))).all()
+        # One validation call over a JSON object is far faster than one per term.
+        by_text = _terms_adapter.validate_json("{" + ",".join(f'"{i}":{body}' for i, body in bodies) + "}")
+        parsed = {int(i): term for i, term in by_text.items()}
         out: dict[str, dict[str, Term]] = {k: {} for k in keys}
         for r in records:
             for key, digest in states[r.pk].items():
