@@ -101,11 +101,12 @@ class Backend:
             f"FROM pg_tables WHERE schemaname = '{self.schema}'"
         ))
 
-    def close(self) -> None:
+    def close(self, keep: bool = False) -> None:
         if self.path is not None:
-            for p in self.path.parent.glob(self.path.name + "*"):
-                p.unlink()
-        else:
+            if not keep:
+                for p in self.path.parent.glob(self.path.name + "*"):
+                    p.unlink()
+        elif not keep:
             self._pg(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
 
 
@@ -228,7 +229,7 @@ def run_size(n: int, checkpoints: list[int], args: argparse.Namespace, backends:
                 out["checkpoints"][str(v)][name] = point
                 print(f"  N={n} V={v} {name}: {point['seconds']} s", file=sys.stderr, flush=True)
         finally:
-            backend.close()
+            backend.close(keep=args.keep_data)
 
     if not args.no_git:
         t = time.perf_counter()
