@@ -26,7 +26,7 @@ from tracker.canonical import canonical_json
 from tracker.diff import Attribution, Change, DiffResult, Step
 from tracker.lineage import Lineage
 from tracker.termsheet import Negotiation, Term
-from tracker.values import Absent, Choice, Money, Number, Percent
+from tracker.values import Absent, Choice, Money, Number, Percent, value_json
 
 ABSENT = "∅"
 
@@ -52,7 +52,7 @@ def _token(term: Term) -> str:
         return hit[1]
     if len(_TOKENS) > 200_000:
         _TOKENS.clear()
-    token = canonical_json(term.value.model_dump(mode="json", exclude_none=True))
+    token = canonical_json(value_json(term.value))
     _TOKENS[id(term)] = (term, token)
     return token
 

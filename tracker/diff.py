@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from tracker.canonical import canonical_json, term_hash
-from tracker.values import Absent, Boolean, Choice, Date, Money, Number, Percent, StringSet, Text, canonical_decimal
+from tracker.values import Absent, Boolean, Choice, Date, Money, Number, Percent, StringSet, Text, canonical_decimal, value_json
 
 KINDS = ("changed", "renamed", "dropped", "added", "annotated")
 # Parts of a term other than its value whose change is reported as such.
@@ -126,7 +126,7 @@ def compare(
 
 
 def _value_key(term: Any) -> str:
-    return canonical_json(term.value.model_dump(mode="json", exclude_none=True))
+    return canonical_json(value_json(term.value))
 
 
 def _renames(old: Mapping[str, Any], new: Mapping[str, Any], only_old: list[str], only_new: list[str]) -> list[tuple[str, str]]:

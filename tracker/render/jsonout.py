@@ -6,6 +6,7 @@ from typing import Any
 
 from tracker.store import DraftRecord
 from tracker.termsheet import Draft, Negotiation
+from tracker.values import value_json
 
 
 def draft_summary(record: DraftRecord) -> dict[str, Any]:
@@ -62,12 +63,13 @@ def negotiations(summaries: list[Any]) -> dict[str, Any]:
     }
 
 
-def _value(term: Any) -> Any:
-    return None if term is None else term.value.model_dump(mode="json", exclude_none=True)
-
-
 def _step_value(value: Any) -> Any:
-    return None if value is None else value.model_dump(mode="json", exclude_none=True)
+    """A typed value's canonical JSON, or None where the term is absent."""
+    return None if value is None else value_json(value)
+
+
+def _value(term: Any) -> Any:
+    return _step_value(None if term is None else term.value)
 
 
 def change(c: Any) -> dict[str, Any]:

@@ -42,10 +42,6 @@ def party_names(negotiation: Negotiation, codes: Iterable[str]) -> str:
     return ", ".join(names)
 
 
-def term_line_value(term: Term) -> str:
-    return term.value.short()
-
-
 def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes: bool = False) -> str:
     lines = [
         f"{draft.id} (v{record.seq})  {record.hash}",
