@@ -20,17 +20,89 @@ tabled the introducing draft, ``concession``, ``hardening`` or ``neutral``.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from tracker.canonical import canonical_json
 from tracker.diff import Attribution, Change, DiffResult, Step
 from tracker.lineage import Lineage
-from tracker.termsheet import Negotiation, Term
+from tracker.termsheet import Negotiation, PushedBy, Term
 from tracker.values import Absent, Choice, Money, Number, Percent, value_json
 
 ABSENT = "∅"
 
 States = Mapping[str, Mapping[str, Term]]  # key → draft id → term
+
+
+class Track:
+    """One term key across the drafts of a negotiation: all that attribution reads of it.
+
+    ``MappingTrack`` wraps terms already in memory; ``timeline.TimelineTrack`` reads them from
+    a whole negotiation's manifests, with shortcuts for walks along long paths.
+    """
+
+    def token(self, draft: str) -> str:
+        """A comparable token for the term's value in a draft (``ABSENT`` when not there)."""
+        raise NotImplementedError
+
+    def term(self, draft: str) -> Term | None:
+        raise NotImplementedError
+
+    def held(self, draft: str) -> bool:
+        return self.term(draft) is not None
+
+    def value(self, draft: str) -> Any:
+        """The typed value in a draft; None when the draft does not hold the term."""
+        term = self.term(draft) if draft else None
+        return None if term is None else term.value
+
+    def pushed_by(self, draft: str) -> PushedBy | None:
+        term = self.term(draft)
+        return None if term is None else term.pushed_by
+
+    def runs(self, path: Sequence[str]) -> list[tuple[int, str]]:
+        """(index, token) wherever the token along ``path`` may differ from the step before;
+        index 0 always. Between two entries the token does not change."""
+        out: list[tuple[int, str]] = []
+        previous = None
+        for i, d in enumerate(path):
+            token = self.token(d)
+            if token != previous:
+                out.append((i, token))
+                previous = token
+        return out
+
+    def holders(self, final: str) -> list[str]:
+        """Every draft whose token is ``final``."""
+        raise NotImplementedError
+
+    def earliest(self, final: str, introduced: str, lineage: Lineage) -> str | None:
+        """The first draft in reading order whose token is ``final`` among the drafts
+        ``introduced`` could have taken it from (``Lineage.earlier_than``)."""
+        earlier = lineage.earlier_than(introduced)
+        found = [d for d in self.holders(final) if d in earlier]
+        return lineage.order(found)[0] if found else None
+
+
+    def earliest_absence(self, introduced: str, lineage: Lineage) -> str | None:
+        """The first draft in reading order that proposed dropping the term (see
+        ``_proposes``) among the drafts ``introduced`` could have taken that from."""
+        proposals = [d for d in lineage.earlier_than(introduced) if _proposes(self, d, ABSENT, lineage)]
+        return lineage.order(proposals)[0] if proposals else None
+
+
+class MappingTrack(Track):
+    def __init__(self, terms: Mapping[str, Term]):
+        self.terms = terms
+        self.tokens = {d: ABSENT if isinstance(t.value, Absent) else _token(t) for d, t in terms.items()}
+
+    def token(self, draft: str) -> str:
+        return self.tokens.get(draft, ABSENT)
+
+    def term(self, draft: str) -> Term | None:
+        return self.terms.get(draft)
+
+    def holders(self, final: str) -> list[str]:
+        return [d for d, token in self.tokens.items() if token == final]
 
 
 def state(states: States, key: str, draft: str) -> str:
@@ -39,6 +111,11 @@ def state(states: States, key: str, draft: str) -> str:
     if term is None or isinstance(term.value, Absent):
         return ABSENT
     return _token(term)
+
+
+def term_token(term: Term) -> str:
+    """The canonical JSON of a term's value: equal tokens, equal typed values."""
+    return ABSENT if isinstance(term.value, Absent) else canonical_json(value_json(term.value))
 
 
 # Attribution compares the same few terms across every draft many times over; their tokens
@@ -67,7 +144,7 @@ def attribute(
     old_id: str,
     new_id: str,
     lineage: Lineage,
-    states: States,
+    tracks: Callable[[str], Track],
     negotiation: Negotiation,
 ) -> None:
     """Fill in ``change.attribution`` for every change of value in ``result``."""
@@ -76,49 +153,48 @@ def attribute(
     for change in result.changes:
         if change.kind == "annotated":
             continue
-        change.attribution = attribute_term(change.term, path, start, lineage, states, negotiation)
+        change.attribution = attribute_term(change.term, path, start, lineage, tracks(change.term), negotiation)
 
 
 def attribute_term(
     key: str,
-    path: list[str],
+    path: Sequence[str],
     start: str,
     lineage: Lineage,
-    states: States,
+    track: Track,
     negotiation: Negotiation,
 ) -> Attribution:
-    # The key's token in every draft holding it, once: blame asks this for thousands of keys
-    # along paths of hundreds of drafts.
-    tokens = _tokens(states, key)
-    final = tokens.get(path[-1], ABSENT)
-    holds = (lambda d: _proposes(states, key, d, final, lineage)) if final == ABSENT else (lambda d: tokens.get(d, ABSENT) == final)
-    # Diffing backwards (the newer draft is an ancestor), nothing on the path introduced the
-    # value: the newer draft itself is credited.
-    introduced = next((d for d in path if holds(d)), path[-1])
+    runs = track.runs(path)
+    final = runs[-1][1]
+    if final == ABSENT:
+        introduced = next((d for d in path if _proposes(track, d, final, lineage)), path[-1])
+    else:  # the token only changes where a run starts
+        introduced = next((path[i] for i, token in runs if token == final), path[-1])
     record = lineage.by_id[introduced]
     tabled = tuple(record.header.tabled_by)
-    steps = _steps(key, path, start, lineage, states, tokens)
-    previous = _previous_value(key, introduced, path, start, states)
-    stance = _stance(negotiation, key, tabled, previous, value_in(states, key, introduced))
+    steps = _steps(path, start, lineage, track, runs)
+    stance: dict[str, str] = {}
+    if negotiation.preferences.get(key):
+        i = path.index(introduced)
+        previous = track.value(path[i - 1] if i > 0 else start)
+        stance = _stance(negotiation, key, tabled, previous, track.value(introduced))
 
-    term = states.get(key, {}).get(introduced)
-    if term is not None and term.pushed_by is not None:
+    pushed_by = track.pushed_by(introduced)
+    if pushed_by is not None:
         return Attribution(
-            pushed_by=tuple(term.pushed_by.parties), basis="explicit", introduced_in=introduced,
-            evidence=term.pushed_by.evidence, steps=steps, stance=stance,
+            pushed_by=tuple(pushed_by.parties), basis="explicit", introduced_in=introduced,
+            evidence=pushed_by.evidence, steps=steps, stance=stance,
         )
-    earlier = lineage.earlier_than(introduced)
     if final == ABSENT:
-        proposals = [d for d in earlier if _proposes(states, key, d, final, lineage)]
+        first = track.earliest_absence(introduced, lineage)
     else:  # only a draft holding the value can have proposed it
-        proposals = [d for d, token in tokens.items() if token == final and d in earlier]
-    if proposals:
-        first = lineage.order(proposals)[0]
+        first = track.earliest(final, introduced, lineage)
+    if first is not None:
         proposers = tuple(lineage.by_id[first].header.tabled_by)
         if not set(tabled) <= set(proposers):
             pushed = tuple(p for p in proposers if p in tabled) if len(tabled) > 1 else proposers
             pushed = pushed or proposers
-            shown = value_in(states, key, first)
+            shown = track.value(first)
             what = "dropping the term" if final == ABSENT else f"the value {shown.short() if shown is not None else ''}".strip()
             evidence = f"{', '.join(pushed)} proposed {what} in {first} ({lineage.by_id[first].header.date.isoformat()})"
             return Attribution(
@@ -128,39 +204,27 @@ def attribute_term(
     return Attribution(pushed_by=tabled, basis="author", introduced_in=introduced, steps=steps, stance=stance)
 
 
-def _proposes(states: States, key: str, draft: str, final: str, lineage: Lineage) -> bool:
+def _proposes(track: Track, draft: str, final: str, lineage: Lineage) -> bool:
     """Whether ``draft`` put forward ``final``: holds the value, says ``none``, or dropped the
     term its parent held (a draft that merely never had the term proposes nothing)."""
-    if state(states, key, draft) != final:
+    if track.token(draft) != final:
         return False
     if final != ABSENT:
         return True
-    if draft in states.get(key, {}):  # says "none" outright
+    if track.held(draft):  # says "none" outright
         return True
-    return any(state(states, key, p) != ABSENT for p in lineage.parents(draft))  # dropped it
+    return any(track.token(p) != ABSENT for p in lineage.parents(draft))  # dropped it
 
 
-def _tokens(states: States, key: str) -> dict[str, str]:
-    """``state`` of the key in every draft that holds it (the others: ``ABSENT``)."""
-    return {d: ABSENT if isinstance(t.value, Absent) else _token(t) for d, t in states.get(key, {}).items()}
-
-
-def _steps(key: str, path: list[str], start: str, lineage: Lineage, states: States, tokens: Mapping[str, str]) -> list[Step]:
+def _steps(path: Sequence[str], start: str, lineage: Lineage, track: Track, runs: list[tuple[int, str]]) -> list[Step]:
     out = []
-    current = tokens.get(start, ABSENT)
-    for d in path:
-        s = tokens.get(d, ABSENT)
-        if s != current:
-            r = lineage.by_id[d]
-            out.append(Step(d, r.seq, r.header.date.isoformat(), tuple(r.header.tabled_by), value_in(states, key, d)))
-            current = s
+    current = track.token(start) if start else ABSENT
+    for i, token in runs:
+        if token != current:
+            r = lineage.by_id[path[i]]
+            out.append(Step(r.id, r.seq, r.header.date.isoformat(), tuple(r.header.tabled_by), track.value(r.id)))
+            current = token
     return out
-
-
-def _previous_value(key: str, introduced: str, path: list[str], start: str, states: States) -> Any:
-    """The value just before the introducing draft on the path (the start's, for the first)."""
-    i = path.index(introduced)
-    return value_in(states, key, path[i - 1] if i > 0 else start)
 
 
 # --- preferences -----------------------------------------------------------------------------

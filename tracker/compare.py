@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.attribution import attribute, state, value_in
+from tracker.attribution import MappingTrack, attribute, state, value_in
 from tracker.diff import DiffResult, compare
 from tracker.lineage import Lineage
 from tracker.store import DraftRecord, Store
@@ -47,7 +47,7 @@ def diff_records(store: Store, negotiation: Negotiation, old: DraftRecord, new: 
     lineage = Lineage(records)
     keys = {c.term for c in result.changes} | {c.old_term for c in result.changes if c.old_term}
     states = store.term_states(records, keys)
-    attribute(result, old.id, new.id, lineage, states, negotiation)
+    attribute(result, old.id, new.id, lineage, lambda key: MappingTrack(states.get(key, {})), negotiation)
 
     out = DraftDiff(negotiation, old, new, result)
     if three_way:

@@ -21,15 +21,16 @@ from bisect import bisect_right
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, partial
 from itertools import combinations
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from tracker.attribution import ABSENT, attribute_term, state
+from tracker.attribution import ABSENT, MappingTrack, Track, attribute, attribute_term
 from tracker.diff import Attribution, Change, DiffResult, compare
 from tracker.errors import InvalidInput, NotFound
 from tracker.lineage import Lineage
 from tracker.store import DraftRecord, Store, resolve_ref
+from tracker.timeline import Timeline
 from tracker.termsheet import Citation, Negotiation, Term
 from tracker.values import Absent, Choice, Money, Number, Percent, canonical_decimal, format_money
 
@@ -74,37 +75,38 @@ class Rename:
 
 
 class Snapshot:
-    """One negotiation read once: drafts, lineage, and ``states`` (key → draft id → Term)."""
+    """One negotiation read once (a :class:`Timeline`), with renames worked out across it."""
 
-    def __init__(self, negotiation: Negotiation, records: Sequence[DraftRecord], states: dict[str, dict[str, Term]]):
+    def __init__(self, negotiation: Negotiation, timeline: Timeline):
         self.negotiation = negotiation
-        self.records = list(records)
-        self.lineage = Lineage(self.records)
-        self.states = states
-        self.by_id = self.lineage.by_id
+        self.timeline = timeline
+        self.records = timeline.records
+        self.lineage = timeline.lineage
+        self.by_id = timeline.by_id
 
     @classmethod
     def load(cls, store: Store, negotiation: Negotiation) -> "Snapshot":
         with gc_paused():
-            records = store.log(negotiation.id)
-            # One query for every key ever held, not one manifest read per draft.
-            return cls(negotiation, records, store.term_states(records, store.term_keys(records)))
+            return cls(negotiation, Timeline(store, store.log(negotiation.id)))
 
     def ordered(self, until: dt.date | None = None) -> list[DraftRecord]:
         """Drafts in reading order (date, then sequence), up to ``until`` included."""
-        rs = [r for r in self.records if until is None or r.header.date <= until]
-        return sorted(rs, key=lambda r: (r.header.date, r.seq))
+        return [r for r in self.timeline.ordered if until is None or r.header.date <= until]
 
     def resolve(self, ref: str) -> DraftRecord:
         return resolve_ref(self.records, ref)
 
+    def keys(self, draft: str) -> dict[str, int]:
+        """The draft's terms as key → blob id."""
+        return self.timeline.manifests[draft]
+
     @cached_property
-    def keys_of(self) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {r.id: set() for r in self.records}
-        for key, held in self.states.items():
-            for draft in held:
-                out[draft].add(key)
-        return out
+    def all_keys(self) -> set[str]:
+        """Every key any draft ever held (a delta's dropped key was held by its base)."""
+        return {k for rows in self.timeline.own.values() for k in rows}
+
+    def term(self, key: str, draft: str) -> Term | None:
+        return self.timeline.term_at(key, draft)
 
     def cite(self, draft: str, citation: Citation) -> Cited:
         source = next((s for s in self.by_id[draft].header.sources if s.id == citation.source), None)
@@ -121,16 +123,37 @@ class Snapshot:
     @cached_property
     def renames(self) -> list[Rename]:
         """Every rename between a draft and each of its parents, as the diff engine sees it."""
-        out = []
+        tl = self.timeline
+        pairs = []
         for r in sorted(self.records, key=lambda r: r.seq):
-            mine = self.keys_of[r.id]
+            mine = tl.manifests[r.id]
             for p in self.lineage.parents(r.id):
-                theirs = self.keys_of[p]
-                only_old, only_new = theirs - mine, mine - theirs
-                if not (only_old and only_new):
-                    continue
-                result = compare({k: self.states[k][p] for k in only_old}, {k: self.states[k][r.id] for k in only_new})
-                out += [Rename(p, r.id, c.old_term, c.term) for c in result.by_kind("renamed")]
+                theirs = tl.manifests[p]
+                changed = tl.changed(p, r.id)
+                only_old = {k for k in changed if k in theirs and k not in mine}
+                only_new = {k for k in changed if k in mine and k not in theirs}
+                if only_old and only_new:
+                    pairs.append((p, r, only_old, only_new))
+        tl.prefetch(
+            [tl.manifests[p][k] for p, _, only_old, _ in pairs for k in only_old]
+            + [tl.manifests[r.id][k] for _, r, _, only_new in pairs for k in only_new]
+        )
+        out = []
+        for p, r, only_old, only_new in pairs:
+            theirs, mine = tl.manifests[p], tl.manifests[r.id]
+            # Only a declared rename or an identical value can pair two keys: read and
+            # compare the terms of those candidates alone (the result is the same).
+            old_tokens = {k: tl.token(theirs[k]) for k in only_old}
+            held = set(old_tokens.values())
+            declared = {k: tl.renamed_from(mine[k]) for k in only_new}
+            new_keys = {k for k in only_new if tl.token(mine[k]) in held or declared[k] in only_old}
+            if not new_keys:
+                continue
+            wanted = {tl.token(mine[k]) for k in new_keys}
+            old_keys = {k for k in only_old if old_tokens[k] in wanted} | {declared[k] for k in new_keys if declared[k] in only_old}
+            terms = tl.terms([theirs[k] for k in old_keys] + [mine[k] for k in new_keys])
+            result = compare({k: terms[theirs[k]] for k in old_keys}, {k: terms[mine[k]] for k in new_keys})
+            out += [Rename(p, r.id, c.old_term, c.term) for c in result.by_kind("renamed")]
         return out
 
     @cached_property
@@ -162,54 +185,31 @@ class Snapshot:
         Returns (draft id → Term, draft id → the key it has there). A draft holding ``key``
         itself and another alias is read under ``key``.
         """
-        if key not in self._renamed:
-            held = self.states.get(key, {})
-            return held, dict.fromkeys(held, key)
         terms: dict[str, Term] = {}
         keys: dict[str, str] = {}
         for k in [key, *sorted(self.aliases(key) - {key})]:
-            for draft, term in self.states.get(k, {}).items():
+            for draft, term in self.timeline.holders(k).items():
                 if draft not in terms:
                     terms[draft], keys[draft] = term, k
         return terms, keys
 
-    @cached_property
+    def track(self, key: str, *, follow: bool = True) -> Track:
+        """The term across the negotiation, for attribution (following renames if asked)."""
+        if follow and key in self._renamed:
+            return MappingTrack(self.followed(key)[0])
+        return self.timeline.track(key)
+
+    @property
     def rank(self) -> dict[str, int]:
         """Each draft's place in reading order; the drafts up to a date are a prefix of it."""
-        return {r.id: i for i, r in enumerate(self.ordered())}
-
-    @cached_property
-    def groups(self) -> list["TermGroup"]:
-        """Every term of the negotiation once, renamed terms under all their keys together."""
-        out, done = [], set()
-        for key in sorted(self.states):
-            if key in done:
-                continue
-            keys = frozenset(self.aliases(key))
-            done |= keys
-            terms, _ = self.followed(key)
-            holders = sorted(terms, key=self.rank.__getitem__)
-            pushed = [(self.rank[d], d, frozenset(terms[d].pushed_by.parties)) for d in holders if terms[d].pushed_by]
-            out.append(TermGroup(keys, terms, [self.rank[d] for d in holders], holders, pushed))
-        return out
+        return self.timeline.rank
 
     def known_key(self, key: str) -> None:
-        if key in self.states:
+        if key in self.all_keys:
             return
-        close = difflib.get_close_matches(key, list(self.states), n=3)
+        close = difflib.get_close_matches(key, sorted(self.all_keys), n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise NotFound(f"unknown term {key!r}: no draft of {self.negotiation.id} has it{hint}")
-
-
-@dataclass
-class TermGroup:
-    """One term across the negotiation: its keys, its term per draft, and who pushed it where."""
-
-    keys: frozenset[str]
-    terms: dict[str, Term]  # draft id → term
-    ranks: list[int]  # reading-order ranks of the drafts holding it, ascending
-    holders: list[str]  # those drafts
-    pushed: list[tuple[int, str, frozenset[str]]]  # (rank, draft, parties) where pushed_by is set
 
 
 # --- blame ------------------------------------------------------------------------------------
@@ -237,24 +237,37 @@ class Blame:
 def blame(snap: Snapshot, ref: str) -> Blame:
     """For each term of draft ``ref``: the draft, party and sources that gave it its value."""
     record = snap.resolve(ref)
-    lineage = snap.lineage
+    lineage, tl = snap.lineage, snap.timeline
     path = lineage.order(lineage.ancestors(record.id) | {record.id})
-    lines = []
-    for key in sorted(snap.keys_of[record.id]):
-        terms, keys = snap.followed(key)
-        a = attribute_term(key, path, BEFORE, lineage, {key: terms}, snap.negotiation)
-        origin = snap.by_id[a.introduced_in]
-        sources = snap.citations(origin.id, terms.get(origin.id))
-        pushed = terms.get(origin.id).pushed_by if origin.id in terms else None
-        if a.basis == "explicit" and pushed and pushed.source and pushed.source not in {c.source for c in sources}:
-            sources.append(snap.cite(origin.id, Citation(source=pushed.source)))
-        lines.append(
-            BlameLine(
-                key=key, value=snap.states[key][record.id].value, draft=origin.id, seq=origin.seq,
-                date=origin.header.date, tabled_by=tuple(origin.header.tabled_by),
-                first_key=keys.get(origin.id, key), attribution=a, sources=sources,
+    manifest = tl.manifests[record.id]
+    with gc_paused():
+        tl.prefetch(tl.blobs())  # every term's value token is compared somewhere on the path
+        tl.path_changes(path)  # where each key changes along the path: the walks skip the rest
+        found = []
+        for key in sorted(manifest):
+            track = snap.track(key)
+            a = attribute_term(key, path, BEFORE, lineage, track, snap.negotiation)
+            first_key = key
+            if isinstance(track, MappingTrack):  # renamed: the key it had where it came from
+                first_key = snap.followed(key)[1].get(a.introduced_in, key)
+            found.append((key, a, first_key, tl.manifests[a.introduced_in].get(first_key)))
+        # Parse, in one batch, the terms shown: the blamed draft's and their origins'.
+        terms = tl.terms([manifest[k] for k, *_ in found] + [b for *_, b in found if b is not None])
+        lines = []
+        for key, a, first_key, origin_blob in found:
+            origin = snap.by_id[a.introduced_in]
+            term = terms.get(origin_blob) if origin_blob is not None else None
+            sources = snap.citations(origin.id, term)
+            pushed = term.pushed_by if term is not None else None
+            if a.basis == "explicit" and pushed and pushed.source and pushed.source not in {c.source for c in sources}:
+                sources.append(snap.cite(origin.id, Citation(source=pushed.source)))
+            lines.append(
+                BlameLine(
+                    key=key, value=terms[manifest[key]].value, draft=origin.id, seq=origin.seq,
+                    date=origin.header.date, tabled_by=tuple(origin.header.tabled_by),
+                    first_key=first_key, attribution=a, sources=sources,
+                )
             )
-        )
     return Blame(record, lines)
 
 
@@ -288,7 +301,7 @@ def term_history(snap: Snapshot, key: str) -> TermHistory:
     """The term in every draft of the negotiation, all branches, in date order."""
     snap.known_key(key)
     terms, keys = snap.followed(key)
-    states = {key: terms}
+    track = MappingTrack(terms)
     rows = []
     for r in snap.ordered():
         parents = snap.lineage.parents(r.id)
@@ -300,15 +313,15 @@ def term_history(snap: Snapshot, key: str) -> TermHistory:
             event = "added"
         elif not held:
             event = "dropped"
-        elif state(states, key, r.id) != state(states, key, parent):
+        elif track.token(r.id) != track.token(parent):  # type: ignore[arg-type]
             event = "changed"
-        elif keys[r.id] != keys[parent]:
+        elif keys[r.id] != keys[parent]:  # type: ignore[index]
             event = "renamed"
         else:
             event = "unchanged"
         a = None
         if event in ("added", "changed", "dropped"):
-            a = attribute_term(key, [r.id], parent or BEFORE, snap.lineage, states, snap.negotiation)
+            a = attribute_term(key, [r.id], parent or BEFORE, snap.lineage, track, snap.negotiation)
         rows.append(HistoryRow(r, keys.get(r.id), terms.get(r.id), event, a, snap.citations(r.id, terms.get(r.id))))
     return TermHistory(key, sorted(snap.aliases(key) - {key}), rows)
 
@@ -323,9 +336,15 @@ class Position:
     party: str
     draft: str
     date: dt.date
-    value: Any  # typed value, or None when the draft does not hold the term
     token: str  # comparable form (ABSENT for a missing term or an explicit none)
     via: str  # "tabled" (the party tabled the draft) or "pushed" (the term names it in pushed_by)
+    # The typed value (None when the draft does not hold the term), read when first asked
+    # for: a large negotiation has many positions, and most are only compared by token.
+    read: Callable[[], Any] = field(compare=False, repr=False)
+
+    @property
+    def value(self) -> Any:
+        return self.read()
 
     @property
     def absent(self) -> bool:
@@ -370,51 +389,130 @@ def _status(found: Sequence[Position | None]) -> str:
     return AGREED if len(tokens) == 1 else OPEN
 
 
-def positions(snap: Snapshot, as_of: dt.date | None = None, parties: Sequence[str] | None = None) -> Positions:
-    with gc_paused():
-        return _positions(snap, as_of, parties)
+@dataclass
+class _Group:
+    """A renamed term: all its keys, its term per draft, and where it names who pushed it."""
+
+    keys: frozenset[str]
+    terms: dict[str, Term]  # draft id → term
+    ranks: list[int]  # reading-order ranks of the drafts holding it, ascending
+    holders: list[str]  # those drafts
+    pushed: list[tuple[int, str, frozenset[str]]]  # (rank, draft, parties) where pushed_by is set
+    track: MappingTrack
+    first: dict[str, int]  # each key → the rank of the first draft holding it under that key
 
 
-def _positions(snap: Snapshot, as_of: dt.date | None, parties: Sequence[str] | None) -> Positions:
-    codes = list(parties) if parties else [p.code for p in snap.negotiation.parties]
-    drafts = snap.ordered(as_of)
-    cutoff = len(drafts) - 1  # the drafts up to ``as_of`` are the first ones in reading order
-    latest: dict[str, str | None] = {}
-    for code in codes:
-        tabled = [r.id for r in drafts if code in r.header.tabled_by]
-        latest[code] = tabled[-1] if tabled else None
-    out = []
-    for group in snap.groups:
-        if group.ranks[0] > cutoff:
-            continue
-        # A renamed term is one term, shown under the key of the latest draft that has it.
-        key = next(iter(group.keys))
-        if len(group.keys) > 1:
-            last = group.holders[bisect_right(group.ranks, cutoff) - 1]
-            key = min(k for k in group.keys if last in snap.states.get(k, {}))
+class _Board:
+    """Every party's position on every term, as of any prefix of the reading order.
+
+    A party's position is read from its latest tabled draft, unless a later draft's term names
+    it in ``pushed_by``. Plain terms are looked up in the drafts' manifests (blob ids and value
+    tokens, no parsing); the few renamed terms are followed across their keys.
+    """
+
+    def __init__(self, snap: Snapshot, codes: Sequence[str]):
+        self.snap, self.codes = snap, list(codes)
+        tl = self.tl = snap.timeline
+        rank = tl.rank
+        renamed = set(snap._renamed)
+        self.first: dict[str, int] = {}  # plain key → rank of the first draft holding it
+        if tl.monotonic:  # a draft inherits only from its base, which comes earlier
+            for r in tl.ordered:
+                for key in tl.own[r.id]:
+                    self.first.setdefault(key, rank[r.id])
+        else:
+            for r in tl.ordered:
+                for key in tl.manifests[r.id]:
+                    self.first.setdefault(key, rank[r.id])
+        for key in renamed:
+            self.first.pop(key, None)
+        tl.prefetch(tl.blobs())
+        pushing = {k for rows in tl.own.values() for k, b in rows.items() if b is not None and k not in renamed and tl.pushes(b)}
+        self.pushed: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
+        for key in pushing:
+            held = tl.holders(key)
+            self.pushed[key] = sorted(
+                (rank[d], d, frozenset(t.pushed_by.parties)) for d, t in held.items() if t.pushed_by
+            )
+        self.groups: list[_Group] = []
+        done: set[str] = set()
+        for key in sorted(renamed):
+            if key in done:
+                continue
+            keys = frozenset(snap.aliases(key))
+            done |= keys
+            terms, _ = snap.followed(key)
+            holders = sorted(terms, key=rank.__getitem__)
+            pushed = [(rank[d], d, frozenset(terms[d].pushed_by.parties)) for d in holders if terms[d].pushed_by]
+            first = {k: min((rank[d] for d in holders if k in tl.manifests[d]), default=len(rank)) for k in keys}
+            self.groups.append(_Group(keys, terms, [rank[d] for d in holders], holders, pushed, MappingTrack(terms), first))
+
+    def latest(self, cutoff: int) -> dict[str, str | None]:
+        """Each party's latest tabled draft among the first ``cutoff + 1`` in reading order."""
+        out: dict[str, str | None] = dict.fromkeys(self.codes)
+        for r in self.tl.ordered[: cutoff + 1]:
+            for code in r.header.tabled_by:
+                if code in out:
+                    out[code] = r.id
+        return out
+
+    def _best(self, code: str, latest: dict[str, str | None], pushed: list[tuple[int, str, frozenset[str]]], cutoff: int) -> tuple[str | None, str]:
+        best, via = latest[code], "tabled"
+        best_rank = self.tl.rank[best] if best else -1
+        for rank, draft, pushers in pushed:
+            if rank > cutoff:
+                break
+            if rank > best_rank and code in pushers:
+                best, best_rank, via = draft, rank, "pushed"
+        return best, via
+
+    def term(self, key: str, latest: dict[str, str | None], cutoff: int) -> TermPositions:
+        """A plain term's positions (its first draft must be within the cutoff)."""
+        tl = self.tl
+        pushed = self.pushed.get(key, [])
         found: dict[str, Position | None] = {}
-        for code in codes:
-            best, via = latest[code], "tabled"
-            best_rank = snap.rank[best] if best else -1
-            for rank, draft, pushers in group.pushed:
-                if rank > cutoff:
-                    break
-                if rank > best_rank and code in pushers:
-                    best, best_rank, via = draft, rank, "pushed"
+        for code in self.codes:
+            best, via = self._best(code, latest, pushed, cutoff) if pushed else (latest[code], "tabled")
             if best is None:
                 found[code] = None
                 continue
-            term = group.terms.get(best)
-            found[code] = Position(
-                code, best, snap.by_id[best].header.date, None if term is None else term.value,
-                state({key: group.terms}, key, best), via,
-            )
-        seen = [] if len(group.keys) == 1 else sorted(
-            k for k in group.keys - {key} if any(snap.rank[d] <= cutoff for d in snap.states.get(k, {}))
-        )
-        out.append(TermPositions(key, found, _status(list(found.values())), seen))
-    out.sort(key=lambda t: t.key)
-    return Positions(as_of, codes, latest, out)
+            blob = tl.manifests[best].get(key)
+            found[code] = Position(code, best, self.snap.by_id[best].header.date, tl.token(blob), via, partial(tl.value, blob))
+        return TermPositions(key, found, _status(list(found.values())))
+
+    def group(self, group: _Group, latest: dict[str, str | None], cutoff: int) -> TermPositions:
+        """A renamed term's positions, under the key of the latest draft that has it."""
+        snap = self.snap
+        last = group.holders[bisect_right(group.ranks, cutoff) - 1]
+        key = min(k for k in group.keys if k in snap.timeline.manifests[last])
+        track = group.track
+        found: dict[str, Position | None] = {}
+        for code in self.codes:
+            best, via = self._best(code, latest, group.pushed, cutoff)
+            if best is None:
+                found[code] = None
+                continue
+            found[code] = Position(code, best, snap.by_id[best].header.date, track.token(best), via, partial(_value_of, group.terms.get(best)))
+        seen = sorted(k for k in group.keys - {key} if group.first[k] <= cutoff)
+        return TermPositions(key, found, _status(list(found.values())), seen)
+
+    def all(self, cutoff: int) -> tuple[dict[str, str | None], list[TermPositions]]:
+        latest = self.latest(cutoff)
+        out = [self.term(k, latest, cutoff) for k, first in self.first.items() if first <= cutoff]
+        out += [self.group(g, latest, cutoff) for g in self.groups if g.ranks[0] <= cutoff]
+        out.sort(key=lambda t: t.key)
+        return latest, out
+
+
+def _value_of(term: Term | None) -> Any:
+    return None if term is None else term.value
+
+
+def positions(snap: Snapshot, as_of: dt.date | None = None, parties: Sequence[str] | None = None) -> Positions:
+    codes = list(parties) if parties else [p.code for p in snap.negotiation.parties]
+    with gc_paused():
+        latest, terms = _Board(snap, codes).all(len(snap.ordered(as_of)) - 1)
+    return Positions(as_of, codes, latest, terms)
 
 
 # --- distance between positions --------------------------------------------------------------
@@ -521,36 +619,83 @@ class Gap:
     convergence: list[ConvergencePoint] = field(default_factory=list)
 
 
-def _pair(snap: Snapshot, a: str, b: str, as_of: dt.date | None) -> tuple[list[GapRow], int, int, bool]:
-    pos = positions(snap, as_of, [a, b])
-    rows, agreed, dropped = [], 0, 0
-    for t in pos.terms:
-        pa, pb = t.positions[a], t.positions[b]
-        status = t.status
-        if status == AGREED:
-            agreed += 1
-        elif status == DROPPED:
-            dropped += 1
-        else:
-            d = distance(snap.negotiation, t.key, pa.value, pb.value, (a, b)) if pa and pb else None
-            rows.append(GapRow(t.key, pa, pb, d))
-    known = pos.latest[a] is not None and pos.latest[b] is not None
-    return rows, agreed, dropped, known
+def _gap_row(negotiation: Negotiation, t: TermPositions, a: str, b: str) -> GapRow:
+    pa, pb = t.positions[a], t.positions[b]
+    return GapRow(t.key, pa, pb, distance(negotiation, t.key, pa.value, pb.value, (a, b)) if pa and pb else None)
 
 
 def gap(snap: Snapshot, a: str, b: str, as_of: dt.date | None = None) -> Gap:
-    """The open terms between parties ``a`` and ``b``, and how the gap moved draft date by date."""
+    """The open terms between parties ``a`` and ``b``, and how the gap moved draft date by date.
+
+    The convergence is worked out day by day incrementally: a term's positions can only move
+    where a party's latest draft changed it (the manifests say which terms), where it first
+    appears, or where a draft names who pushed it; every other term keeps its status.
+    """
     with gc_paused():
-        rows, agreed, dropped, _ = _pair(snap, a, b, as_of)
-        out = Gap(a, b, as_of, rows, agreed, dropped)
+        board = _Board(snap, [a, b])
         drafts = snap.ordered(as_of)
+        _, final = board.all(len(drafts) - 1)
+        rows = [_gap_row(snap.negotiation, t, a, b) for t in final if t.status == OPEN]
+        out = Gap(a, b, as_of, rows, sum(t.status == AGREED for t in final), sum(t.status == DROPPED for t in final))
+
+        tl = snap.timeline
+        by_first: dict[int, list[str]] = {}
+        for key, first in board.first.items():
+            by_first.setdefault(first, []).append(key)
+        entered: list[str] = []
+        status: dict[str, str] = {}
+        distances: dict[str, Distance] = {}
+        before: dict[str, str | None] | None = None
+        cutoff = -1
         for day in sorted({r.header.date for r in drafts}):
-            day_rows, day_agreed, day_dropped, known = _pair(snap, a, b, day)
+            previous_cutoff = cutoff
+            while cutoff + 1 < len(drafts) and drafts[cutoff + 1].header.date <= day:
+                cutoff += 1
+            latest = board.latest(cutoff)
+            dirty: set[str] = set()
+            for rank in range(previous_cutoff + 1, cutoff + 1):
+                dirty.update(by_first.get(rank, ()))
+            entered += sorted(dirty)
+            for code in (a, b):
+                old, new = (before or {}).get(code), latest[code]
+                if old == new:
+                    continue
+                if old is None or new is None:
+                    dirty = set(entered)
+                    break
+                dirty |= tl.changed(old, new)
+            dirty |= {k for k in board.pushed if board.first[k] <= cutoff}
+            for key in dirty:
+                if key not in board.first or board.first[key] > cutoff:
+                    continue
+                t = board.term(key, latest, cutoff)
+                status[key] = t.status
+                distances.pop(key, None)
+                if t.status == OPEN:
+                    d = _gap_row(snap.negotiation, t, a, b).distance
+                    if d is not None:
+                        distances[key] = d
+            before = latest
+            # Renamed terms are few: evaluate them afresh every day.
+            day_status = dict(status)
+            day_distances = dict(distances)
+            for g in board.groups:
+                if g.ranks[0] <= cutoff:
+                    t = board.group(g, latest, cutoff)
+                    day_status[t.key] = t.status
+                    if t.status == OPEN:
+                        d = _gap_row(snap.negotiation, t, a, b).distance
+                        if d is not None:
+                            day_distances[t.key] = d
+            open_terms = sorted(k for k, st in day_status.items() if st == OPEN)
+            counts = {AGREED: 0, OPEN: 0, DROPPED: 0}
+            for st in day_status.values():
+                counts[st] += 1
             out.convergence.append(
                 ConvergencePoint(
-                    date=day, drafts=[r.id for r in drafts if r.header.date == day], agreed=day_agreed,
-                    open=len(day_rows), dropped=day_dropped, known=known, open_terms=[r.key for r in day_rows],
-                    distances={r.key: r.distance for r in day_rows if r.distance is not None},
+                    date=day, drafts=[r.id for r in drafts if r.header.date == day], agreed=counts[AGREED],
+                    open=counts[OPEN], dropped=counts[DROPPED], known=latest[a] is not None and latest[b] is not None,
+                    open_terms=open_terms, distances={k: day_distances[k] for k in open_terms if k in day_distances},
                 )
             )
     return out
@@ -595,10 +740,26 @@ def parse_date(text: str, option: str = "--as-of") -> dt.date:
 
 def opening(snap: Snapshot, record: DraftRecord) -> DiffResult:
     """A first draft against nothing: every term is added, attributed like any other change."""
-    terms = {k: snap.states[k][record.id] for k in snap.keys_of[record.id]}
-    result = compare({}, terms)
-    for change in result.changes:
-        change.attribution = attribute_term(change.term, [record.id], BEFORE, snap.lineage, snap.states, snap.negotiation)
+    return changes(snap, None, record)
+
+
+def changes(snap: Snapshot, old: DraftRecord | None, new: DraftRecord) -> DiffResult:
+    """What ``tracker diff OLD NEW`` reports (``compare.diff_records``), from the snapshot:
+    only the terms the manifests say differ are read."""
+    tl = snap.timeline
+    before = tl.manifests[old.id] if old is not None else {}
+    after = tl.manifests[new.id]
+    changed = tl.changed(old.id if old is not None else None, new.id)
+    old_ids = {k: before[k] for k in changed if k in before}
+    new_ids = {k: after[k] for k in changed if k in after}
+    terms = tl.terms([*old_ids.values(), *new_ids.values()])
+    result = compare({k: terms[b] for k, b in old_ids.items()}, {k: terms[b] for k, b in new_ids.items()}, old_ids, new_ids)
+    result.unchanged = len(after) - len(new_ids)
+    if old is None:
+        for change in result.changes:
+            change.attribution = attribute_term(change.term, [new.id], BEFORE, snap.lineage, tl.track(change.term), snap.negotiation)
+    else:
+        attribute(result, old.id, new.id, snap.lineage, tl.track, snap.negotiation)
     return result
 
 
@@ -607,13 +768,21 @@ def quoted(snap: Snapshot, draft: str, change: Change) -> list[Cited]:
     return snap.citations(draft, change.new)
 
 
-def moved_keys(snap: Snapshot, keys: Iterable[str] | None = None) -> list[str]:
-    """Terms whose value changed at some point after they first appeared."""
-    out = []
-    ordered = [r.id for r in snap.ordered()]
-    for key in sorted(keys if keys is not None else snap.states):
-        seen = [state(snap.states, key, d) for d in ordered]
-        first = next((i for i, d in enumerate(ordered) if d in snap.states[key]), None)
-        if first is not None and len(set(seen[first:])) > 1:
-            out.append(key)
-    return out
+def moved_keys(snap: Snapshot) -> list[str]:
+    """Terms whose value changed at some point after they first appeared (in reading order,
+    across all branches). Only the terms the manifests say differ are compared."""
+    tl = snap.timeline
+    seen: set[str] = set()
+    moved: set[str] = set()
+    before: dict[str, int] = {}
+    previous: str | None = None
+    for r in tl.ordered:
+        after = tl.manifests[r.id]
+        for key in tl.changed(previous, r.id):
+            if key in seen:
+                if tl.token(before.get(key)) != tl.token(after.get(key)):
+                    moved.add(key)
+            elif key in after:
+                seen.add(key)
+        before, previous = after, r.id
+    return sorted(moved)

@@ -1,7 +1,7 @@
 """The change-history report of a negotiation: one structure that every report format renders.
 
 ``build`` reads the negotiation once (``history.Snapshot``), diffs each draft against its
-parents with ``compare.diff_records`` (so the report says exactly what ``tracker diff`` says),
+parents with ``history.changes`` (which says exactly what ``tracker diff`` says),
 and adds positions, gaps, term histories, per-party tallies and the bibliography. The JSON
 form (``render.jsonout.report``) is the one every other format is drawn from.
 """
@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tracker import history
-from tracker.attribution import ABSENT, state
-from tracker.compare import diff_records
+from tracker.attribution import ABSENT
 from tracker.diff import DiffResult
 from tracker.history import Cited, Gap, Positions, Snapshot, TermHistory
 from tracker.store import DraftRecord, Store
@@ -65,8 +64,7 @@ def build(store: Store, negotiation: Negotiation) -> Report:
         if not parents:
             changes.append(DraftChanges(r, None, history.opening(snap, r), counted=True))
         for i, p in enumerate(parents):
-            d = diff_records(store, negotiation, snap.by_id[p], r)
-            changes.append(DraftChanges(r, snap.by_id[p], d.result, counted=i == 0))
+            changes.append(DraftChanges(r, snap.by_id[p], history.changes(snap, snap.by_id[p], r), counted=i == 0))
     for dc in changes:
         dc.evidence = {c.term: history.quoted(snap, dc.record.id, c) for c in dc.result.changes}
     final = history.positions(snap)
@@ -94,7 +92,7 @@ def _tallies(snap: Snapshot, changes: list[DraftChanges], final: Positions) -> l
     codes = {p.code for p in snap.negotiation.parties}
     opened_by = {}
     for r in snap.ordered():
-        for key in snap.keys_of[r.id]:
+        for key in snap.keys(r.id):
             opened_by.setdefault(key, set(r.header.tabled_by))
     tallies = [Tally(p.code) for p in snap.negotiation.parties]
     for dc in changes:
@@ -105,7 +103,7 @@ def _tallies(snap: Snapshot, changes: list[DraftChanges], final: Positions) -> l
             if a is None:
                 continue
             tabled = snap.by_id[a.introduced_in].header.tabled_by
-            token = state(snap.states, c.term, dc.record.id)  # a dropped term is absent here
+            token = snap.timeline.token(snap.keys(dc.record.id).get(c.term))  # a dropped term is absent here
             end = ends[c.term]
             end_token = {history.AGREED: _agreed_token(end), history.DROPPED: ABSENT}.get(end.status)
             for t in tallies:

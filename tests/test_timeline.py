@@ -1,0 +1,97 @@
+"""The whole-negotiation walks (blame, gap, per-draft changes) take shortcuts through the
+stored manifests; each must give exactly what the plain definition gives, term by term.
+
+The plain definitions: attribution over every draft's term in memory (``MappingTrack``),
+positions evaluated afresh for every day, and ``tracker diff``'s own ``diff_records``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import synthetic  # noqa: E402
+
+from tracker import history  # noqa: E402
+from tracker.attribution import MappingTrack, attribute_term  # noqa: E402
+from tracker.compare import diff_records  # noqa: E402
+from tracker.store import Store  # noqa: E402
+from tracker.timeline import value_token  # noqa: E402
+
+
+def _record(tracker, tmp_path: Path, seed: int, shuffle_dates: bool) -> history.Snapshot:  # type: ignore[no-untyped-def]
+    neg = synthetic.generate(60, 14, seed=seed)
+    if shuffle_dates:  # drafts dated before their parents: the shortcuts must fall back
+        rng = random.Random(seed)
+        for d in neg.drafts:
+            d.date = synthetic.START + dt.timedelta(days=rng.randrange(6))
+    synthetic.write(neg, tmp_path / "drafts")
+    tracker.ok("record", str(neg.negotiation_path), *[str(d.path) for d in neg.drafts])
+    store = Store.open(tracker.url)
+    return history.Snapshot.load(store, store.negotiation())
+
+
+@pytest.mark.parametrize("seed,shuffle", [(1, False), (2, False), (3, True), (4, True)])
+def test_shortcuts_agree_with_the_plain_definitions(tracker, tmp_path, seed, shuffle):
+    snap = _record(tracker, tmp_path, seed, shuffle)
+    tl = snap.timeline
+    assert tl.monotonic is (not shuffle)  # both ways are exercised
+
+    # Value tokens cut from stored bodies are the tokens attribution computes from terms.
+    for blob in tl.blobs():
+        assert value_token(tl.body(blob)) == MappingTrack({"d": tl.term(blob)}).token("d")
+
+    # Blame: every term of every draft, against attribution over the terms in memory.
+    for record in snap.records[-3:]:
+        fast = history.blame(snap, record.id)
+        path = snap.lineage.order(snap.lineage.ancestors(record.id) | {record.id})
+        for line in fast.lines:
+            terms, _ = snap.followed(line.key)
+            plain = attribute_term(line.key, path, history.BEFORE, snap.lineage, MappingTrack(terms), snap.negotiation)
+            assert line.attribution == plain, (record.id, line.key)
+
+    # Per-draft changes, as `tracker diff` computes them from the store.
+    for record in snap.records:
+        for parent in snap.lineage.parents(record.id):
+            fast = history.changes(snap, snap.by_id[parent], record)
+            plain = diff_records(tl.store, snap.negotiation, snap.by_id[parent], record).result
+            assert fast.summary() == plain.summary()
+            assert [(c.kind, c.term, c.old_term, c.attribution) for c in fast.changes] == [
+                (c.kind, c.term, c.old_term, c.attribution) for c in plain.changes
+            ]
+
+    # Convergence worked out incrementally, against positions evaluated afresh each day.
+    gap = history.gap(snap, "P1", "P2")
+    for point in gap.convergence:
+        day = history.positions(snap, point.date, ["P1", "P2"])
+        open_terms = sorted(t.key for t in day.terms if t.status == history.OPEN)
+        assert (point.agreed, point.open, point.dropped) == (
+            day.count(history.AGREED), day.count(history.OPEN), day.count(history.DROPPED)
+        ), point.date
+        assert point.open_terms == open_terms
+        expected = {}
+        for t in day.terms:
+            a, b = t.positions["P1"], t.positions["P2"]
+            if t.status == history.OPEN and a and b:
+                d = history.distance(snap.negotiation, t.key, a.value, b.value, ("P1", "P2"))
+                if d is not None:
+                    expected[t.key] = d
+        assert point.distances == expected, point.date
+
+    # Terms that moved: their value token changed after they first appeared.
+    ordered = [r.id for r in snap.ordered()]
+    plain_moved = []
+    for key in sorted(snap.all_keys):
+        track = MappingTrack(tl.holders(key))
+        seen = [track.token(d) for d in ordered]
+        first = next(i for i, d in enumerate(ordered) if track.held(d))
+        if len(set(seen[first:])) > 1:
+            plain_moved.append(key)
+    assert history.moved_keys(snap) == plain_moved

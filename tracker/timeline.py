@@ -1,0 +1,292 @@
+"""A whole negotiation read once, as blob ids: what blame, history, positions and reports walk.
+
+The store keeps each draft as a delta of term blobs against a base draft. A ``Timeline`` reads
+those rows for every draft in one query and layers them into each draft's full manifest
+(term key → blob id). Blobs are content-addressed, so equal ids mean equal terms and the
+manifests can be compared without looking at a single term; what two drafts differ on comes
+straight from the delta rows when one is the other's base.
+
+Term bodies are read and parsed only when asked for, and a term's *value token* (the
+canonical JSON of its value, what attribution compares) is cut from the stored canonical body
+without parsing it. Nothing here writes to the database.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from pydantic import TypeAdapter
+
+from tracker.attribution import ABSENT, Track
+from tracker.lineage import Lineage
+from tracker.termsheet import PushedBy, Term
+from tracker.values import value_from_json
+
+if TYPE_CHECKING:
+    from tracker.store import DraftRecord, Store
+
+_NONE_VALUE = '{"type":"none"}'
+_VALUE_FIELD = '"value":{'
+
+_terms_adapter: TypeAdapter[dict[str, Term]] = TypeAdapter(dict[str, Term])
+
+
+def value_token(body: str) -> str:
+    """The canonical JSON of a stored term's value (``ABSENT`` for ``none``), without parsing.
+
+    Stored bodies are canonical JSON (``canonical.py``): keys sorted, so ``value`` is the last
+    top-level field and its object is the last ``"value":{`` in the text. Values are flat
+    objects, report values come earlier (``reports`` < ``value``), and inside a JSON string a
+    quote is always escaped, so no other occurrence can come after it. The result equals
+    ``canonical_json(value_json(term.value))`` (tested).
+    """
+    token = body[body.rindex(_VALUE_FIELD) + len(_VALUE_FIELD) - 1 : -1]
+    return ABSENT if token == _NONE_VALUE else token
+
+
+class Timeline:
+    """Every draft of one negotiation: lineage, full manifests as blob ids, lazy term bodies."""
+
+    def __init__(self, store: "Store", records: Sequence["DraftRecord"]):
+        self.store = store
+        self.records = list(records)
+        self.lineage = Lineage(self.records)
+        self.by_id = self.lineage.by_id
+        by_pk = self._pk = {r.pk: r for r in self.records}
+        # own[d]: the draft's own rows (a delta against its base, or a full snapshot);
+        # None marks a key dropped since the base.
+        own_by_pk: dict[int, dict[str, int | None]] = {pk: {} for pk in by_pk}
+        for draft_pk, key, blob in store.draft_rows(self.records):
+            own_by_pk[draft_pk][key] = blob
+        self.own: dict[str, dict[str, int | None]] = {r.id: own_by_pk[r.pk] for r in self.records}
+        self.manifests: dict[str, dict[str, int]] = {}
+        for r in sorted(self.records, key=lambda r: r.seq):  # a base is always recorded first
+            base = self.by_id_pk(r.base_pk)
+            manifest = dict(self.manifests[base.id]) if base is not None else {}
+            for key, blob in self.own[r.id].items():
+                if blob is None:
+                    manifest.pop(key, None)
+                else:
+                    manifest[key] = blob
+            self.manifests[r.id] = manifest
+        self._bodies: dict[int, str] = {}
+        self._tokens: dict[int, str] = {}
+        self._terms: dict[int, Term] = {}
+        self._values: dict[str, Any] = {}
+
+    def by_id_pk(self, pk: int | None) -> "DraftRecord | None":
+        return None if pk is None else self._pk[pk]
+
+    # --- reading order ----------------------------------------------------------------------
+
+    @cached_property
+    def ordered(self) -> list["DraftRecord"]:
+        """Drafts in reading order: date, then sequence number."""
+        return sorted(self.records, key=lambda r: (r.header.date, r.seq))
+
+    @cached_property
+    def rank(self) -> dict[str, int]:
+        return {r.id: i for i, r in enumerate(self.ordered)}
+
+    @cached_property
+    def monotonic(self) -> bool:
+        """Every parent comes before its child in reading order (no draft is dated before
+        one of its parents). Shortcuts that rely on it fall back to the exact search if not."""
+        rank = self.rank
+        return all(rank[p] < rank[r.id] for r in self.records for p in self.lineage.parents(r.id))
+
+    # --- what differs -----------------------------------------------------------------------
+
+    def changed(self, old: str | None, new: str) -> set[str]:
+        """Keys whose term differs between two drafts (``old`` None: before any draft)."""
+        if old is None:
+            return set(self.manifests[new])
+        if old == new:
+            return set()
+        base = self.by_id_pk(self.by_id[new].base_pk)
+        if base is not None and base.id == old:  # a delta row is written only where they differ
+            return set(self.own[new])
+        base = self.by_id_pk(self.by_id[old].base_pk)
+        if base is not None and base.id == new:
+            return set(self.own[old])
+        a, b = self.manifests[old], self.manifests[new]
+        return {k for k, _ in a.items() ^ b.items()}
+
+    # --- term bodies ------------------------------------------------------------------------
+
+    def blobs(self) -> set[int]:
+        """Every blob any draft of the negotiation holds."""
+        return {b for rows in self.own.values() for b in rows.values() if b is not None}
+
+    def prefetch(self, blobs: Iterable[int]) -> None:
+        missing = [b for b in set(blobs) if b not in self._bodies]
+        if missing:
+            self._bodies.update(self.store.blob_bodies(missing))
+
+    def body(self, blob: int) -> str:
+        if blob not in self._bodies:
+            self.prefetch([blob])
+        return self._bodies[blob]
+
+    def token(self, blob: int | None) -> str:
+        """The comparable value token of a blob (``ABSENT`` for none, or for no blob)."""
+        if blob is None:
+            return ABSENT
+        found = self._tokens.get(blob)
+        if found is None:
+            found = self._tokens[blob] = value_token(self.body(blob))
+        return found
+
+    def pushes(self, blob: int) -> bool:
+        """Whether the stored term names who pushed it (a cheap test before parsing)."""
+        return '"pushed_by":' in self.body(blob)
+
+    def terms(self, blobs: Iterable[int]) -> dict[int, Term]:
+        """Parsed terms of these blobs, validated in one batch and cached."""
+        wanted = set(blobs)
+        missing = [b for b in wanted if b not in self._terms]
+        if missing:
+            self.prefetch(missing)
+            # One validation call over a JSON object is far faster than one per term.
+            text = "{" + ",".join(f'"{b}":{self._bodies[b]}' for b in missing) + "}"
+            self._terms.update((int(b), t) for b, t in _terms_adapter.validate_json(text).items())
+        return {b: self._terms[b] for b in wanted}
+
+    def term(self, blob: int) -> Term:
+        found = self._terms.get(blob)
+        return found if found is not None else self.terms([blob])[blob]
+
+    def term_at(self, key: str, draft: str) -> Term | None:
+        blob = self.manifests[draft].get(key)
+        return None if blob is None else self.term(blob)
+
+    def holders(self, key: str) -> dict[str, Term]:
+        """The term in every draft that holds it (draft id → Term), in sequence order."""
+        found = {d: blob for d, manifest in self.manifests.items() if (blob := manifest.get(key)) is not None}
+        terms = self.terms(found.values())
+        return {d: terms[b] for d, b in found.items()}
+
+    def value(self, blob: int | None) -> Any:
+        """The typed value of a blob's term (None for no blob), parsed from its value alone."""
+        if blob is None:
+            return None
+        body = self.body(blob)
+        raw = body[body.rindex(_VALUE_FIELD) + len(_VALUE_FIELD) - 1 : -1]
+        found = self._values.get(raw)
+        if found is None:
+            found = self._values[raw] = value_from_json(json.loads(raw))
+        return found
+
+    def renamed_from(self, blob: int) -> str | None:
+        body = self.body(blob)
+        return json.loads(body).get("renamed_from") if '"renamed_from":' in body else None
+
+    # --- indexes for walks over the whole negotiation ----------------------------------------
+
+    @cached_property
+    def first_holders(self) -> dict[str, dict[str, str]]:
+        """key → value token → the first draft in reading order that holds it.
+
+        Only valid when ``monotonic``: then a draft's base comes before it in reading order,
+        so any term a draft inherits was seen earlier and only its own rows can be new.
+        """
+        self.prefetch(self.blobs())
+        out: dict[str, dict[str, str]] = {}
+        for r in self.ordered:
+            for key, blob in self.own[r.id].items():
+                if blob is not None:
+                    out.setdefault(key, {}).setdefault(self.token(blob), r.id)
+        return out
+
+    @cached_property
+    def absence_proposers(self) -> dict[str, list[str]]:
+        """key → the drafts that propose its absence, in reading order: those that dropped it
+        (or set it to none) against a parent holding a value, and those holding it as none."""
+        found: dict[str, set[str]] = {}
+        for r in self.records:
+            after = self.manifests[r.id]
+            for p in self.lineage.parents(r.id):
+                before = self.manifests[p]
+                for key in self.changed(p, r.id):
+                    if self.token(after.get(key)) == ABSENT and self.token(before.get(key)) != ABSENT:
+                        found.setdefault(key, set()).add(r.id)
+        nones = {k for rows in self.own.values() for k, b in rows.items() if b is not None and self.token(b) == ABSENT}
+        for key in nones:  # rare: scan every draft for the key held as none
+            for d, manifest in self.manifests.items():
+                if key in manifest and self.token(manifest[key]) == ABSENT:
+                    found.setdefault(key, set()).add(d)
+        rank = self.rank
+        return {k: sorted(ds, key=rank.__getitem__) for k, ds in found.items()}
+
+    def path_changes(self, path: Sequence[str]) -> dict[str, list[int]]:
+        """key → the indexes along ``path`` (after the first) where its term differs from the
+        step before. Cached for the last path asked (blame asks once per key)."""
+        cached = self.__dict__.get("_path_changes")
+        if cached is not None and cached[0] == tuple(path):
+            return cached[1]
+        out: dict[str, list[int]] = {}
+        for i in range(1, len(path)):
+            for key in self.changed(path[i - 1], path[i]):
+                out.setdefault(key, []).append(i)
+        self.__dict__["_path_changes"] = (tuple(path), out)
+        return out
+
+    def track(self, key: str) -> "TimelineTrack":
+        return TimelineTrack(self, key)
+
+
+class TimelineTrack(Track):
+    """One key across a timeline's drafts (see ``attribution.Track``)."""
+
+    def __init__(self, timeline: Timeline, key: str):
+        self.timeline, self.key = timeline, key
+
+    def blob(self, draft: str) -> int | None:
+        return self.timeline.manifests[draft].get(self.key) if draft else None
+
+    def token(self, draft: str) -> str:
+        return self.timeline.token(self.blob(draft))
+
+    def term(self, draft: str) -> Term | None:
+        blob = self.blob(draft)
+        return None if blob is None else self.timeline.term(blob)
+
+    def held(self, draft: str) -> bool:
+        return self.blob(draft) is not None
+
+    def value(self, draft: str) -> Any:
+        return self.timeline.value(self.blob(draft))
+
+    def pushed_by(self, draft: str) -> PushedBy | None:
+        blob = self.blob(draft)
+        if blob is None or not self.timeline.pushes(blob):  # most terms name nobody
+            return None
+        return self.timeline.term(blob).pushed_by
+
+    def runs(self, path: Sequence[str]) -> list[tuple[int, str]]:
+        cached = self.timeline.__dict__.get("_path_changes")
+        if cached is None or cached[0] != tuple(path):
+            return super().runs(path)
+        return [(0, self.token(path[0]))] + [(i, self.token(path[i])) for i in cached[1].get(self.key, ())]
+
+    def earliest_absence(self, introduced: str, lineage: Lineage) -> str | None:
+        earlier = lineage.earlier_than(introduced)
+        return next((d for d in self.timeline.absence_proposers.get(self.key, ()) if d in earlier), None)
+
+    def holders(self, final: str) -> list[str]:
+        tl = self.timeline
+        return [d for d, manifest in tl.manifests.items() if (blob := manifest.get(self.key)) is not None and tl.token(blob) == final]
+
+    def earliest(self, final: str, introduced: str, lineage: Lineage) -> str | None:
+        tl = self.timeline
+        if tl.monotonic and final != ABSENT:
+            first = tl.first_holders.get(self.key, {}).get(final)
+            if first is None or first == introduced:
+                # No draft before ``introduced`` in reading order holds the value, and with
+                # parents always earlier, neither does any of its ancestors.
+                return None
+            if first in lineage.earlier_than(introduced):
+                return first  # the first holder of all is the first among those earlier
+        return super().earliest(final, introduced, lineage)
