@@ -76,6 +76,9 @@ def test_json_report_has_histories_of_the_terms_that_moved_the_gap_and_the_bibli
     assert "revenue_share" not in histories  # 50% throughout
     assert "agreement_type" not in histories  # appeared once, in the joint text
     assert [d["text"] for d in histories["compensation_amount"]["drafts"]] == ["$500 billion", "none", "$500 billion", "none"]
+    # Only the drafts where a term moved: the report stays proportional to the changes.
+    assert [(d["id"], d["event"]) for d in histories["dispute_resolution"]["drafts"]] == [("us-initial", "added"), ("us-revised", "dropped")]
+    assert {d["event"] for h in histories.values() for d in h["drafts"]} <= {"added", "changed", "renamed", "dropped"}
     gap = report_json["gaps"][0]
     assert gap["parties"] == ["US", "UA"] and gap["open"] == []
     assert [c["share"] for c in gap["convergence"]] == [0.0, 0.6111, 0.2308, 1.0]
@@ -95,6 +98,7 @@ def test_markdown_report_has_every_section(seeded):
     assert "| `compensation_amount` | changed | $500 billion | none | now absent | UA | adopted from kyiv-amendments |" in out
     assert "| 2025-02-14 | 11 | 7 | 61% | compensation\\_amount $500 billion; management\\_model 1 rank apart (of 1, UA's ranking); security\\_guarantees 2 ranks apart (of 2, US's ranking) |" in out
     assert "<https://patterico.com/2025/02/26/full-text-minerals-deal/>" in out
+    assert "| `dispute_resolution` | v1 us-initial: New York courts (US) → v3 us-revised: dropped (US) |" in out
 
 
 def test_csv_report_has_one_row_per_change(seeded):

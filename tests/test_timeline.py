@@ -95,3 +95,14 @@ def test_shortcuts_agree_with_the_plain_definitions(tracker, tmp_path, seed, shu
         if len(set(seen[first:])) > 1:
             plain_moved.append(key)
     assert history.moved_keys(snap) == plain_moved
+
+    # A report's term histories: the plain histories without their unchanged and absent rows.
+    moved = history.moved_keys(snap)
+    for fast, key in zip(history.term_moves(snap, moved), moved):
+        plain = history.term_history(snap, key)
+        rows = [r for r in plain.rows if r.event in history.MOVES]
+        assert (fast.key, fast.aliases) == (plain.key, plain.aliases)
+        assert [(r.record.id, r.key, r.event, r.attribution, r.sources) for r in fast.rows] == [
+            (r.record.id, r.key, r.event, r.attribution, r.sources) for r in rows
+        ], key
+        assert [r.term for r in fast.rows] == [r.term for r in rows]

@@ -326,6 +326,52 @@ def term_history(snap: Snapshot, key: str) -> TermHistory:
     return TermHistory(key, sorted(snap.aliases(key) - {key}), rows)
 
 
+MOVES = ("added", "changed", "renamed", "dropped")
+
+
+def term_moves(snap: Snapshot, keys: Sequence[str]) -> list[TermHistory]:
+    """For each key, its history with only the drafts where it moved against the draft's
+    first parent (added, changed, renamed or dropped): what a change-history report shows.
+
+    Equal to ``term_history`` without its unchanged and absent rows, but found from the
+    manifests: only the drafts that changed a term are looked at for it.
+    """
+    tl = snap.timeline
+    touched: dict[str, list[str]] = {}
+    for r in snap.ordered():
+        parents = snap.lineage.parents(r.id)
+        for key in tl.changed(parents[0] if parents else None, r.id):
+            touched.setdefault(key, []).append(r.id)
+    rank = snap.rank
+    out = []
+    for key in keys:
+        if key in snap._renamed:  # followed across its keys
+            terms, held_as = snap.followed(key)
+            track: Track = MappingTrack(terms)
+            drafts = sorted({d for k in snap.aliases(key) for d in touched.get(k, ())}, key=rank.__getitem__)
+        else:
+            track, held_as, drafts = tl.track(key), {}, touched.get(key, [])
+        rows = []
+        for draft in drafts:
+            parents = snap.lineage.parents(draft)
+            parent = parents[0] if parents else BEFORE
+            held, parent_held = track.held(draft), bool(parent) and track.held(parent)
+            renamed = held and parent_held and held_as.get(draft, key) != held_as.get(parent, key)
+            if held and parent_held and track.token(draft) == track.token(parent) and not renamed:
+                continue  # only its sources or confidence changed
+            if not held:
+                event = "dropped"
+            elif not parent_held:
+                event = "added"
+            else:
+                event = "changed" if track.token(draft) != track.token(parent) else "renamed"
+            a = None if event == "renamed" else attribute_term(key, [draft], parent, snap.lineage, track, snap.negotiation)
+            term = track.term(draft)
+            rows.append(HistoryRow(snap.by_id[draft], held_as.get(draft, key) if held else None, term, event, a, snap.citations(draft, term)))
+        out.append(TermHistory(key, sorted(snap.aliases(key) - {key}), rows))
+    return out
+
+
 # --- positions --------------------------------------------------------------------------------
 
 AGREED, OPEN, DROPPED = "agreed", "open", "dropped"

@@ -50,7 +50,7 @@ class Report:
     changes: list[DraftChanges]
     positions: Positions  # where things stand now
     gaps: list[Gap]  # one per pair of parties, with convergence over time
-    histories: list[TermHistory]  # the terms that moved
+    histories: list[TermHistory]  # the terms that moved, with the drafts where they moved
     tallies: list[Tally]
     bibliography: list[Cite]
 
@@ -74,7 +74,7 @@ def build(store: Store, negotiation: Negotiation) -> Report:
         changes=changes,
         positions=final,
         gaps=[history.gap(snap, a, b) for a, b in history.party_pairs(negotiation)],
-        histories=[history.term_history(snap, k) for k in history.moved_keys(snap)],
+        histories=history.term_moves(snap, history.moved_keys(snap)),
         tallies=_tallies(snap, changes, final),
         bibliography=_bibliography(drafts),
     )

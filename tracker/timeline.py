@@ -75,6 +75,7 @@ class Timeline:
         self._tokens: dict[int, str] = {}
         self._terms: dict[int, Term] = {}
         self._values: dict[str, Any] = {}
+        self._holders: dict[str, dict[str, Term]] = {}
 
     def by_id_pk(self, pk: int | None) -> "DraftRecord | None":
         return None if pk is None else self._pk[pk]
@@ -164,9 +165,12 @@ class Timeline:
 
     def holders(self, key: str) -> dict[str, Term]:
         """The term in every draft that holds it (draft id → Term), in sequence order."""
-        found = {d: blob for d, manifest in self.manifests.items() if (blob := manifest.get(key)) is not None}
-        terms = self.terms(found.values())
-        return {d: terms[b] for d, b in found.items()}
+        cached = self._holders.get(key)
+        if cached is None:
+            found = {d: blob for d, manifest in self.manifests.items() if (blob := manifest.get(key)) is not None}
+            terms = self.terms(found.values())
+            cached = self._holders[key] = {d: terms[b] for d, b in found.items()}
+        return cached
 
     def value(self, blob: int | None) -> Any:
         """The typed value of a blob's term (None for no blob), parsed from its value alone."""

@@ -22,6 +22,10 @@ JOINT = "#475569"
 WIDTH = 880
 LEFT = 120
 RIGHT = 96
+# Large negotiations: the distance chart shows this many terms, a convergence row lists this
+# many typed distances (the JSON report has them all).
+MAX_DISTANCE_ROWS = 24
+MAX_LISTED = 6
 
 
 def embed_json(data: Any) -> str:
@@ -140,12 +144,17 @@ def distance_chart(data: dict[str, Any]) -> dict[str, Any] | None:
     terms = sorted({k for c in conv for k in c["distances"]})
     if not terms:
         return None
+    total = len(terms)
+    if total > MAX_DISTANCE_ROWS:  # a chart of thousands of rows reads as noise: those still apart first
+        apart = {r["term"] for r in data["gaps"][0]["open"]}
+        terms = sorted(sorted(terms, key=lambda k: k not in apart)[:MAX_DISTANCE_ROWS])
+    open_sets = [set(c["open_terms"]) for c in conv]
     dates = [c["date"] for c in conv]
     scale = DateScale(dates, left=220, right=WIDTH - 150)
     row_h, top = 46, 12
     rows = []
     for i, key in enumerate(terms):
-        found = _distances(conv, key)
+        found = _distances(conv, open_sets, key)
         biggest = max(amount for _, amount, _ in found) or Decimal(1)
         base = top + i * row_h + row_h - 12
         points = [
@@ -160,25 +169,31 @@ def distance_chart(data: dict[str, Any]) -> dict[str, Any] | None:
             "last": final["text"] if final else ("closed" if _closed(data, key) else "no typed distance"),
             "last_x": scale(last_date) + 14,
         })
-    return {"width": WIDTH, "height": top + len(terms) * row_h + 30, "rows": rows, "ticks": scale.ticks(dates),
+    return {"width": WIDTH, "height": top + len(terms) * row_h + 30, "rows": rows, "total": total, "ticks": scale.ticks(dates),
             "axis_y": top + len(terms) * row_h + 18, "left": 220, "right": WIDTH - 150}
 
 
-def _distances(conv: list[dict[str, Any]], key: str) -> list[tuple[str, Decimal, str]]:
+def _distances(conv: list[dict[str, Any]], open_sets: list[set[str]], key: str) -> list[tuple[str, Decimal, str]]:
     """(date, magnitude, text) from the term's first typed distance on; a date where the term
     is no longer open counts as no distance at all, one where it is open untyped is left out."""
     out: list[tuple[str, Decimal, str]] = []
-    for c in conv:
+    for c, open_terms in zip(conv, open_sets):
         d = c["distances"].get(key)
         if d is not None:
             out.append((c["date"], _magnitude(d), d["text"]))
-        elif out and key not in c["open_terms"]:
+        elif out and key not in open_terms:
             out.append((c["date"], Decimal(0), "closed"))
     return out
 
 
 def _closed(data: dict[str, Any], key: str) -> bool:
     return not any(r["term"] == key for r in data["gaps"][0]["open"])
+
+
+def listed(items: dict[str, Any], limit: int = MAX_LISTED) -> tuple[list[tuple[str, Any]], int]:
+    """The first ``limit`` entries of a mapping, and how many more there are."""
+    shown = list(items.items())[:limit]
+    return shown, len(items) - len(shown)
 
 
 def _magnitude(d: dict[str, Any]) -> Decimal:
@@ -196,6 +211,7 @@ def report(data: dict[str, Any]) -> str:
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
     env.tests["web_address"] = is_web_address
+    env.filters["listed"] = listed
     colour = colours(data)
     template = env.get_template("report.html.j2")
     return template.render(

@@ -6,6 +6,9 @@ from typing import Any
 
 from tracker.render.text import KIND_TITLES, describe_attribution, describe_delta, show_value
 
+# A convergence row lists this many typed distances (the JSON report has them all).
+MAX_LISTED = 6
+
 
 def cell(text: Any) -> str:
     """Table-cell safe: pipes escaped, newlines folded, markup characters escaped."""
@@ -136,12 +139,11 @@ def report(data: dict[str, Any]) -> str:
         out.append(f"| {cell(p['name'])} ({p['code']}) | {len(p['pushed'])} | {cell(conceded) or '—'} | {cell(', '.join(p['won'])) or '—'} |")
 
     if data["histories"]:
-        drafts = data["timeline"]
-        out += ["", "## Terms that moved", "", "| Term | " + " | ".join(f"v{d['seq']} {cell(d['id'])}" for d in drafts) + " |",
-                "| --- |" + " --- |" * len(drafts)]
+        out += ["", "## Terms that moved", "", "| Term | Where it moved (who pushed it) |", "| --- | --- |"]
         for h in data["histories"]:
-            cells = [_or_dash(r["text"]) if r["event"] != "absent" else "" for r in h["drafts"]]
-            out.append(f"| `{h['term']}` | " + " | ".join(cells) + " |")
+            moves = " → ".join(_move_md(r) for r in h["drafts"])
+            was = f" (was {', '.join(f'`{a}`' for a in h['aliases'])})" if h["aliases"] else ""
+            out.append(f"| `{h['term']}`{was} | {moves} |")
 
     for g in data["gaps"]:
         a, b = g["parties"]
@@ -157,7 +159,10 @@ def report(data: dict[str, Any]) -> str:
         out += ["", "Convergence by draft date:", "", "| Date | Agreed | Open | Agreed share | Typed distances |", "| --- | --- | --- | --- | --- |"]
         for c in g["convergence"]:
             share = "—" if c["share"] is None else f"{round(c['share'] * 100)}%"
-            dist = "; ".join(f"{k} {v['text']}" for k, v in c["distances"].items()) if c["known"] else "one side has tabled nothing yet"
+            shown = list(c["distances"].items())[:MAX_LISTED]
+            dist = "; ".join(f"{k} {v['text']}" for k, v in shown) if c["known"] else "one side has tabled nothing yet"
+            if c["known"] and len(c["distances"]) > len(shown):
+                dist += f"; and {len(c['distances']) - len(shown)} more"
             out.append(f"| {c['date']} | {c['agreed']} | {c['open']} | {share} | {cell(dist)} |")
 
     out += ["", "## Sources", ""]
@@ -168,6 +173,12 @@ def report(data: dict[str, Any]) -> str:
             line += f", {_link(s['url'])}"
         out.append(line + f" (cited by {cell(', '.join(s['cited_by']))})")
     return "\n".join(out) + "\n"
+
+
+def _move_md(row: dict[str, Any]) -> str:
+    what = "dropped" if row["event"] == "dropped" else _or_dash(row["text"])
+    who = f" ({', '.join(row['attribution']['pushed_by'])})" if row["attribution"] else ""
+    return f"v{row['seq']} {cell(row['id'])}: {what}{who}"
 
 
 def _position_md(p: Any) -> str:
