@@ -91,6 +91,8 @@ class Command:
 
     @classmethod
     def for_url(cls, url: str, cwd: Path) -> "Command":
+        # The console script installed next to this interpreter, never one found on PATH: a
+        # pyenv shim there is a bash script that would add ~40 ms to every run.
         script = Path(sys.executable).parent / "tracker"
         tracker = [str(script)] if script.exists() else [sys.executable, "-m", "tracker"]
         env = dict(os.environ)

@@ -3,9 +3,11 @@
 Each trial records a fresh negotiation file plus a chain of draft files in one command. Half
 the trials kill it after a random delay spread over the command's measured run time (start-up,
 reading, validation, writing); the other half watch the database for the write transaction to
-begin and kill it up to 0.2 s later, either side of its commit. Afterwards the database must hold the whole batch or none of it,
-and verify. Trials run three at a time. TRACKER_CRASH_TRIALS / TRACKER_CRASH_SEED for longer or
-repeated runs; the seed is printed.
+begin and kill it after a random part of the time an undisturbed run takes from there to its
+exit, so either side of its commit. Every delay comes from a calibration run on this machine and
+backend, never from a constant: a faster (or slower) `tracker` must not weaken the test.
+Afterwards the database must hold the whole batch or none of it, and verify. Trials run three at
+a time. TRACKER_CRASH_TRIALS / TRACKER_CRASH_SEED for longer or repeated runs; the seed is printed.
 """
 
 from __future__ import annotations
@@ -98,6 +100,18 @@ class Writing:
 
 
 @dataclass
+class Timing:
+    """An undisturbed run: seconds to its exit, and from its start to its write transaction."""
+
+    duration: float
+    write_starts: float
+
+    @property
+    def write_to_exit(self) -> float:
+        return self.duration - self.write_starts
+
+
+@dataclass
 class Trial:
     n: int
     url: str
@@ -107,10 +121,11 @@ class Trial:
     seen_writing: bool = False
 
 
-def run_trial(trial: Trial, folder: Path, duration: float, rng: random.Random) -> Trial:
+def run_trial(trial: Trial, folder: Path, timing: Timing, rng: random.Random) -> Trial:
     files = write_batch(folder / str(trial.n), trial.n)
-    delay = rng.uniform(0.3, 1.6) * duration  # trials run side by side, so slower than calibration
-    pause = rng.uniform(0, 0.2)  # the write transaction lasts about that long: either side of its commit
+    delay = rng.uniform(0.3, 1.6) * timing.duration  # trials run side by side, so slower than calibration
+    # From the moment the write is seen to the exit: the transaction, its commit, closing down.
+    pause = rng.uniform(0, 1) * timing.write_to_exit
     writing = Writing(trial.url, f"crash-{trial.n}") if trial.mode == "writing" else None
     proc = run_record(trial.url, files)
     started = time.time()
@@ -118,7 +133,7 @@ def run_trial(trial: Trial, folder: Path, duration: float, rng: random.Random) -
         if writing is None:
             time.sleep(delay)
         else:
-            time.sleep(0.4 * duration)  # start-up and reading come first; don't poll through them
+            time.sleep(0.5 * timing.write_starts)  # start-up and reading come first; don't poll through them
             while proc.poll() is None and not writing() and time.time() - started < 30:
                 time.sleep(0.004)
             trial.seen_writing = proc.poll() is None
@@ -147,6 +162,35 @@ def stored(url: str, trial: int) -> tuple[int, int]:
     return negs, drafts
 
 
+def calibrate(url: str, folder: Path, runs: int = 3) -> Timing:
+    """Time undisturbed runs on this machine and backend, watching for their write transaction.
+
+    The least disturbed of a few runs: one run slowed by the machine's noise would stretch every
+    delay and let trials finish before they are killed.
+    """
+    timings = []
+    for run in range(runs):
+        batch = 999 - run  # a new batch each time: recording the same one again writes nothing
+        writing = Writing(url, "crash-999")  # the application_name url_for(999) gives on PostgreSQL
+        proc = run_record(url, write_batch(folder / f"calibration-{run}", batch))
+        started = time.time()
+        write_starts = None
+        try:
+            while proc.poll() is None:
+                if write_starts is None and writing():
+                    write_starts = time.time() - started
+                time.sleep(0.002)
+            duration = time.time() - started
+        finally:
+            writing.close()
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert stored(url, batch) == (1, DRAFTS)
+        # A transaction too short for the poll to catch: assume it began just before the exit.
+        timings.append(Timing(duration, write_starts if write_starts is not None else 0.9 * duration))
+    return min(timings, key=lambda t: (t.write_to_exit, t.duration))
+
+
 def verify(url: str) -> list[str]:
     from tracker.store import Store
     from tracker.verify import verify as check
@@ -168,14 +212,7 @@ def test_record_killed_at_random_moments_stores_all_of_the_batch_or_none(tracker
             return f"sqlite:///{path}"
         return f"{tracker.url}&application_name=crash-{n}"
 
-    # Calibrate: how long does an undisturbed run take on this machine and backend?
-    url = url_for(999)
-    started = time.time()
-    proc = run_record(url, write_batch(tmp_path / "calibration", 999))
-    _, err = proc.communicate(timeout=120)
-    duration = time.time() - started
-    assert proc.returncode == 0, err
-    assert stored(url, 999) == (1, DRAFTS)
+    timing = calibrate(url_for(999), tmp_path)
 
     seed = int(os.environ.get("TRACKER_CRASH_SEED", random.randrange(10**6)))
     rng = random.Random(seed)
@@ -183,7 +220,7 @@ def test_record_killed_at_random_moments_stores_all_of_the_batch_or_none(tracker
     rngs = [random.Random(rng.random()) for _ in trials]
     started = time.time()
     with ThreadPoolExecutor(max_workers=3) as pool:
-        done = list(pool.map(lambda t: run_trial(t, tmp_path, duration, rngs[t.n]), trials))
+        done = list(pool.map(lambda t: run_trial(t, tmp_path, timing, rngs[t.n]), trials))
     elapsed = time.time() - started
 
     for t in done:
@@ -199,7 +236,7 @@ def test_record_killed_at_random_moments_stores_all_of_the_batch_or_none(tracker
     with capsys.disabled():
         print(
             f"\n[crash {tracker.url.split(':')[0]}] {TRIALS} trials in {elapsed:.1f}s (seed {seed}, undisturbed run "
-            f"{duration:.2f}s): {len(killed)} killed ({len(after_write_began)} after their write transaction began), "
+            f"{timing.duration:.2f}s, writing from {timing.write_starts:.2f}s): {len(killed)} killed ({len(after_write_began)} after their write transaction began), "
             f"{none} left nothing, {len(killed) - none} left the whole batch; {TRIALS - len(killed)} finished"
         )
     # The trials must actually interrupt writes, or they prove nothing.

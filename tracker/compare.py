@@ -7,7 +7,7 @@ This is where the store, the diff engine and attribution meet; renderers and rep
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from tracker.attribution import MappingTrack, attribute, state, value_in
 from tracker.diff import DiffResult, compare
@@ -39,11 +39,15 @@ class DraftDiff:
         return bool(self.result.changes)
 
 
-def diff_records(store: Store, negotiation: Negotiation, old: DraftRecord, new: DraftRecord, *, three_way: bool = False) -> DraftDiff:
+def diff_records(
+    store: Store, negotiation: Negotiation, old: DraftRecord, new: DraftRecord, *,
+    three_way: bool = False, records: Sequence[DraftRecord] | None = None,
+) -> DraftDiff:
+    """``records``: the negotiation's drafts (``Store.log``), when the caller has them already."""
     pair = store.pair(old, new)  # reads the bodies of differing terms only
     result = compare(pair.old_terms, pair.new_terms, pair.old_manifest, pair.new_manifest)
 
-    records = store.log(negotiation.id)
+    records = records if records is not None else store.log(negotiation.id)
     lineage = Lineage(records)
     keys = {c.term for c in result.changes} | {c.old_term for c in result.changes if c.old_term}
     states = store.term_states(records, keys)
@@ -76,4 +80,4 @@ def diff_drafts(store: Store, negotiation: Negotiation, old_ref: str, new_ref: s
     records = store.log(negotiation.id)
     from tracker.store import resolve_ref
 
-    return diff_records(store, negotiation, resolve_ref(records, old_ref), resolve_ref(records, new_ref), three_way=three_way)
+    return diff_records(store, negotiation, resolve_ref(records, old_ref), resolve_ref(records, new_ref), three_way=three_way, records=records)

@@ -13,14 +13,16 @@ from tracker.commands.options import app, emit_json, format_option, negotiation_
 @click.pass_context
 def log_command(ctx: click.Context, negotiation: str | None, fmt: str) -> None:
     """List the drafts of a negotiation in the order they were recorded."""
-    from tracker.render import jsonout, text
-
     store = app(ctx).store()
     neg = store.negotiation(negotiation)
     records = store.log(neg.id)
     if fmt == "json":
+        from tracker.render import jsonout
+
         emit_json(jsonout.log(neg, records))
     else:
+        from tracker.render import text
+
         click.echo(text.log(neg, records))
 
 
@@ -32,14 +34,16 @@ def log_command(ctx: click.Context, negotiation: str | None, fmt: str) -> None:
 @click.pass_context
 def show_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str, quotes: bool) -> None:
     """Show draft REF: a draft id, vN, latest, or a hash prefix."""
-    from tracker.render import jsonout, text
-
     store = app(ctx).store()
     neg = store.negotiation(negotiation)
     loaded = store.read(ref, neg.id)
     if fmt == "json":
+        from tracker.render import jsonout
+
         emit_json(jsonout.draft(loaded.record, loaded.draft))
     else:
+        from tracker.render import text
+
         click.echo(text.draft(neg, loaded.record, loaded.draft, quotes=quotes))
 
 
@@ -49,10 +53,12 @@ def show_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str
 @click.pass_context
 def parties_command(ctx: click.Context, negotiation: str | None, fmt: str) -> None:
     """List the parties of a negotiation, with their aliases."""
-    from tracker.render import jsonout, text
-
     neg = app(ctx).store().negotiation(negotiation)
     if fmt == "json":
+        from tracker.render import jsonout
+
         emit_json(jsonout.parties(neg))
     else:
+        from tracker.render import text
+
         click.echo(text.parties(neg))

@@ -11,18 +11,25 @@ from tracker.commands.options import app, emit_json, negotiation_option
 from tracker.errors import DIFFERENT
 
 
-def print_diff(store, negotiation, old, new, *, fmt: str, three_way: bool = False):  # type: ignore[no-untyped-def]
+def print_diff(store, negotiation, old, new, *, fmt: str, three_way: bool = False, records=None):  # type: ignore[no-untyped-def]
     from tracker.compare import diff_records
-    from tracker.render import jsonout, jsonpatch, markdown, text
 
-    d = diff_records(store, negotiation, old, new, three_way=three_way)
+    d = diff_records(store, negotiation, old, new, three_way=three_way, records=records)
     if fmt == "json":
+        from tracker.render import jsonout
+
         emit_json(jsonout.diff(d))
     elif fmt == "jsonpatch":
+        from tracker.render import jsonpatch
+
         emit_json(jsonpatch.patch(d))
     elif fmt == "markdown":
+        from tracker.render import markdown
+
         click.echo(markdown.diff(d), nl=False)
     else:
+        from tracker.render import text
+
         colour = False if os.environ.get("NO_COLOR") else None  # None: only on a terminal
         click.echo(text.diff(d, style=click.style), color=colour)
     return d
@@ -48,6 +55,6 @@ def diff_command(ctx: click.Context, old_ref: str, new_ref: str, negotiation: st
     store = app(ctx).store()
     neg = store.negotiation(negotiation)
     records = store.log(neg.id)
-    d = print_diff(store, neg, resolve_ref(records, old_ref), resolve_ref(records, new_ref), fmt=fmt, three_way=three_way)
+    d = print_diff(store, neg, resolve_ref(records, old_ref), resolve_ref(records, new_ref), fmt=fmt, three_way=three_way, records=records)
     if exit_code and d.differs:
         sys.exit(DIFFERENT)

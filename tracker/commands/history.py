@@ -31,13 +31,16 @@ def blame_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: st
     """For each term of draft REF (default: latest), the draft, party, date and sources that
     gave it its current value: where it first appeared in REF's lineage, following renames."""
     from tracker import history
-    from tracker.render import jsonout, text_history
 
     snap = _snapshot(ctx, negotiation)
     b = history.blame(snap, ref)
     if fmt == "json":
+        from tracker.render import jsonout
+
         emit_json(jsonout.blame(snap.negotiation, b))
     else:
+        from tracker.render import text_history
+
         click.echo(text_history.blame(b))
 
 
@@ -50,13 +53,16 @@ def history_command(ctx: click.Context, key: str, negotiation: str | None, fmt: 
     """The value of term KEY in every draft (all branches, by date), with who tabled each draft,
     who pushed each change, and the sources and quotes. Follows the term across renames."""
     from tracker import history
-    from tracker.render import jsonout, text_history
 
     snap = _snapshot(ctx, negotiation)
     h = history.term_history(snap, key)
     if fmt == "json":
+        from tracker.render import jsonout
+
         emit_json(jsonout.term_history(snap.negotiation, h))
     else:
+        from tracker.render import text_history
+
         click.echo(text_history.term_history(h))
 
 
@@ -73,14 +79,17 @@ def positions_command(ctx: click.Context, as_of: str | None, negotiation: str | 
     which the term says it was pushed by that party.
     """
     from tracker import history
-    from tracker.render import jsonout, text_history
 
     day = _as_of(as_of)
     snap = _snapshot(ctx, negotiation)
     p = history.positions(snap, day)
     if fmt == "json":
+        from tracker.render import jsonout
+
         emit_json(jsonout.positions(snap.negotiation, p))
     else:
+        from tracker.render import text_history
+
         click.echo(text_history.positions(p, snap.negotiation))
 
 
@@ -94,13 +103,16 @@ def gap_command(ctx: click.Context, parties: tuple[str, ...], as_of: str | None,
     """The open terms between two parties (default: the only two) and how far apart they are,
     and the share of terms agreed at each draft date: are the sides converging?"""
     from tracker import history
-    from tracker.render import jsonout, text_history
 
     day = _as_of(as_of)
     snap = _snapshot(ctx, negotiation)
     a, b = history.gap_parties(snap.negotiation, parties)
     g = history.gap(snap, a, b, day)
     if fmt == "json":
+        from tracker.render import jsonout
+
         emit_json(jsonout.gap(snap.negotiation, g))
     else:
+        from tracker.render import text_history
+
         click.echo(text_history.gap(g, snap.negotiation))

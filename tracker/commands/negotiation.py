@@ -12,15 +12,17 @@ from tracker.commands.options import app, emit_json, format_option
 @click.pass_context
 def negotiations_command(ctx: click.Context, fmt: str) -> None:
     """List the negotiations in the database."""
-    from tracker.render import jsonout, text
-
     summaries = app(ctx).store().negotiations()
     if fmt == "json":
+        from tracker.render import jsonout
+
         emit_json(jsonout.negotiations(summaries))
         return
     if not summaries:
         click.echo("No negotiations yet.")
         return
+    from tracker.render import text
+
     rows = [[s.negotiation.id, ",".join(p.code for p in s.negotiation.parties), str(s.drafts), s.negotiation.title] for s in summaries]
     click.echo(text.table(rows, ["id", "parties", "drafts", "title"]))
 

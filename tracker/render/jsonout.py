@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tracker.store import DraftRecord
-from tracker.termsheet import Draft, Negotiation
 from tracker.values import value_json
+
+if TYPE_CHECKING:  # renderers format plain data; they never need the store (SQLAlchemy) itself
+    from tracker.store import DraftRecord
+    from tracker.termsheet import Draft, Negotiation
 
 
 def draft_summary(record: DraftRecord) -> dict[str, Any]:

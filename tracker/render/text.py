@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-from tracker.store import DraftRecord
 from tracker.termsheet import Draft, Negotiation, Term
+
+if TYPE_CHECKING:  # renderers format plain data; they never need the store (SQLAlchemy) itself
+    from tracker.store import DraftRecord
 
 
 def table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) -> str:
