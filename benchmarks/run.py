@@ -177,6 +177,8 @@ def measure_checkpoint(cmd: Command, backend: Backend, neg: synthetic.Negotiatio
         slowest = max(reads, key=lambda i: reads[i].median_s or 0)
         figures["read back a draft (slowest of 4)"] = reads[slowest]
         figures["read back a draft (slowest of 4)"].note = f"{slowest} (chain depth {records[slowest].chain_depth})"
+        # Terms are parsed when first looked at; what it costs to parse every one of them too.
+        figures["read back a draft, every term parsed"] = in_process(lambda: store.read(slowest, negotiation.id).draft, runs)
         # What one row per term per draft would take: every draft's terms at their stored size.
         mean_body = sum(len(t.model_dump_json(exclude_defaults=True)) + len(k) for k, t in sheets[new.id].items()) / max(1, len(sheets[new.id]))
         naive = sum(r.term_count for r in records.values()) * mean_body

@@ -50,13 +50,14 @@ def export(store: Store, negotiation: str | None = None) -> dict[str, Any]:
 def _export_negotiation(store: Store, negotiation: Negotiation) -> dict[str, Any]:
     drafts = []
     for record in store.log(negotiation.id):
-        terms = store.terms(record)
+        # The stored canonical JSON and hashes as they are: `import` checks every one of them.
+        stored = store.terms(record)
         drafts.append({
             "seq": record.seq,
             "hash": record.hash,
             "recorded_at": _iso(record.recorded_at) if record.recorded_at else None,
-            "draft": {**record.header.canonical(), "terms": {k: t.canonical() for k, t in terms.items()}},
-            "term_hashes": {k: canonical.term_hash(t.canonical()) for k, t in terms.items()},
+            "draft": {**record.header.canonical(), "terms": {k: json.loads(stored.stored(k)[1]) for k in stored}},
+            "term_hashes": {k: stored.stored(k)[0] for k in stored},
         })
     return {
         "negotiation": negotiation.canonical(),

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, NamedTuple, Protocol, Sequence, TypeVar
 
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, Engine, func, insert, select
@@ -301,24 +302,37 @@ class Store:
 
     def resolve(self, ref: str, negotiation: str | None = None) -> DraftRecord:
         """A draft by id, ``vN``, ``latest`` or a unique hash prefix (``sha256:`` optional)."""
-        return resolve_ref(self.log(negotiation), ref)
+        with self._read() as conn:
+            neg_pk, _ = self._negotiation(conn, negotiation)
+            # Resolve on the identifying columns alone; only the draft found is read in full.
+            refs = [
+                _Ref(*row)
+                for row in conn.execute(
+                    select(DraftRow.id, DraftRow.slug, DraftRow.seq, DraftRow.hash).where(DraftRow.negotiation_id == neg_pk)
+                )
+            ]
+            pk = resolve_ref(refs, ref).pk
+            row = conn.execute(
+                select(
+                    DraftRow.id, DraftRow.seq, DraftRow.hash, DraftRow.header, DraftRow.recorded_at,
+                    DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count,
+                ).where(DraftRow.id == pk)
+            ).one()
+        return _record(row)
 
     def manifest(self, record: DraftRecord) -> dict[str, str]:
         """Term key → term hash: enough to tell which terms two drafts differ on."""
         with self._read() as conn:
             return {k: h for k, (h, _) in self._manifest(conn, record, bodies=False).items()}
 
-    def terms(self, record: DraftRecord, keys: Iterable[str] | None = None) -> dict[str, Term]:
-        """The draft's terms (all of them, or only ``keys``), as models."""
+    def terms(self, record: DraftRecord, keys: Iterable[str] | None = None) -> "StoredTerms":
+        """The draft's terms (all of them, or only ``keys``), parsed when first looked at."""
         with self._read() as conn:
             full = self._manifest(conn, record, bodies=True)
         if keys is not None:
             wanted = set(keys)
             full = {k: v for k, v in full.items() if k in wanted}
-        # One validation call over a JSON object is far faster than one per term. Keys were
-        # checked against the TermKey pattern when recorded: none needs escaping in JSON.
-        text = "{" + ",".join(f'"{k}":{body}' for k, (_, body) in sorted(full.items())) + "}"
-        return _terms_adapter.validate_json(text)
+        return StoredTerms({k: full[k] for k in sorted(full)})  # type: ignore[misc]
 
     def pair(self, old: DraftRecord, new: DraftRecord) -> "TermPair":
         """What diffing two drafts needs, in one transaction: both manifests, and the terms of
@@ -419,7 +433,7 @@ class Store:
 
     def read(self, ref: str, negotiation: str | None = None) -> "Loaded":
         record = self.resolve(ref, negotiation)
-        return Loaded(record, Draft(**record.header.model_dump(), terms=self.terms(record)))
+        return Loaded(record, self.terms(record))
 
     def _chain(self, conn: Connection, record: DraftRecord) -> list[int]:
         """The draft and its delta bases down to a snapshot, newest first."""
@@ -452,14 +466,22 @@ class Store:
         columns = [DraftTermRow.draft_id, DraftTermRow.key, TermBlobRow.hash]
         if bodies:
             columns.append(TermBlobRow.body)
+        # A base is always recorded before the drafts built on it, so ascending ids layer the
+        # chain from its snapshot up: one pass, later rows overriding earlier ones.
         rows = _plain_rows(
             conn,
             select(*columns)
             .select_from(DraftTermRow)
             .outerjoin(TermBlobRow, TermBlobRow.id == DraftTermRow.blob_id)
-            .where(DraftTermRow.draft_id.in_(chain)),
+            .where(DraftTermRow.draft_id.in_(chain))
+            .order_by(DraftTermRow.draft_id),
         )
-        layered = _apply_chain(chain, [(r[0], r[1], (r[2], r[3] if bodies else None) if r[2] else None) for r in rows])
+        layered: dict[str, tuple[str, str | None]] = {}
+        for row in rows:
+            if row[2] is None:
+                layered.pop(row[1], None)
+            else:
+                layered[row[1]] = (row[2], row[3] if bodies else None)
         return layered
 
     # --- transactions -----------------------------------------------------------------------
@@ -471,10 +493,66 @@ class Store:
         return _Transaction(self, write=True)
 
 
+class StoredTerms(Mapping[str, Term]):
+    """A recorded draft's terms as stored: key → (term hash, canonical JSON), each parsed into
+    a ``Term`` when first looked up, and all of them in one batch when the terms are iterated.
+
+    Reading a draft back then costs its rows, not the validation of every term (which, for a
+    sheet of thousands, is most of the time): what only needs the stored form — hashes, the
+    canonical JSON an export writes — never parses at all.
+    """
+
+    def __init__(self, stored: dict[str, tuple[str, str]]):
+        self._stored = stored
+        self._parsed: dict[str, Term] = {}
+        self._complete = not stored
+
+    def __getitem__(self, key: str) -> Term:
+        found = self._parsed.get(key)
+        if found is None:
+            found = self._parsed[key] = Term.model_validate_json(self._stored[key][1])
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stored)
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._stored
+
+    def parsed(self) -> dict[str, Term]:
+        """Every term as a model, validated in one call (far faster than one call per term)."""
+        if not self._complete:
+            missing = [k for k in self._stored if k not in self._parsed]
+            # Keys were checked against the TermKey pattern when recorded: none needs escaping.
+            text = "{" + ",".join(f'"{k}":{self._stored[k][1]}' for k in missing) + "}"
+            self._parsed.update(_terms_adapter.validate_json(text))
+            self._complete = True
+        return {k: self._parsed[k] for k in self._stored}
+
+    def items(self):  # type: ignore[override]
+        return self.parsed().items()
+
+    def values(self):  # type: ignore[override]
+        return self.parsed().values()
+
+    def stored(self, key: str) -> tuple[str, str]:
+        """The term's hash and canonical JSON, as recorded."""
+        return self._stored[key]
+
+
 @dataclass(frozen=True)
 class Loaded:
+    """A draft read back: its record and its terms (parsed on first use)."""
+
     record: DraftRecord
-    draft: Draft
+    terms: StoredTerms
+
+    @cached_property
+    def draft(self) -> Draft:
+        return Draft(**self.record.header.model_dump(), terms=self.terms.parsed())
 
 
 @dataclass(frozen=True)
@@ -540,10 +618,31 @@ def _record(row: Any) -> DraftRecord:
     return DraftRecord(pk, seq, digest, DraftHeader.model_validate_json(header), recorded_at, base, depth, count)
 
 
+class _Ref(NamedTuple):
+    """What a reference is resolved on: a draft's id, sequence number and hash."""
+
+    pk: int
+    id: str
+    seq: int
+    hash: str
+
+
 _VERSION_RE = re.compile(r"^v(\d+)$")
 
 
-def resolve_ref(records: Sequence[DraftRecord], ref: str) -> DraftRecord:
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def hash(self) -> str: ...
+
+
+_R = TypeVar("_R", bound=_Identified)
+
+
+def resolve_ref(records: Sequence[_R], ref: str) -> _R:
     """Resolve a reference against a negotiation's drafts (see ``Store.resolve``)."""
     if not records:
         raise NotFound("the negotiation has no drafts yet")
