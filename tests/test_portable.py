@@ -206,3 +206,24 @@ def _empty_target(backend: str, request: pytest.FixtureRequest, tmp_path: Path) 
     if backend == "sqlite":
         return other_sqlite(tmp_path)
     return Tracker(request.getfixturevalue("pg_schemas").new(), tmp_path)
+
+
+def test_a_term_changed_in_the_database_is_not_laundered_by_export(sample, tmp_path):
+    # Export writes each term as stored, with its stored hash: a term edited in the database
+    # behind tracker's back fails the import, as it fails `tracker verify`.
+    from sqlalchemy import text
+
+    from tracker.db.engine import create
+
+    engine = create(sample.url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "UPDATE term_blobs SET body = replace(body, 'true', 'false') WHERE id = "
+            "(SELECT blob_id FROM draft_terms WHERE key = 'escrow' AND draft_id = (SELECT id FROM drafts WHERE slug = 'first-offer'))"
+        ))
+    engine.dispose()
+    sample.ok("export", "-o", "dump.json")
+    target = other_sqlite(tmp_path)
+    result = target("import", "dump.json")
+    assert result.exit_code == 3
+    assert result.stderr.endswith(": draft 'first-offer': term 'escrow' does not match its hash\n"), result.stderr
