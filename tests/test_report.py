@@ -9,6 +9,8 @@ import os
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from small_deal import write_small_deal
 
@@ -208,3 +210,21 @@ def test_demo_ends_by_writing_the_html_report_and_saying_where(tracker, tmp_path
     umask = os.umask(0)
     os.umask(umask)
     assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file, not a private temp
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_json_values)
+def test_the_embedded_json_is_streamed_in_pieces_that_join_to_the_whole(value):
+    from tracker.render import html
+
+    whole = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    assert "".join(html.embed_json_chunks(value)) == html.embed_json(value)
+    assert json.loads(html.embed_json(value)) == value  # the escapes are JSON escapes
+    assert not {"<", ">", "&"} & set(html.embed_json(value))
+    assert len(html.embed_json(value)) >= len(whole)

@@ -30,7 +30,7 @@ from tracker.diff import Attribution, Change, DiffResult, compare
 from tracker.errors import InvalidInput, NotFound
 from tracker.lineage import Lineage
 from tracker.store import DraftRecord, Store, resolve_ref
-from tracker.timeline import Timeline
+from tracker.timeline import Timeline, parse_value
 from tracker.termsheet import Citation, Negotiation, Term
 from tracker.values import Absent, Choice, Money, Number, Percent, canonical_decimal, format_money
 
@@ -523,7 +523,9 @@ class _Board:
                 found[code] = None
                 continue
             blob = tl.manifests[best].get(key)
-            found[code] = Position(code, best, self.snap.by_id[best].header.date, tl.token(blob), via, partial(tl.value, blob))
+            # The value is parsed from its stored text when first asked for; holding the text,
+            # not the timeline, lets the negotiation's manifests go once the answer is built.
+            found[code] = Position(code, best, self.snap.by_id[best].header.date, tl.token(blob), via, partial(parse_value, tl.raw_value(blob)))
         return TermPositions(key, found, _status(list(found.values())))
 
     def group(self, group: _Group, latest: dict[str, str | None], cutoff: int) -> TermPositions:

@@ -14,7 +14,7 @@ without parsing it. Nothing here writes to the database.
 from __future__ import annotations
 
 import json
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from pydantic import TypeAdapter
@@ -46,6 +46,12 @@ def value_token(body: str) -> str:
     return ABSENT if token == _NONE_VALUE else token
 
 
+@lru_cache(maxsize=1 << 16)
+def parse_value(raw: str | None) -> Any:
+    """A typed value from its canonical JSON (values are immutable: equal texts share one)."""
+    return None if raw is None else value_from_json(json.loads(raw))
+
+
 class Timeline:
     """Every draft of one negotiation: lineage, full manifests as blob ids, lazy term bodies."""
 
@@ -74,7 +80,6 @@ class Timeline:
         self._bodies: dict[int, str] = {}
         self._tokens: dict[int, str] = {}
         self._terms: dict[int, Term] = {}
-        self._values: dict[str, Any] = {}
         self._holders: dict[str, dict[str, Term]] = {}
 
     def by_id_pk(self, pk: int | None) -> "DraftRecord | None":
@@ -172,16 +177,16 @@ class Timeline:
             cached = self._holders[key] = {d: terms[b] for d, b in found.items()}
         return cached
 
-    def value(self, blob: int | None) -> Any:
-        """The typed value of a blob's term (None for no blob), parsed from its value alone."""
+    def raw_value(self, blob: int | None) -> str | None:
+        """The canonical JSON of a blob's value, as stored (None for no blob)."""
         if blob is None:
             return None
         body = self.body(blob)
-        raw = body[body.rindex(_VALUE_FIELD) + len(_VALUE_FIELD) - 1 : -1]
-        found = self._values.get(raw)
-        if found is None:
-            found = self._values[raw] = value_from_json(json.loads(raw))
-        return found
+        return body[body.rindex(_VALUE_FIELD) + len(_VALUE_FIELD) - 1 : -1]
+
+    def value(self, blob: int | None) -> Any:
+        """The typed value of a blob's term (None for no blob), parsed from its value alone."""
+        return parse_value(self.raw_value(blob))
 
     def renamed_from(self, blob: int) -> str | None:
         body = self.body(blob)

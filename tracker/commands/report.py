@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator
 
 import click
 
@@ -14,8 +15,11 @@ FORMATS = ("markdown", "html", "json", "csv")
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv"}
 
 
-def render(store, negotiation, fmt: str) -> str:  # type: ignore[no-untyped-def]
-    """The report in ``fmt``, drawn from its one JSON form."""
+def render(store, negotiation, fmt: str) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The report in ``fmt``, drawn from its one JSON form, in pieces to write as they come.
+
+    Everything that can fail on the data (reading, building) happens before the first piece:
+    the report objects are dropped once their JSON form exists, which bounds memory."""
     import json
 
     from tracker.render import jsonout
@@ -23,18 +27,18 @@ def render(store, negotiation, fmt: str) -> str:  # type: ignore[no-untyped-def]
 
     data = jsonout.report(build(store, negotiation))
     if fmt == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return iter([json.dumps(data, indent=2, ensure_ascii=False) + "\n"])
     if fmt == "csv":
         from tracker.render import csvout
 
-        return csvout.report(data)
+        return iter([csvout.report(data)])
     if fmt == "html":
         from tracker.render import html
 
-        return html.report(data)
+        return html.report_chunks(data)
     from tracker.render import markdown
 
-    return markdown.report(data)
+    return iter([markdown.report(data)])
 
 
 def check_target(path: Path, force: bool) -> None:
@@ -49,22 +53,26 @@ def check_target(path: Path, force: bool) -> None:
         raise InvalidInput(f"{path}: folder {path.parent} does not exist")
 
 
-def write(path: Path, text: str, force: bool) -> None:
-    """Write ``text`` to ``path``: without ``force`` only if the file still does not exist;
-    with it, atomically (a reader never sees half a report)."""
+def write(path: Path, pieces: Iterable[str], force: bool) -> None:
+    """Write the pieces to ``path``: without ``force`` only if the file still does not exist
+    (and removed again if writing fails); with it, atomically (a reader never sees half a
+    report)."""
     from tracker.errors import Conflict, InvalidInput
 
-    data = text.encode("utf-8")
     try:
         if not force:
             with open(path, "xb") as f:
-                f.write(data)
+                try:
+                    _write_all(f, pieces)
+                except BaseException:
+                    path.unlink(missing_ok=True)
+                    raise
             return
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             os.chmod(tmp, _file_mode(path))  # mkstemp makes it private; a report is an ordinary file
             with os.fdopen(fd, "wb") as f:
-                f.write(data)
+                _write_all(f, pieces)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -73,6 +81,11 @@ def write(path: Path, text: str, force: bool) -> None:
         raise Conflict(f"{path}: already exists; use --force to overwrite it") from None
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _write_all(f: BinaryIO, pieces: Iterable[str]) -> None:
+    for piece in pieces:
+        f.write(piece.encode("utf-8"))
 
 
 def _file_mode(path: Path) -> int:
@@ -107,11 +120,12 @@ def report_command(ctx: click.Context, negotiation: str | None, fmt: str | None,
     fmt = fmt or (SUFFIXES.get(output.suffix.lower()) if output else None) or "markdown"
     store = app(ctx).store()
     neg = store.negotiation(negotiation)
-    text = render(store, neg, fmt)
+    pieces = render(store, neg, fmt)
     if output is None:
-        click.echo(text, nl=False)
+        for piece in pieces:
+            click.echo(piece, nl=False)
         return
-    write(output, text, force)
+    write(output, pieces, force)
     click.echo(f"Wrote the {fmt} report of {neg.id} to {output}")
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterator
 
 PALETTE = ("#2563eb", "#c2410c", "#059669", "#7c3aed", "#b91c1c", "#0e7490", "#a16207", "#be185d")
 JOINT = "#475569"
@@ -30,7 +30,33 @@ MAX_LISTED = 6
 
 def embed_json(data: Any) -> str:
     """JSON safe inside a <script> element: no '<', '>' or '&' can end it or open a comment."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return "".join(embed_json_chunks(data))
+
+
+def embed_json_chunks(data: Any) -> Iterator[str]:
+    """``embed_json`` in pieces: each section and each of its entries encoded on its own
+    (escaping is per character, so it does not depend on where the pieces are cut)."""
+    for piece in _json_pieces(data, 2):
+        yield _escape_embedded(piece)
+
+
+def _json_pieces(value: Any, depth: int) -> Iterator[str]:
+    """``json.dumps(value)`` (compact), cut into pieces ``depth`` levels down."""
+    if depth and isinstance(value, dict) and value:
+        for i, (key, item) in enumerate(value.items()):
+            yield ("{" if i == 0 else ",") + json.dumps(key, ensure_ascii=False) + ":"
+            yield from _json_pieces(item, depth - 1)
+        yield "}"
+    elif depth and isinstance(value, list) and value:
+        for i, item in enumerate(value):
+            yield "[" if i == 0 else ","
+            yield from _json_pieces(item, depth - 1)
+        yield "]"
+    else:
+        yield json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _escape_embedded(text: str) -> str:
     for ch, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(ch, esc)
     return text
@@ -202,6 +228,16 @@ def _magnitude(d: dict[str, Any]) -> Decimal:
 
 
 def report(data: dict[str, Any]) -> str:
+    return "".join(report_chunks(data))
+
+
+# Stands for the embedded JSON in the rendered page, which is streamed in its place.
+_EMBEDDED = "\x00report-data\x00"
+
+
+def report_chunks(data: dict[str, Any]) -> Iterator[str]:
+    """The page in pieces, as rendered: a large negotiation's page (tens of MB, half of it
+    the embedded JSON) is written out as it is made, never held whole in memory."""
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
     from markupsafe import Markup
 
@@ -214,7 +250,7 @@ def report(data: dict[str, Any]) -> str:
     env.filters["listed"] = listed
     colour = colours(data)
     template = env.get_template("report.html.j2")
-    return template.render(
+    pieces = template.generate(
         data=data,
         colour=colour,
         joint=JOINT,
@@ -223,5 +259,13 @@ def report(data: dict[str, Any]) -> str:
         timeline=timeline_chart(data),
         convergence=convergence_chart(data),
         distances=distance_chart(data),
-        report_json=Markup(embed_json(data)),
+        report_json=Markup(_EMBEDDED),
     )
+    for piece in pieces:
+        if _EMBEDDED in piece:
+            before, _, after = piece.partition(_EMBEDDED)
+            yield before
+            yield from embed_json_chunks(data)
+            yield after
+        else:
+            yield piece
