@@ -90,10 +90,14 @@ def _tallies(snap: Snapshot, changes: list[DraftChanges], final: Positions) -> l
     """
     ends = final.by_key()
     codes = {p.code for p in snap.negotiation.parties}
-    opened_by = {}
-    for r in snap.ordered():
-        for key in snap.keys(r.id):
-            opened_by.setdefault(key, set(r.header.tabled_by))
+    opened_by: dict[str, set[str]] = {}  # key → who tabled the first draft holding it
+    previous = None
+    for r in snap.ordered():  # a key first held here differs from the draft before: changed() has it
+        held = snap.keys(r.id)
+        for key in snap.timeline.changed(previous, r.id):
+            if key in held and key not in opened_by:
+                opened_by[key] = set(r.header.tabled_by)
+        previous = r.id
     tallies = [Tally(p.code) for p in snap.negotiation.parties]
     for dc in changes:
         if not dc.counted:
