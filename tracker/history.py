@@ -1,9 +1,12 @@
 """Blame, term histories, positions and gaps: where each term came from, where the parties stand.
 
-Everything here is plain data computed from a :class:`Snapshot` of one negotiation (its drafts,
-their lineage and every term of every draft, read once). Renames come from the diff engine
-(``tracker.diff.compare``) and who pushed what from attribution (``attribute_term``), so these
-answers always agree with ``tracker diff``. Nothing here writes to the database.
+Everything here is plain data computed from a :class:`Snapshot` of one negotiation: its drafts,
+their lineage and every draft's terms as blob ids, read once (``timeline.Timeline``); a term is
+parsed only when an answer shows it. Renames come from the diff engine (``tracker.diff.compare``)
+and who pushed what from attribution (``attribute_term``), so these answers always agree with
+``tracker diff``. The walks over the whole negotiation look only where the manifests say terms
+differ; ``tests/test_timeline.py`` checks each against its plain definition. Nothing here writes
+to the database.
 
 Positions: a party's position on a term is the term's value in the latest draft (by date, then
 sequence number) that the party tabled or co-tabled, or in which the term is ``pushed_by`` it.

@@ -354,15 +354,6 @@ class Store:
             {k: parsed[str(new_ids[k])] for k in differing if k in new_ids},
         )
 
-    def term_keys(self, records: Sequence[DraftRecord]) -> set[str]:
-        """Every key held by any of these drafts, in one query (a key dropped by a delta was
-        held by its base, so the rows of the drafts name every key they ever held)."""
-        keys: set[str] = set()
-        with self._read() as conn:
-            for chunk in _chunks([r.pk for r in records]):
-                keys.update(conn.execute(select(DraftTermRow.key).distinct().where(DraftTermRow.draft_id.in_(chunk))).scalars())
-        return keys
-
     def draft_rows(self, records: Sequence[DraftRecord]) -> list[tuple[int, str, int | None]]:
         """The stored rows of these drafts: (draft pk, key, blob id or None for a dropped key).
 

@@ -40,7 +40,8 @@ def value_token(body: str) -> str:
     top-level field and its object is the last ``"value":{`` in the text. Values are flat
     objects, report values come earlier (``reports`` < ``value``), and inside a JSON string a
     quote is always escaped, so no other occurrence can come after it. The result equals
-    ``canonical_json(value_json(term.value))`` (tested).
+    ``canonical_json(value_json(term.value))`` (tested). A term field sorting after ``value``
+    would break this: none exists, and ``tests/test_timeline.py`` would catch one.
     """
     token = body[body.rindex(_VALUE_FIELD) + len(_VALUE_FIELD) - 1 : -1]
     return ABSENT if token == _NONE_VALUE else token
@@ -81,6 +82,7 @@ class Timeline:
         self._tokens: dict[int, str] = {}
         self._terms: dict[int, Term] = {}
         self._holders: dict[str, dict[str, Term]] = {}
+        self._path_changes: tuple[tuple[str, ...], dict[str, list[int]]] | None = None
 
     def by_id_pk(self, pk: int | None) -> "DraftRecord | None":
         return None if pk is None else self._pk[pk]
@@ -232,14 +234,13 @@ class Timeline:
     def path_changes(self, path: Sequence[str]) -> dict[str, list[int]]:
         """key → the indexes along ``path`` (after the first) where its term differs from the
         step before. Cached for the last path asked (blame asks once per key)."""
-        cached = self.__dict__.get("_path_changes")
-        if cached is not None and cached[0] == tuple(path):
-            return cached[1]
+        if self._path_changes is not None and self._path_changes[0] == tuple(path):
+            return self._path_changes[1]
         out: dict[str, list[int]] = {}
         for i in range(1, len(path)):
             for key in self.changed(path[i - 1], path[i]):
                 out.setdefault(key, []).append(i)
-        self.__dict__["_path_changes"] = (tuple(path), out)
+        self._path_changes = (tuple(path), out)
         return out
 
     def track(self, key: str) -> "TimelineTrack":
@@ -275,7 +276,7 @@ class TimelineTrack(Track):
         return self.timeline.term(blob).pushed_by
 
     def runs(self, path: Sequence[str]) -> list[tuple[int, str]]:
-        cached = self.timeline.__dict__.get("_path_changes")
+        cached = self.timeline._path_changes
         if cached is None or cached[0] != tuple(path):
             return super().runs(path)
         return [(0, self.token(path[0]))] + [(i, self.token(path[i])) for i in cached[1].get(self.key, ())]
