@@ -303,21 +303,24 @@ class Store:
     def resolve(self, ref: str, negotiation: str | None = None) -> DraftRecord:
         """A draft by id, ``vN``, ``latest`` or a unique hash prefix (``sha256:`` optional)."""
         with self._read() as conn:
-            neg_pk, _ = self._negotiation(conn, negotiation)
-            # Resolve on the identifying columns alone; only the draft found is read in full.
-            refs = [
-                _Ref(*row)
-                for row in conn.execute(
-                    select(DraftRow.id, DraftRow.slug, DraftRow.seq, DraftRow.hash).where(DraftRow.negotiation_id == neg_pk)
-                )
-            ]
-            pk = resolve_ref(refs, ref).pk
-            row = conn.execute(
-                select(
-                    DraftRow.id, DraftRow.seq, DraftRow.hash, DraftRow.header, DraftRow.recorded_at,
-                    DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count,
-                ).where(DraftRow.id == pk)
-            ).one()
+            return self._resolve(conn, ref, negotiation)
+
+    def _resolve(self, conn: Connection, ref: str, negotiation: str | None) -> DraftRecord:
+        neg_pk, _ = self._negotiation(conn, negotiation)
+        # Resolve on the identifying columns alone; only the draft found is read in full.
+        refs = [
+            _Ref(*row)
+            for row in conn.execute(
+                select(DraftRow.id, DraftRow.slug, DraftRow.seq, DraftRow.hash).where(DraftRow.negotiation_id == neg_pk)
+            )
+        ]
+        pk = resolve_ref(refs, ref).pk
+        row = conn.execute(
+            select(
+                DraftRow.id, DraftRow.seq, DraftRow.hash, DraftRow.header, DraftRow.recorded_at,
+                DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count,
+            ).where(DraftRow.id == pk)
+        ).one()
         return _record(row)
 
     def manifest(self, record: DraftRecord) -> dict[str, str]:
@@ -328,7 +331,10 @@ class Store:
     def terms(self, record: DraftRecord, keys: Iterable[str] | None = None) -> "StoredTerms":
         """The draft's terms (all of them, or only ``keys``), parsed when first looked at."""
         with self._read() as conn:
-            full = self._manifest(conn, record, bodies=True)
+            return self._terms(conn, record, keys)
+
+    def _terms(self, conn: Connection, record: DraftRecord, keys: Iterable[str] | None = None) -> "StoredTerms":
+        full = self._manifest(conn, record, bodies=True)
         if keys is not None:
             wanted = set(keys)
             full = {k: v for k, v in full.items() if k in wanted}
@@ -423,8 +429,10 @@ class Store:
         return out
 
     def read(self, ref: str, negotiation: str | None = None) -> "Loaded":
-        record = self.resolve(ref, negotiation)
-        return Loaded(record, self.terms(record))
+        """A draft and its terms, in one transaction."""
+        with self._read() as conn:
+            record = self._resolve(conn, ref, negotiation)
+            return Loaded(record, self._terms(conn, record))
 
     def _chain(self, conn: Connection, record: DraftRecord) -> list[int]:
         """The draft and its delta bases down to a snapshot, newest first."""
