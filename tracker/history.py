@@ -694,11 +694,16 @@ def gap(snap: Snapshot, a: str, b: str, as_of: dt.date | None = None) -> Gap:
         for key, first in board.first.items():
             by_first.setdefault(first, []).append(key)
         entered: list[str] = []
-        status: dict[str, str] = {}
+        status: dict[str, str] = {}  # plain terms; their counts and open set kept alongside
+        counts = {AGREED: 0, OPEN: 0, DROPPED: 0}
+        open_keys: set[str] = set()
         distances: dict[str, Distance] = {}
         before: dict[str, str | None] | None = None
         cutoff = -1
-        for day in sorted({r.header.date for r in drafts}):
+        on_day: dict[dt.date, list[str]] = {}
+        for r in drafts:
+            on_day.setdefault(r.header.date, []).append(r.id)
+        for day in sorted(on_day):
             previous_cutoff = cutoff
             while cutoff + 1 < len(drafts) and drafts[cutoff + 1].header.date <= day:
                 cutoff += 1
@@ -720,32 +725,37 @@ def gap(snap: Snapshot, a: str, b: str, as_of: dt.date | None = None) -> Gap:
                 if key not in board.first or board.first[key] > cutoff:
                     continue
                 t = board.term(key, latest, cutoff)
+                if key in status:
+                    counts[status[key]] -= 1
                 status[key] = t.status
+                counts[t.status] += 1
                 distances.pop(key, None)
                 if t.status == OPEN:
+                    open_keys.add(key)
                     d = _gap_row(snap.negotiation, t, a, b).distance
                     if d is not None:
                         distances[key] = d
+                else:
+                    open_keys.discard(key)
             before = latest
             # Renamed terms are few: evaluate them afresh every day.
-            day_status = dict(status)
+            day_counts = dict(counts)
+            day_open = set(open_keys)
             day_distances = dict(distances)
             for g in board.groups:
                 if g.ranks[0] <= cutoff:
                     t = board.group(g, latest, cutoff)
-                    day_status[t.key] = t.status
+                    day_counts[t.status] += 1
                     if t.status == OPEN:
+                        day_open.add(t.key)
                         d = _gap_row(snap.negotiation, t, a, b).distance
                         if d is not None:
                             day_distances[t.key] = d
-            open_terms = sorted(k for k, st in day_status.items() if st == OPEN)
-            counts = {AGREED: 0, OPEN: 0, DROPPED: 0}
-            for st in day_status.values():
-                counts[st] += 1
+            open_terms = sorted(day_open)
             out.convergence.append(
                 ConvergencePoint(
-                    date=day, drafts=[r.id for r in drafts if r.header.date == day], agreed=counts[AGREED],
-                    open=counts[OPEN], dropped=counts[DROPPED], known=latest[a] is not None and latest[b] is not None,
+                    date=day, drafts=on_day[day], agreed=day_counts[AGREED],
+                    open=day_counts[OPEN], dropped=day_counts[DROPPED], known=latest[a] is not None and latest[b] is not None,
                     open_terms=open_terms, distances={k: day_distances[k] for k in open_terms if k in day_distances},
                 )
             )
