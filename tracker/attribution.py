@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any, Callable, Mapping, Sequence
 
 from tracker.canonical import canonical_json
-from tracker.diff import Attribution, Change, DiffResult, Step
+from tracker.diff import Attribution, DiffResult, Step
 from tracker.lineage import Lineage
 from tracker.termsheet import Negotiation, PushedBy, Term
 from tracker.values import Absent, Choice, Money, Number, Percent, value_json
@@ -111,11 +111,6 @@ def state(states: States, key: str, draft: str) -> str:
     if term is None or isinstance(term.value, Absent):
         return ABSENT
     return _token(term)
-
-
-def term_token(term: Term) -> str:
-    """The canonical JSON of a term's value: equal tokens, equal typed values."""
-    return ABSENT if isinstance(term.value, Absent) else canonical_json(value_json(term.value))
 
 
 # Attribution compares the same few terms across every draft many times over; their tokens

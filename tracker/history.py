@@ -26,12 +26,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, partial
 from itertools import combinations
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from tracker.attribution import ABSENT, MappingTrack, Track, attribute, attribute_term
 from tracker.diff import Attribution, Change, DiffResult, compare
 from tracker.errors import InvalidInput, NotFound
-from tracker.lineage import Lineage
 from tracker.store import DraftRecord, Store, resolve_ref
 from tracker.timeline import Timeline, parse_value
 from tracker.termsheet import Citation, Negotiation, Term
@@ -107,9 +106,6 @@ class Snapshot:
     def all_keys(self) -> set[str]:
         """Every key any draft ever held (a delta's dropped key was held by its base)."""
         return {k for rows in self.timeline.own.values() for k in rows}
-
-    def term(self, key: str, draft: str) -> Term | None:
-        return self.timeline.term_at(key, draft)
 
     def cite(self, draft: str, citation: Citation) -> Cited:
         source = next((s for s in self.by_id[draft].header.sources if s.id == citation.source), None)

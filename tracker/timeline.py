@@ -166,10 +166,6 @@ class Timeline:
         found = self._terms.get(blob)
         return found if found is not None else self.terms([blob])[blob]
 
-    def term_at(self, key: str, draft: str) -> Term | None:
-        blob = self.manifests[draft].get(key)
-        return None if blob is None else self.term(blob)
-
     def holders(self, key: str) -> dict[str, Term]:
         """The term in every draft that holds it (draft id → Term), in sequence order."""
         cached = self._holders.get(key)

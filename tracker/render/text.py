@@ -155,7 +155,6 @@ def describe_attribution(change: object) -> tuple[str, str]:
 
 def diff(d: object, *, style=lambda text, **kw: text) -> str:  # type: ignore[no-untyped-def]
     """Grouped by kind; each change with its values, delta, who pushed it and on what basis."""
-    neg = d.negotiation
 
     def head(r: object) -> str:
         return f"{r.id} (v{r.seq}, {','.join(r.header.tabled_by)}, {r.header.date.isoformat()})"
