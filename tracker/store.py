@@ -34,6 +34,13 @@ CHUNK = 900
 _terms_adapter: TypeAdapter[dict[str, Term]] = TypeAdapter(dict[str, Term])
 
 
+def parse_terms(bodies: Iterable[tuple[object, str]]) -> dict[str, Term]:
+    """Stored term bodies, by name (a key or a blob id), as models: one validation call over
+    a JSON object, far faster than one per term. Names need no escaping (keys were checked
+    against the TermKey pattern when recorded; ids are numbers)."""
+    return _terms_adapter.validate_json("{" + ",".join(f'"{name}":{body}' for name, body in bodies) + "}")
+
+
 @dataclass(frozen=True)
 class DraftRecord:
     """A recorded draft without its terms: what ``log`` lists and references resolve to."""
@@ -348,12 +355,8 @@ class Store:
             old_ids = self._manifest_ids(conn, old)
             new_ids = old_ids if new.pk == old.pk else self._manifest_ids(conn, new)
             differing = {k for k in old_ids.keys() | new_ids.keys() if old_ids.get(k) != new_ids.get(k)}
-            wanted = sorted({ids[k] for ids in (old_ids, new_ids) for k in differing if k in ids})
-            bodies: list[tuple[int, str]] = []
-            for chunk in _chunks(wanted):
-                bodies += conn.execute(select(TermBlobRow.id, TermBlobRow.body).where(TermBlobRow.id.in_(chunk))).all()
-        # One validation call over a JSON object is far faster than one per term.
-        parsed = _terms_adapter.validate_json("{" + ",".join(f'"{i}":{body}' for i, body in bodies) + "}")
+            bodies = _blob_bodies(conn, {ids[k] for ids in (old_ids, new_ids) for k in differing if k in ids})
+        parsed = parse_terms(bodies.items())
         return TermPair(
             old_ids, new_ids,
             {k: parsed[str(old_ids[k])] for k in differing if k in old_ids},
@@ -373,11 +376,8 @@ class Store:
 
     def blob_bodies(self, blob_ids: Iterable[int]) -> dict[int, str]:
         """Stored canonical JSON of these term blobs, by id."""
-        out: dict[int, str] = {}
         with self._read() as conn:
-            for chunk in _chunks(sorted(set(blob_ids))):
-                out.update(_plain_rows(conn, select(TermBlobRow.id, TermBlobRow.body).where(TermBlobRow.id.in_(chunk))))
-        return out
+            return _blob_bodies(conn, blob_ids)
 
     def term_states(self, records: Sequence[DraftRecord], keys: Iterable[str]) -> dict[str, dict[str, Term]]:
         """For each key, its term in every draft that holds it: ``{key: {draft id: Term}}``.
@@ -415,13 +415,8 @@ class Store:
                     else:
                         state[key] = blob
                 states[r.pk] = state
-            blob_ids = sorted({b for s in states.values() for b in s.values()})
-            bodies: list[tuple[int, str]] = []
-            for chunk in _chunks(blob_ids):
-                bodies += conn.execute(select(TermBlobRow.id, TermBlobRow.body).where(TermBlobRow.id.in_(chunk))).all()
-        # One validation call over a JSON object is far faster than one per term.
-        by_text = _terms_adapter.validate_json("{" + ",".join(f'"{i}":{body}' for i, body in bodies) + "}")
-        parsed = {int(i): term for i, term in by_text.items()}
+            bodies = _blob_bodies(conn, {b for s in states.values() for b in s.values()})
+        parsed = {int(i): term for i, term in parse_terms(bodies.items()).items()}
         out: dict[str, dict[str, Term]] = {k: {} for k in keys}
         for r in records:
             for key, digest in states[r.pk].items():
@@ -524,10 +519,7 @@ class StoredTerms(Mapping[str, Term]):
     def parsed(self) -> dict[str, Term]:
         """Every term as a model, validated in one call (far faster than one call per term)."""
         if not self._complete:
-            missing = [k for k in self._stored if k not in self._parsed]
-            # Keys were checked against the TermKey pattern when recorded: none needs escaping.
-            text = "{" + ",".join(f'"{k}":{self._stored[k][1]}' for k in missing) + "}"
-            self._parsed.update(_terms_adapter.validate_json(text))
+            self._parsed.update(parse_terms((k, body) for k, (_, body) in self._stored.items() if k not in self._parsed))
             self._complete = True
         return {k: self._parsed[k] for k in self._stored}
 
@@ -707,6 +699,13 @@ def _insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(table).on_conflict_do_nothing()
+
+
+def _blob_bodies(conn: Connection, blob_ids: Iterable[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for chunk in _chunks(sorted(set(blob_ids))):
+        out.update(_plain_rows(conn, select(TermBlobRow.id, TermBlobRow.body).where(TermBlobRow.id.in_(chunk))))
+    return out
 
 
 def _plain_rows(conn: Connection, statement: Any) -> list[Any]:

@@ -227,10 +227,6 @@ def _magnitude(d: dict[str, Any]) -> Decimal:
     return amount / d["steps"] if d["kind"] == "rank" and d.get("steps") else amount
 
 
-def report(data: dict[str, Any]) -> str:
-    return "".join(report_chunks(data))
-
-
 # Stands for the embedded JSON in the rendered page, which is streamed in its place.
 _EMBEDDED = "\x00report-data\x00"
 
