@@ -18,6 +18,7 @@ from pathlib import Path
 
 NEGOTIATION = "synthetic-bench"
 PARTIES = ("P1", "P2")
+NAMES = {"P1": "One", "P2": "Two"}
 SOURCES = tuple(f"src-{i:02d}" for i in range(1, 7))
 TYPES = ("money", "money", "percent", "percent", "number", "choice", "choice", "set", "text", "text", "boolean", "date")
 CHOICES = ("joint", "unilateral", "arbitration", "courts", "annual", "quarterly", "binding", "advisory")
@@ -44,6 +45,7 @@ class Negotiation:
     n_terms: int
     n_drafts: int
     seed: int
+    parties: tuple[str, ...] = PARTIES
     drafts: list[DraftSpec] = field(default_factory=list)
     preferences: dict[str, dict[str, str]] = field(default_factory=dict)
     negotiation_path: Path | None = None
@@ -114,12 +116,17 @@ class _Terms:
         return key, self.render(key, self.kind[key])
 
 
-def generate(n_terms: int, n_drafts: int, seed: int = 1) -> Negotiation:
-    """The negotiation and its drafts in memory (write them with :func:`write`)."""
+def generate(n_terms: int, n_drafts: int, seed: int = 1, renames: bool = False, parties: int = 2) -> Negotiation:
+    """The negotiation and its drafts in memory (write them with :func:`write`).
+
+    For the tests' negotiations (the benchmark's keep the defaults, so its figures stay
+    comparable across runs): ``renames`` makes each draft from the third on also move one
+    unchanged term to a new key, declaring ``renamed_from``; ``parties`` above two adds
+    parties P3… that table drafts in turn with the others."""
     rng = random.Random(seed)
     terms = _Terms(rng)
     first = dict(terms.fresh() for _ in range(n_terms))
-    neg = Negotiation(n_terms, n_drafts, seed)
+    neg = Negotiation(n_terms, n_drafts, seed, PARTIES + tuple(f"P{i}" for i in range(3, parties + 1)))
     numeric = [k for k, kind in terms.kind.items() if kind in ("money", "percent")]
     for key in numeric[: max(1, len(numeric) // 20)]:
         neg.preferences[key] = {"P1": "higher", "P2": "lower"}
@@ -149,9 +156,18 @@ def generate(n_terms: int, n_drafts: int, seed: int = 1) -> Negotiation:
         for _ in range(per_add_drop):
             key, body = terms.fresh()
             state[key] = body
-        tabled = [PARTIES[i % 2]] if i % 10 else list(PARTIES)  # every tenth draft is joint
+        if renames and i > 2:
+            _rename(terms, state, rng.choice(sorted(k for k in state if base.get(k) == state[k])))
+        tabled = [neg.parties[i % len(neg.parties)]] if i % 10 else list(neg.parties)  # every tenth draft is joint
         neg.drafts.append(DraftSpec(f"d{i:04d}", parents, tabled, START + dt.timedelta(days=i - 1), state))
     return neg
+
+
+def _rename(terms: _Terms, state: dict[str, str], old: str) -> None:
+    key = terms.new_key()
+    terms.kind[key] = terms.kind[old]
+    fields = [line for line in state.pop(old).splitlines()[1:] if not line.startswith("    renamed_from:")]
+    state[key] = "\n".join([f"  {key}:", *fields, f"    renamed_from: {old}"]) + "\n"
 
 
 def write(neg: Negotiation, folder: Path) -> Negotiation:
@@ -172,8 +188,7 @@ def negotiation_yaml(neg: Negotiation) -> str:
         # The same for every V: a smaller V's drafts are a prefix of a larger one's.
         f"title: Synthetic negotiation ({neg.n_terms} terms, seed {neg.seed})",
         "parties:",
-        "  - {code: P1, name: Party One}",
-        "  - {code: P2, name: Party Two}",
+        *(f"  - {{code: {code}, name: Party {NAMES.get(code, code[1:])}}}" for code in neg.parties),
         "preferences:",
         *(f"  {key}: {{P1: higher, P2: lower}}" for key in neg.preferences),
         "sources:",

@@ -69,3 +69,29 @@ def test_alembic_check_finds_no_drift(db_url):
         migrate.check(engine)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("bulk_terms,analyzed", [(1, True), (10**9, False)])
+def test_a_bulk_load_refreshes_postgresql_statistics(pg_schemas, tmp_path, monkeypatch, bulk_terms, analyzed):
+    # Fresh tables have no planner statistics until autovacuum runs; a bulk record (or
+    # import) refreshes them itself, so the first reads after it get sensible plans.
+    from sqlalchemy import text
+
+    from tracker import store
+    from tracker.db.engine import create
+
+    from conftest import REPO, Tracker
+
+    monkeypatch.setattr(store, "BULK_TERMS", bulk_terms)
+    url = pg_schemas.new(migrate=True)
+    sample = sorted(str(p) for p in (REPO / "tests" / "sample").glob("*.yaml"))
+    Tracker(url, tmp_path).ok("record", *sample)
+    engine = create(url)
+    try:
+        with engine.connect() as conn:
+            last = conn.execute(text(
+                "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'draft_terms' AND schemaname = current_schema()"
+            )).scalar()
+    finally:
+        engine.dispose()
+    assert (last is not None) is analyzed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from types import SimpleNamespace
 
 import jsonpatch
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.diff import compare, redline_text
+from tracker.diff import _most_similar, compare, redline_text
 from tracker.render.jsonpatch import patch as json_patch
 from tracker.termsheet import Term
 from tracker.values import parse_value
@@ -161,3 +162,14 @@ def test_declared_renames_are_never_a_drop_plus_an_add(a, data):
     kinds = {c.term: c.kind for c in compare(a, b).changes}
     assert kinds.get(new_key) == "renamed"
     assert old_key not in kinds
+
+
+_KEYS = st.text(alphabet="ab.c1", max_size=14)
+
+
+@given(st.lists(_KEYS, min_size=1, max_size=8, unique=True), _KEYS)
+def test_a_rename_by_value_goes_to_the_most_similar_key(candidates, key):
+    # The pruned search picks exactly what comparing every candidate in full picks, ties
+    # broken by name.
+    plain = max(candidates, key=lambda k: (difflib.SequenceMatcher(None, k, key).ratio(), k))
+    assert _most_similar(candidates, key) == plain

@@ -19,7 +19,7 @@ from conftest import REPO
 sys.path.insert(0, str(REPO / "benchmarks"))
 import synthetic  # noqa: E402
 
-from tracker import history  # noqa: E402
+from tracker import compare, history  # noqa: E402
 from tracker.attribution import MappingTrack, attribute_term  # noqa: E402
 from tracker.compare import diff_records  # noqa: E402
 from tracker.store import Store  # noqa: E402
@@ -27,7 +27,9 @@ from tracker.timeline import value_token  # noqa: E402
 
 
 def _record(tracker, tmp_path: Path, seed: int, shuffle_dates: bool) -> history.Snapshot:  # type: ignore[no-untyped-def]
-    neg = synthetic.generate(60, 14, seed=seed)
+    # Even seeds rename a term in every draft; seeds from 3 on have a third party, whose
+    # drafts move no position of the other two.
+    neg = synthetic.generate(60, 14, seed=seed, renames=seed % 2 == 0, parties=3 if seed >= 3 else 2)
     if shuffle_dates:  # drafts dated before their parents: the shortcuts must fall back
         rng = random.Random(seed)
         for d in neg.drafts:
@@ -39,7 +41,7 @@ def _record(tracker, tmp_path: Path, seed: int, shuffle_dates: bool) -> history.
 
 
 @pytest.mark.parametrize("seed,shuffle", [(1, False), (2, False), (3, True), (4, True)])
-def test_shortcuts_agree_with_the_plain_definitions(tracker, tmp_path, seed, shuffle):
+def test_shortcuts_agree_with_the_plain_definitions(tracker, tmp_path, seed, shuffle, monkeypatch):
     snap = _record(tracker, tmp_path, seed, shuffle)
     tl = snap.timeline
     assert tl.monotonic is (not shuffle)  # both ways are exercised
@@ -67,23 +69,26 @@ def test_shortcuts_agree_with_the_plain_definitions(tracker, tmp_path, seed, shu
                 (c.kind, c.term, c.old_term, c.attribution) for c in plain.changes
             ]
 
+    # One term's aliases, followed from its own key, are its group among all the renames.
+    assert bool(snap.renames) or seed % 2  # even seeds rename a term in every draft
+    for key in sorted(snap.all_keys):
+        assert history.Snapshot(snap.negotiation, tl).aliases(key) == set(snap._renamed.get(key, {key})), key
+
+    # `tracker diff` between any two drafts: attributed over the timeline (many changed keys)
+    # exactly as over the changed keys' own rows (few).
+    rng = random.Random(seed)
+    pairs = [(snap.records[0], snap.records[-1])] + [tuple(rng.sample(snap.records, 2)) for _ in range(6)]
+    for old, new in pairs:
+        found = {}
+        for few_keys in (0, 10**9):
+            monkeypatch.setattr(compare, "FEW_KEYS", few_keys)
+            d = diff_records(tl.store, snap.negotiation, old, new, three_way=True)
+            found[few_keys] = ([(c.kind, c.term, c.old_term, c.attribution) for c in d.result.changes], d.three_way)
+        assert found[0] == found[10**9], (old.id, new.id)
+
     # Convergence worked out incrementally, against positions evaluated afresh each day.
-    gap = history.gap(snap, "P1", "P2")
-    for point in gap.convergence:
-        day = history.positions(snap, point.date, ["P1", "P2"])
-        open_terms = sorted(t.key for t in day.terms if t.status == history.OPEN)
-        assert (point.agreed, point.open, point.dropped) == (
-            day.count(history.AGREED), day.count(history.OPEN), day.count(history.DROPPED)
-        ), point.date
-        assert point.open_terms == open_terms
-        expected = {}
-        for t in day.terms:
-            a, b = t.positions["P1"], t.positions["P2"]
-            if t.status == history.OPEN and a and b:
-                d = history.distance(snap.negotiation, t.key, a.value, b.value, ("P1", "P2"))
-                if d is not None:
-                    expected[t.key] = d
-        assert point.distances == expected, point.date
+    for a, b in history.party_pairs(snap.negotiation):
+        _check_convergence(snap, a, b)
 
     # Terms that moved: their value token changed after they first appeared.
     ordered = [r.id for r in snap.ordered()]
@@ -106,3 +111,22 @@ def test_shortcuts_agree_with_the_plain_definitions(tracker, tmp_path, seed, shu
             (r.record.id, r.key, r.event, r.attribution, r.sources) for r in rows
         ], key
         assert [r.term for r in fast.rows] == [r.term for r in rows]
+
+
+def _check_convergence(snap: history.Snapshot, a: str, b: str) -> None:
+    gap = history.gap(snap, a, b)
+    for point in gap.convergence:
+        day = history.positions(snap, point.date, [a, b])
+        open_terms = sorted(t.key for t in day.terms if t.status == history.OPEN)
+        assert (point.agreed, point.open, point.dropped) == (
+            day.count(history.AGREED), day.count(history.OPEN), day.count(history.DROPPED)
+        ), point.date
+        assert point.open_terms == open_terms
+        expected = {}
+        for t in day.terms:
+            pa, pb = t.positions[a], t.positions[b]
+            if t.status == history.OPEN and pa and pb:
+                d = history.distance(snap.negotiation, t.key, pa.value, pb.value, (a, b))
+                if d is not None:
+                    expected[t.key] = d
+        assert point.distances == expected, (a, b, point.date)

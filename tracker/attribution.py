@@ -30,8 +30,6 @@ from tracker.values import Absent, Choice, Money, Number, Percent, value_json
 
 ABSENT = "∅"
 
-States = Mapping[str, Mapping[str, Term]]  # key → draft id → term
-
 
 class Track:
     """One term key across the drafts of a negotiation: all that attribution reads of it.
@@ -105,14 +103,6 @@ class MappingTrack(Track):
         return [d for d, token in self.tokens.items() if token == final]
 
 
-def state(states: States, key: str, draft: str) -> str:
-    """A comparable token for the term's value in a draft (``ABSENT`` when not there)."""
-    term = states.get(key, {}).get(draft)
-    if term is None or isinstance(term.value, Absent):
-        return ABSENT
-    return _token(term)
-
-
 # Attribution compares the same few terms across every draft many times over; their tokens
 # are cached by object (the entry keeps the term alive, so an id is never reused meanwhile).
 _TOKENS: dict[int, tuple[Term, str]] = {}
@@ -127,11 +117,6 @@ def _token(term: Term) -> str:
     token = canonical_json(value_json(term.value))
     _TOKENS[id(term)] = (term, token)
     return token
-
-
-def value_in(states: States, key: str, draft: str) -> Any:
-    term = states.get(key, {}).get(draft)
-    return None if term is None else term.value
 
 
 def attribute(

@@ -176,7 +176,3 @@ def imports_done() -> None:
         _gc_paused = False
         gc.freeze()
         gc.enable()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -7,13 +7,19 @@ This is where the store, the diff engine and attribution meet; renderers and rep
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-from tracker.attribution import MappingTrack, attribute, state, value_in
+from tracker.attribution import MappingTrack, Track, attribute
 from tracker.diff import DiffResult, compare
 from tracker.lineage import Lineage
 from tracker.store import DraftRecord, Store
 from tracker.termsheet import Negotiation
+from tracker.timeline import Timeline
+
+# Attribution follows each changed key through every draft. Up to this many keys, their rows
+# alone are read (``Store.term_states``); beyond, reading the whole negotiation once (a
+# ``Timeline``, blob ids only) is cheaper than parsing every draft's version of every key.
+FEW_KEYS = 200
 
 
 @dataclass
@@ -48,10 +54,9 @@ def diff_records(
     result = compare(pair.old_terms, pair.new_terms, pair.old_manifest, pair.new_manifest)
 
     records = records if records is not None else store.log(negotiation.id)
-    lineage = Lineage(records)
     keys = {c.term for c in result.changes} | {c.old_term for c in result.changes if c.old_term}
-    states = store.term_states(records, keys)
-    attribute(result, old.id, new.id, lineage, lambda key: MappingTrack(states.get(key, {})), negotiation)
+    lineage, track = _tracks(store, records, keys, old.id, new.id)
+    attribute(result, old.id, new.id, lineage, track, negotiation)
 
     out = DraftDiff(negotiation, old, new, result)
     if three_way:
@@ -60,20 +65,34 @@ def diff_records(
         for change in result.changes:
             key = change.term
             old_key = change.old_term or key
-            base_state = state(states, old_key, base_id) if base_id else None
-            old_moved = base_id is None or state(states, old_key, old.id) != base_state
-            new_moved = base_id is None or state(states, key, new.id) != base_state
+            was, now = track(old_key), track(key)
+            base_state = was.token(base_id) if base_id else None
+            old_moved = base_id is None or was.token(old.id) != base_state
+            new_moved = base_id is None or now.token(new.id) != base_state
             moved = "both" if old_moved and new_moved else "old" if old_moved else "new"
             out.three_way.append(
                 ThreeWayRow(
                     term=key,
-                    base=value_in(states, old_key, base_id) if base_id else None,
-                    old=value_in(states, old_key, old.id),
-                    new=value_in(states, key, new.id),
+                    base=was.value(base_id) if base_id else None,
+                    old=was.value(old.id),
+                    new=now.value(new.id),
                     moved=moved,
                 )
             )
     return out
+
+
+def _tracks(store: Store, records: Sequence[DraftRecord], keys: set[str], old: str, new: str) -> tuple[Lineage, Callable[[str], Track]]:
+    """The lineage, and each key across the drafts (see ``FEW_KEYS``)."""
+    if len(keys) > FEW_KEYS:
+        timeline = Timeline(store, records)
+        # Attribution compares value tokens across the whole negotiation: read every body
+        # in one query, and note where keys change along the path so walks skip the rest.
+        timeline.prefetch(timeline.blobs())
+        timeline.path_changes(timeline.lineage.path(old, new) or [new])
+        return timeline.lineage, timeline.track
+    states = store.term_states(records, keys)
+    return Lineage(records), lambda key: MappingTrack(states.get(key, {}))
 
 
 def diff_drafts(store: Store, negotiation: Negotiation, old_ref: str, new_ref: str, *, three_way: bool = False) -> DraftDiff:

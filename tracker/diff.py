@@ -153,10 +153,27 @@ def _renames(old: Mapping[str, Any], new: Mapping[str, Any], only_old: list[str]
         candidates = [k for k in by_value.get(_value_key(new[key]), []) if k in free_old]
         if not candidates:
             continue
-        best = max(candidates, key=lambda k: (difflib.SequenceMatcher(None, k, key).ratio(), k))
+        best = _most_similar(candidates, key)
         pairs.append((best, key))
         free_old.discard(best)
     return pairs
+
+
+def _most_similar(candidates: list[str], key: str) -> str:
+    """``max(candidates, key=lambda k: (SequenceMatcher(None, k, key).ratio(), k))``, faster.
+
+    One matcher keeps ``key`` analysed, and a candidate whose cheap upper bound on the ratio
+    is already below the best ratio so far cannot win (a tie still can: it is compared)."""
+    matcher = difflib.SequenceMatcher(None, "", key)
+    best, best_ratio = candidates[0], -1.0
+    for k in candidates:
+        matcher.set_seq1(k)
+        if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
+            continue
+        ratio = matcher.ratio()
+        if (ratio, k) > (best_ratio, best):
+            best, best_ratio = k, ratio
+    return best
 
 
 def _detailed(key: str, old: Any, new: Any, kind: str | None = None) -> Change:

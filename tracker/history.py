@@ -85,6 +85,7 @@ class Snapshot:
         self.records = timeline.records
         self.lineage = timeline.lineage
         self.by_id = timeline.by_id
+        self._pair_renames: dict[tuple[str, str], list[Rename]] = {}
 
     @classmethod
     def load(cls, store: Store, negotiation: Negotiation) -> "Snapshot":
@@ -122,24 +123,32 @@ class Snapshot:
     @cached_property
     def renames(self) -> list[Rename]:
         """Every rename between a draft and each of its parents, as the diff engine sees it."""
-        tl = self.timeline
-        pairs = []
-        for r in sorted(self.records, key=lambda r: r.seq):
-            mine = tl.manifests[r.id]
-            for p in self.lineage.parents(r.id):
-                theirs = tl.manifests[p]
-                changed = tl.changed(p, r.id)
-                only_old = {k for k in changed if k in theirs and k not in mine}
-                only_new = {k for k in changed if k in mine and k not in theirs}
-                if only_old and only_new:
-                    pairs.append((p, r, only_old, only_new))
+        pairs = [(p, r.id) for r in sorted(self.records, key=lambda r: r.seq) for p in self.lineage.parents(r.id)]
+        found = self._renames_in(pairs)
+        return [rn for pair in pairs for rn in found[pair]]
+
+    def _renames_in(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[Rename]]:
+        """The renames between each (parent, child) pair, found once per pair and cached."""
+        tl, done = self.timeline, self._pair_renames
+        todo = []
+        for p, child in pairs:
+            if (p, child) in done:
+                continue
+            theirs, mine = tl.manifests[p], tl.manifests[child]
+            changed = tl.changed(p, child)
+            only_old = {k for k in changed if k in theirs and k not in mine}
+            only_new = {k for k in changed if k in mine and k not in theirs}
+            if only_old and only_new:
+                todo.append((p, child, only_old, only_new))
+            else:
+                done[(p, child)] = []
         tl.prefetch(
-            [tl.manifests[p][k] for p, _, only_old, _ in pairs for k in only_old]
-            + [tl.manifests[r.id][k] for _, r, _, only_new in pairs for k in only_new]
+            [tl.manifests[p][k] for p, _, only_old, _ in todo for k in only_old]
+            + [tl.manifests[c][k] for _, c, _, only_new in todo for k in only_new]
         )
-        out = []
-        for p, r, only_old, only_new in pairs:
-            theirs, mine = tl.manifests[p], tl.manifests[r.id]
+        for p, child, only_old, only_new in todo:
+            theirs, mine = tl.manifests[p], tl.manifests[child]
+            done[(p, child)] = []
             # Only a declared rename or an identical value can pair two keys: read and
             # compare the terms of those candidates alone (the result is the same).
             old_tokens = {k: tl.token(theirs[k]) for k in only_old}
@@ -152,8 +161,8 @@ class Snapshot:
             old_keys = {k for k in only_old if old_tokens[k] in wanted} | {declared[k] for k in new_keys if declared[k] in only_old}
             terms = tl.terms([theirs[k] for k in old_keys] + [mine[k] for k in new_keys])
             result = compare({k: terms[theirs[k]] for k in old_keys}, {k: terms[mine[k]] for k in new_keys})
-            out += [Rename(p, r.id, c.old_term, c.term) for c in result.by_kind("renamed")]
-        return out
+            done[(p, child)] = [Rename(p, child, c.old_term, c.term) for c in result.by_kind("renamed")]
+        return {pair: done[pair] for pair in pairs}
 
     @cached_property
     def _renamed(self) -> dict[str, frozenset[str]]:
@@ -176,7 +185,23 @@ class Snapshot:
 
     def aliases(self, key: str) -> set[str]:
         """The keys a term has had: ``key`` and every key linked to it by a rename."""
-        return set(self._renamed.get(key, (key,)))
+        if "_renamed" in self.__dict__:  # every rename is known already
+            return set(self._renamed.get(key, (key,)))
+        # Follow the renames from ``key`` alone: only drafts that added or dropped one of
+        # its keys against a parent can hold a rename of it.
+        tl = self.timeline
+        pairs = [(p, r.id) for r in self.records for p in self.lineage.parents(r.id)]
+        found, todo = {key}, [key]
+        while todo:
+            k = todo.pop()
+            touching = [(p, c) for p, c in pairs if (k in tl.manifests[p]) != (k in tl.manifests[c])]
+            for renames in self._renames_in(touching).values():
+                for rn in renames:
+                    if k in (rn.old_key, rn.new_key):
+                        for other in {rn.old_key, rn.new_key} - found:
+                            found.add(other)
+                            todo.append(other)
+        return found
 
     def followed(self, key: str) -> tuple[dict[str, Term], dict[str, str]]:
         """The term in every draft under whichever of its keys the draft uses.
@@ -530,8 +555,7 @@ class _Board:
     def group(self, group: _Group, latest: dict[str, str | None], cutoff: int) -> TermPositions:
         """A renamed term's positions, under the key of the latest draft that has it."""
         snap = self.snap
-        last = group.holders[bisect_right(group.ranks, cutoff) - 1]
-        key = min(k for k in group.keys if k in snap.timeline.manifests[last])
+        key = self.group_key(group, cutoff)
         track = group.track
         found: dict[str, Position | None] = {}
         for code in self.codes:
@@ -542,6 +566,11 @@ class _Board:
             found[code] = Position(code, best, snap.by_id[best].header.date, track.token(best), via, partial(_value_of, group.terms.get(best)))
         seen = sorted(k for k in group.keys - {key} if group.first[k] <= cutoff)
         return TermPositions(key, found, _status(list(found.values())), seen)
+
+    def group_key(self, group: _Group, cutoff: int) -> str:
+        """The key a renamed term has in the latest draft holding it, up to ``cutoff``."""
+        last = group.holders[bisect_right(group.ranks, cutoff) - 1]
+        return min(k for k in group.keys if k in self.tl.manifests[last])
 
     def all(self, cutoff: int) -> tuple[dict[str, str | None], list[TermPositions]]:
         latest = self.latest(cutoff)
@@ -697,6 +726,7 @@ def gap(snap: Snapshot, a: str, b: str, as_of: dt.date | None = None) -> Gap:
         before: dict[str, str | None] | None = None
         cutoff = -1
         on_day: dict[dt.date, list[str]] = {}
+        group_answers: dict[int, tuple[TermPositions, Distance | None]] = {}  # renamed terms, by group
         for r in drafts:
             on_day.setdefault(r.header.date, []).append(r.id)
         for day in sorted(on_day):
@@ -708,14 +738,18 @@ def gap(snap: Snapshot, a: str, b: str, as_of: dt.date | None = None) -> Gap:
             for rank in range(previous_cutoff + 1, cutoff + 1):
                 dirty.update(by_first.get(rank, ()))
             entered += sorted(dirty)
+            everything = False  # a party tabled its first draft: every term may move
+            moved: set[str] = set()  # keys that differ between a party's latest drafts
             for code in (a, b):
                 old, new = (before or {}).get(code), latest[code]
                 if old == new:
                     continue
                 if old is None or new is None:
+                    everything = True
                     dirty = set(entered)
                     break
-                dirty |= tl.changed(old, new)
+                moved |= tl.changed(old, new)
+            dirty |= moved
             dirty |= {k for k in board.pushed if board.first[k] <= cutoff}
             for key in dirty:
                 if key not in board.first or board.first[key] > cutoff:
@@ -734,19 +768,29 @@ def gap(snap: Snapshot, a: str, b: str, as_of: dt.date | None = None) -> Gap:
                 else:
                     open_keys.discard(key)
             before = latest
-            # Renamed terms are few: evaluate them afresh every day.
+            # A renamed term moves where a plain one would (one of its keys differs between a
+            # party's latest drafts, or it names who pushed it), and also where it takes a new
+            # key or first shows an alias: otherwise it keeps its last answer.
             day_counts = dict(counts)
             day_open = set(open_keys)
             day_distances = dict(distances)
-            for g in board.groups:
-                if g.ranks[0] <= cutoff:
+            for i, g in enumerate(board.groups):
+                if g.ranks[0] > cutoff:
+                    continue
+                answer = group_answers.get(i)
+                if (
+                    answer is None or everything or g.pushed or not moved.isdisjoint(g.keys)
+                    or any(previous_cutoff < first <= cutoff for first in g.first.values())
+                    or board.group_key(g, cutoff) != answer[0].key
+                ):
                     t = board.group(g, latest, cutoff)
-                    day_counts[t.status] += 1
-                    if t.status == OPEN:
-                        day_open.add(t.key)
-                        d = _gap_row(snap.negotiation, t, a, b).distance
-                        if d is not None:
-                            day_distances[t.key] = d
+                    group_answers[i] = (t, _gap_row(snap.negotiation, t, a, b).distance if t.status == OPEN else None)
+                t, d = group_answers[i]
+                day_counts[t.status] += 1
+                if t.status == OPEN:
+                    day_open.add(t.key)
+                    if d is not None:
+                        day_distances[t.key] = d
             open_terms = sorted(day_open)
             out.convergence.append(
                 ConvergencePoint(

@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # the loader (and YAML) is not needed to read the store
 MAX_CHAIN = 24
 # Keep IN (...) lists well under every driver's parameter limit.
 CHUNK = 900
+# A record or import of at least this many terms is a bulk load: statistics are refreshed after.
+BULK_TERMS = 10_000
 
 _terms_adapter: TypeAdapter[dict[str, Term]] = TypeAdapter(dict[str, Term])
 
@@ -180,7 +182,9 @@ class Store:
                     for loc, message in negotiation.problems(item.draft):
                         raise item.error(InvalidInput, loc, message)
                     results.append(self._record_one(conn, neg_pk, item))
-                return results
+            if sum(len(item.draft.terms) for item in pending) >= BULK_TERMS:
+                self._analyze()
+            return results
         except OperationalError as exc:
             if "locked" in str(exc.orig).lower() or "lock timeout" in str(exc.orig).lower():
                 raise Conflict("the database is busy: could not get the write lock in time; nothing was recorded") from None
@@ -191,6 +195,20 @@ class Store:
             if "lock timeout" in str(exc.orig).lower():
                 raise Conflict("the database is busy: could not get the write lock in time; nothing was recorded") from None
             raise database_error(exc, self.url, "cannot write to") from None
+
+    def _analyze(self) -> None:
+        """After a bulk load, refresh PostgreSQL's planner statistics, as after a restore.
+
+        Until autovacuum gets to it, the planner would take the freshly filled tables for
+        empty and read a draft back with nested loops over thousands of rows. Recording is
+        done by then: a failure here loses nothing, so it is not reported."""
+        if is_sqlite(self.engine):
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE negotiations, drafts, draft_parents, term_blobs, draft_terms")
+        except DBAPIError:
+            pass
 
     def _record_one(self, conn: Connection, neg_pk: int, item: Pending) -> Recorded:
         draft = item.draft
