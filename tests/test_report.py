@@ -13,6 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from small_deal import write_small_deal
+from test_timeline import _record, synthetic
+from tracker import history
+from tracker.report import build
+from tracker.store import Store
 
 
 def embedded(html: str) -> dict:
@@ -101,6 +105,38 @@ def test_markdown_report_has_every_section(seeded):
     assert "| 2025-02-14 | 11 | 7 | 61% | compensation\\_amount $500 billion; management\\_model 1 rank apart (of 1, UA's ranking); security\\_guarantees 2 ranks apart (of 2, US's ranking) |" in out
     assert "<https://patterico.com/2025/02/26/full-text-minerals-deal/>" in out
     assert "| `dispute_resolution` | v1 us-initial: New York courts (US) → v3 us-revised: dropped (US) |" in out
+
+
+def _assert_histories_are_the_term_moves(store: Store) -> None:
+    """The report draws its histories from the changes it attributed: the same as ``term_moves``."""
+    neg = store.negotiation()
+    snap = history.Snapshot.load(store, neg)
+    plain = history.term_moves(snap, history.moved_keys(snap))
+    report = build(store, neg).histories
+    assert [(h.key, h.aliases) for h in report] == [(h.key, h.aliases) for h in plain]
+    for fast, slow in zip(report, plain):
+        assert [(r.record.id, r.key, r.term, r.event, r.attribution, r.sources) for r in fast.rows] == [
+            (r.record.id, r.key, r.term, r.event, r.attribution, r.sources) for r in slow.rows
+        ], fast.key
+
+
+@pytest.mark.parametrize("seed,shuffle", [(1, False), (2, False), (3, True), (4, True)])
+def test_report_histories_are_the_term_moves(tracker, tmp_path, seed, shuffle):
+    _assert_histories_are_the_term_moves(_record(tracker, tmp_path, seed, shuffle).timeline.store)
+
+
+def test_report_histories_of_renamed_terms_and_merges_are_the_term_moves(tracker, tmp_path):
+    neg = synthetic.generate(60, 14, seed=5, renames=True)
+    synthetic.write(neg, tmp_path / "drafts")
+    tracker.ok("record", str(neg.negotiation_path), *[str(d.path) for d in neg.drafts])
+    _assert_histories_are_the_term_moves(Store.open(tracker.url))
+
+
+def test_report_histories_of_a_merge_with_a_descendant_of_its_first_parent(tracker, tmp_path):
+    tracker.ok("record", *write_small_deal(tmp_path / "deal"))
+    # d6 answers d3 and merges d4 (which answered d3): its change against d3 runs through d4.
+    tracker.ok("record", "--from", "d3", "--from", "d4", "--id", "d6", "--tabled-by", "B", "--date", "2025-03-10", "--set", "x=5%")
+    _assert_histories_are_the_term_moves(Store.open(tracker.url))
 
 
 def test_csv_report_has_one_row_per_change(seeded):
@@ -228,3 +264,10 @@ def test_the_embedded_json_is_streamed_in_pieces_that_join_to_the_whole(value):
     assert json.loads(html.embed_json(value)) == value  # the escapes are JSON escapes
     assert not {"<", ">", "&"} & set(html.embed_json(value))
     assert len(html.embed_json(value)) >= len(whole)
+
+
+@given(_json_values)
+def test_the_json_report_is_written_in_pieces_that_join_to_the_whole(value):
+    from tracker.render import jsonout
+
+    assert "".join(jsonout.report_text(value)) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from tracker import history
 from tracker.attribution import ABSENT
 from tracker.diff import DiffResult
-from tracker.history import Cited, Gap, Positions, Snapshot, TermHistory
+from tracker.history import Cited, Gap, HistoryRow, Positions, Snapshot, TermHistory
 from tracker.store import DraftRecord, Store
 from tracker.termsheet import Negotiation, Source
 
@@ -56,6 +56,11 @@ class Report:
 
 
 def build(store: Store, negotiation: Negotiation) -> Report:
+    with history.gc_paused():  # many objects, none cyclic: collections would only rescan them
+        return _build(store, negotiation)
+
+
+def _build(store: Store, negotiation: Negotiation) -> Report:
     snap = Snapshot.load(store, negotiation)
     drafts = snap.ordered()
     changes = []
@@ -74,10 +79,36 @@ def build(store: Store, negotiation: Negotiation) -> Report:
         changes=changes,
         positions=final,
         gaps=[history.gap(snap, a, b) for a, b in history.party_pairs(negotiation)],
-        histories=history.term_moves(snap, history.moved_keys(snap)),
+        histories=_histories(snap, changes),
         tallies=_tallies(snap, changes, final),
         bibliography=_bibliography(drafts),
     )
+
+
+def _histories(snap: Snapshot, changes: list[DraftChanges]) -> list[TermHistory]:
+    """``history.term_moves(snap, history.moved_keys(snap))``, mostly drawn from ``changes``.
+
+    A term's row in a draft is its change against the draft's first parent (against nothing
+    in a first draft), attributed over that one step. That is the change ``build`` attributed
+    already, unless the term was ever renamed (``term_moves`` follows it across its keys) or
+    the path from the first parent is longer (the draft also merges a descendant of it): those
+    terms are left to ``term_moves``. ``tests/test_report.py`` checks the two agree.
+    """
+    keys = history.moved_keys(snap)
+    redo = {k for k in keys if len(snap.aliases(k)) > 1}
+    rows: dict[str, list[HistoryRow]] = {}
+    for dc in changes:
+        if not dc.counted:  # against a later parent
+            continue
+        if dc.against is not None and snap.lineage.path(dc.against.id, dc.record.id) != [dc.record.id]:
+            redo.update(c.term for c in dc.result.changes)  # attributed along a longer path
+            continue
+        for c in dc.result.changes:
+            if c.kind in ("added", "changed", "dropped"):
+                key = None if c.kind == "dropped" else c.term
+                rows.setdefault(c.term, []).append(HistoryRow(dc.record, key, c.new, c.kind, c.attribution, dc.evidence[c.term]))
+    redone = iter(history.term_moves(snap, [k for k in keys if k in redo]))
+    return [next(redone) if k in redo else TermHistory(k, [], rows[k]) for k in keys]
 
 
 def _tallies(snap: Snapshot, changes: list[DraftChanges], final: Positions) -> list[Tally]:
@@ -99,30 +130,32 @@ def _tallies(snap: Snapshot, changes: list[DraftChanges], final: Positions) -> l
                 opened_by[key] = set(r.header.tabled_by)
         previous = r.id
     tallies = [Tally(p.code) for p in snap.negotiation.parties]
+    won: dict[str, set[str]] = {t.party: set() for t in tallies}  # thousands of terms: searched often
     for dc in changes:
         if not dc.counted:
             continue
+        held = snap.keys(dc.record.id)
         for c in dc.result.changes:
             a = c.attribution
             if a is None:
                 continue
             tabled = snap.by_id[a.introduced_in].header.tabled_by
-            token = snap.timeline.token(snap.keys(dc.record.id).get(c.term))  # a dropped term is absent here
+            token = snap.timeline.token(held.get(c.term))  # a dropped term is absent here
             end = ends[c.term]
             end_token = {history.AGREED: _agreed_token(end), history.DROPPED: ABSENT}.get(end.status)
+            ref = (dc.record.id, c.term)
+            contested = not codes <= set(a.pushed_by)
             for t in tallies:
-                ref = (dc.record.id, c.term)
                 if t.party in a.pushed_by:
                     t.pushed.append(ref)
-                    contested = not codes <= set(a.pushed_by)
                     removed_theirs = token != ABSENT or t.party not in opened_by.get(c.term, set())
-                    if end_token == token and contested and removed_theirs and c.term not in t.won:
-                        t.won.append(c.term)
+                    if end_token == token and contested and removed_theirs:
+                        won[t.party].add(c.term)
                 adopted = a.basis == "adopted" and t.party in tabled and t.party not in a.pushed_by
                 if adopted or a.stance.get(t.party) == "concession":
                     t.conceded.append(ref)
     for t in tallies:
-        t.won.sort()
+        t.won = sorted(won[t.party])
     return tallies
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from contextlib import closing
+from typing import Any, BinaryIO, Generator, Iterable, Iterator
 
 import click
 
@@ -15,30 +16,49 @@ FORMATS = ("markdown", "html", "json", "csv")
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv"}
 
 
-def render(store, negotiation, fmt: str) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def render(store, negotiation, fmt: str) -> Generator[str, None, None]:  # type: ignore[no-untyped-def]
     """The report in ``fmt``, drawn from its one JSON form, in pieces to write as they come.
 
     Everything that can fail on the data (reading, building) happens before the first piece:
-    the report objects are dropped once their JSON form exists, which bounds memory."""
-    import json
+    the report objects are dropped as their JSON form is made, which bounds memory."""
+    pieces = _rendered(store, negotiation, fmt)
+    next(pieces)  # reads and builds
+    return pieces
 
+
+def _rendered(store, negotiation, fmt: str) -> Generator[str, None, None]:  # type: ignore[no-untyped-def]
+    """An empty piece once the JSON form is made (``render`` takes it), then those of ``fmt``.
+
+    The cyclic garbage collector stays paused until the JSON form is gone: the report and its
+    JSON form are millions of objects, none in a cycle, and a collection would only scan them
+    all (a large negotiation's, a third of a second at a time)."""
+    from tracker.history import gc_paused
     from tracker.render import jsonout
     from tracker.report import build
 
-    data = jsonout.report(build(store, negotiation))
+    with gc_paused():
+        pieces = _formatted(jsonout.report(build(store, negotiation)), fmt)
+        yield ""
+        yield from pieces  # the JSON form goes with the exhausted generator
+
+
+def _formatted(data: dict[str, Any], fmt: str) -> Iterator[str]:
     if fmt == "json":
-        return iter([json.dumps(data, indent=2, ensure_ascii=False) + "\n"])
-    if fmt == "csv":
+        from tracker.render import jsonout
+
+        yield from jsonout.report_text(data)
+    elif fmt == "csv":
         from tracker.render import csvout
 
-        return iter([csvout.report(data)])
-    if fmt == "html":
+        yield csvout.report(data)
+    elif fmt == "html":
         from tracker.render import html
 
-        return html.report_chunks(data)
-    from tracker.render import markdown
+        yield from html.report_chunks(data)
+    else:
+        from tracker.render import markdown
 
-    return iter([markdown.report(data)])
+        yield markdown.report(data)
 
 
 def check_target(path: Path, force: bool) -> None:
@@ -120,12 +140,12 @@ def report_command(ctx: click.Context, negotiation: str | None, fmt: str | None,
     fmt = fmt or (SUFFIXES.get(output.suffix.lower()) if output else None) or "markdown"
     store = app(ctx).store()
     neg = store.negotiation(negotiation)
-    pieces = render(store, neg, fmt)
-    if output is None:
-        for piece in pieces:
-            click.echo(piece, nl=False)
-        return
-    write(output, pieces, force)
+    with closing(render(store, neg, fmt)) as pieces:  # even if writing fails: see _rendered
+        if output is None:
+            for piece in pieces:
+                click.echo(piece, nl=False)
+            return
+        write(output, pieces, force)
     click.echo(f"Wrote the {fmt} report of {neg.id} to {output}")
 
 

@@ -15,6 +15,8 @@ import re
 from decimal import Decimal
 from typing import Any, Iterator
 
+from markupsafe import Markup, escape
+
 PALETTE = ("#2563eb", "#c2410c", "#059669", "#7c3aed", "#b91c1c", "#0e7490", "#a16207", "#be185d")
 JOINT = "#475569"
 
@@ -26,6 +28,8 @@ RIGHT = 96
 # many typed distances (the JSON report has them all).
 MAX_DISTANCE_ROWS = 24
 MAX_LISTED = 6
+# The rendered page is written in pieces of this many template outputs.
+BUFFERED = 200
 
 
 def embed_json(data: Any) -> str:
@@ -227,17 +231,67 @@ def _magnitude(d: dict[str, Any]) -> Decimal:
     return amount / d["steps"] if d["kind"] == "rank" and d.get("steps") else amount
 
 
+class Fragments:
+    """The page's small repeated pieces of markup, the template's filters: party chips, values,
+    status badges, source links. Made here, not as template macros, because a large report has
+    hundreds of thousands of them, and a macro call (or a call of any function from the
+    template) costs many times a filter's; chips are made once per party or group of parties.
+    Every string from the data is escaped."""
+
+    def __init__(self, colour: dict[str, str], names: dict[str, str]):
+        self.colour, self.names = colour, names
+        self._chips: dict[tuple[str, ...], Markup] = {}
+
+    def chip(self, code: str) -> Markup:
+        c, name = escape(self.colour.get(code, JOINT)), escape(self.names.get(code, code))
+        return Markup(f'<span class="chip" style="--c: {c}" title="{name}">{escape(code)}</span>')
+
+    def chips(self, codes: list[str] | None) -> Markup:
+        key = tuple(codes or ())
+        found = self._chips.get(key)
+        if found is None:
+            found = self._chips[key] = Markup("").join(self.chip(code) for code in key)
+        return found
+
+    @staticmethod
+    def val(value: dict[str, Any] | None, text: str | None) -> Markup:
+        """A value's text; an absent term and an explicit "none" have their own marks."""
+        if value is None:
+            return Markup('<span class="absent">—</span>')
+        if value["type"] == "none":
+            return Markup('<span class="none">none</span>')
+        return Markup(f'<span class="v">{escape(text)}</span>')
+
+    @staticmethod
+    def status(s: str) -> Markup:
+        return Markup(f'<span class="badge st-{escape(s)}">{escape(s)}</span>')
+
+    @staticmethod
+    def source_link(source: str) -> Markup:
+        return Markup(f'<a class="src" href="#src-{escape(source)}">{escape(source)}</a>')
+
+
 # Stands for the embedded JSON in the rendered page, which is streamed in its place.
 _EMBEDDED = "\x00report-data\x00"
+# What ``getattr`` finds on a plain dict (its keys come second in Jinja's lookup).
+_DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
 def report_chunks(data: dict[str, Any]) -> Iterator[str]:
     """The page in pieces, as rendered: a large negotiation's page (tens of MB, half of it
     the embedded JSON) is written out as it is made, never held whole in memory."""
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-    from markupsafe import Markup
 
-    env = Environment(
+    class DataEnvironment(Environment):
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            """Jinja's lookup, a plain dict's keys first unless a dict attribute of that name
+            wins anyway: the page reads JSON data, hundreds of thousands of times, and Jinja
+            tries (and fails) an attribute lookup first on every read."""
+            if type(obj) is dict and attribute in obj and attribute not in _DICT_ATTRIBUTES:
+                return obj[attribute]
+            return super().getattr(obj, attribute)
+
+    env = DataEnvironment(
         loader=PackageLoader("tracker.render", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -245,18 +299,23 @@ def report_chunks(data: dict[str, Any]) -> Iterator[str]:
     env.tests["web_address"] = is_web_address
     env.filters["listed"] = listed
     colour = colours(data)
+    names = {p["code"]: p["name"] for p in data["negotiation"]["parties"]}
+    fragments = Fragments(colour, names)
+    for name in ("chip", "chips", "val", "status", "source_link"):
+        env.filters[name] = getattr(fragments, name)
     template = env.get_template("report.html.j2")
-    pieces = template.generate(
+    pieces = template.stream(
         data=data,
         colour=colour,
         joint=JOINT,
         drafts={d["id"]: d for d in data["timeline"]},
-        names={p["code"]: p["name"] for p in data["negotiation"]["parties"]},
+        names=names,
         timeline=timeline_chart(data),
         convergence=convergence_chart(data),
         distances=distance_chart(data),
         report_json=Markup(_EMBEDDED),
     )
+    pieces.enable_buffering(BUFFERED)  # joined: a page is a million small pieces
     for piece in pieces:
         if _EMBEDDED in piece:
             before, _, after = piece.partition(_EMBEDDED)

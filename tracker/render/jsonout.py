@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import json
+from typing import TYPE_CHECKING, Any, Iterator
 
 from tracker.values import value_json
 
@@ -255,24 +256,19 @@ def gap(negotiation: Negotiation, g: Any) -> dict[str, Any]:
 
 
 def report(rep: Any) -> dict[str, Any]:
-    from tracker.render.text import describe_delta
+    """The report's JSON form, the one every format renders.
 
+    ``rep`` is taken apart on the way: its term histories, then its change blocks one by one,
+    are dropped as soon as their JSON form exists, so the report objects and their JSON form
+    (each about 100 MB for a large negotiation) never both exist whole. The change blocks go
+    last: until the histories are gone, those share their terms and attributions.
+    """
     neg = rep.negotiation
     drafts = rep.drafts
     counts = {s: rep.positions.count(s) for s in ("agreed", "open", "dropped")}
     latest = drafts[-1] if drafts else None
     names = {p.code: p.name for p in neg.parties}
-
-    def report_change(c: Any, dc: Any) -> dict[str, Any]:
-        return {
-            **change(c),
-            "old_text": _text(c.old.value) if c.old is not None else None,
-            "new_text": _text(c.new.value) if c.new is not None else None,
-            "delta_text": describe_delta(c),
-            "quotes": [cited(q) for q in dc.evidence.get(c.term, [])],
-        }
-
-    return {
+    out = {
         "schema": "tracker.report/v1",
         "negotiation": {
             "id": neg.id, "title": neg.title, "notes": neg.notes,
@@ -290,15 +286,7 @@ def report(rep: Any) -> dict[str, Any]:
             {**draft_summary(r), "sources": [s.id for s in r.header.sources], "notes": r.header.notes}
             for r in drafts
         ],
-        "changes": [
-            {
-                "draft": dc.record.id,
-                "against": dc.against.id if dc.against else None,
-                "summary": dc.result.summary(),
-                "changes": [report_change(c, dc) for c in dc.result.changes],
-            }
-            for dc in rep.changes
-        ],
+        "changes": [],  # made last, below
         "parties": [
             {
                 "code": t.party, "name": names[t.party],
@@ -309,14 +297,73 @@ def report(rep: Any) -> dict[str, Any]:
             for t in rep.tallies
         ],
         "histories": [
-            {"term": h.key, "aliases": h.aliases, "drafts": [_slim(history_row(r)) for r in h.rows]} for h in rep.histories
+            {"term": h.key, "aliases": h.aliases, "drafts": [_slim(history_row(r)) for r in h.rows]} for h in _taken(rep.histories)
         ],
         "positions": {k: v for k, v in positions(neg, rep.positions).items() if k not in ("schema", "negotiation")},
         "gaps": [{k: v for k, v in gap(neg, g).items() if k not in ("schema", "negotiation")} for g in rep.gaps],
         "bibliography": [{**c.source.canonical(), "cited_by": c.drafts} for c in rep.bibliography],
     }
+    out["changes"] = [_change_block(dc) for dc in _taken(rep.changes)]
+    return out
+
+
+def report_text(data: dict[str, Any]) -> Iterator[str]:
+    """``json.dumps(data, indent=2, ensure_ascii=False) + "\\n"``, the JSON report, in pieces:
+    each section's entries encoded on their own, never the whole text (tens of MB, and many
+    times that while it is encoded) at once."""
+    yield from _indented(data, 2, "")
+    yield "\n"
+
+
+def _indented(value: Any, depth: int, margin: str) -> Iterator[str]:
+    """``json.dumps(value, indent=2, ensure_ascii=False)`` as it reads ``margin`` in, cut into
+    pieces ``depth`` levels down (the keys are strings; no JSON text holds a raw newline, so
+    indenting its lines is indenting it)."""
+    inner = margin + "  "
+    if depth and isinstance(value, dict) and value:
+        for i, (key, item) in enumerate(value.items()):
+            yield ("{\n" if i == 0 else ",\n") + inner + json.dumps(key, ensure_ascii=False) + ": "
+            yield from _indented(item, depth - 1, inner)
+        yield "\n" + margin + "}"
+    elif depth and isinstance(value, list) and value:
+        for i, item in enumerate(value):
+            yield ("[\n" if i == 0 else ",\n") + inner
+            yield from _indented(item, depth - 1, inner)
+        yield "\n" + margin + "]"
+    else:
+        yield json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + margin)
+
+
+def _taken(items: list[Any]) -> Iterator[Any]:
+    """The items of a list in order, each dropped from the list as it is handed out."""
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
+def _change_block(dc: Any) -> dict[str, Any]:
+    """A draft's changes against one parent (``report.DraftChanges``)."""
+    from tracker.render.text import describe_delta
+
+    def report_change(c: Any) -> dict[str, Any]:
+        return {
+            **change(c),
+            "old_text": _text(c.old.value) if c.old is not None else None,
+            "new_text": _text(c.new.value) if c.new is not None else None,
+            "delta_text": describe_delta(c),
+            "quotes": [cited(q) for q in dc.evidence.get(c.term, [])],
+        }
+
+    return {
+        "draft": dc.record.id,
+        "against": dc.against.id if dc.against else None,
+        "summary": dc.result.summary(),
+        "changes": [report_change(c) for c in dc.result.changes],
+    }
 
 
 def _slim(row: dict[str, Any]) -> dict[str, Any]:
     """A history row without the draft details the report's timeline already gives."""
-    return {k: v for k, v in row.items() if k not in ("hash", "title", "parents", "status")}
+    for key in ("hash", "title", "parents", "status"):
+        del row[key]
+    return row
