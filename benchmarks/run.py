@@ -249,6 +249,29 @@ def run_size(n: int, checkpoints: list[int], args: argparse.Namespace, backends:
 # --- the report ----------------------------------------------------------------------------
 
 
+# What this machine makes of the same work, to compare runs on different machines: a fixed
+# pure-Python loop, an interpreter that does nothing, and one that imports what every command
+# reading the database imports (SQLAlchemy, pydantic, tracker's models) before any work.
+FLOOR = {
+    "python -c pass": "pass",
+    "imports of a reading command": "import click, tracker.history, tracker.compare",
+}
+
+
+def _loop() -> int:
+    x = 0
+    for i in range(3_000_000):
+        x += i
+    return x
+
+
+def calibrate(cmd: Command, runs: int) -> dict[str, Figure]:
+    out = {"python loop, 3 million additions": in_process(_loop, runs, memory=False)}
+    for name, code in FLOOR.items():
+        out[name] = cmd.measure([sys.executable, "-c", code], runs, tool=True)
+    return out
+
+
 def machine() -> dict[str, Any]:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
     mem = next((int(line.split()[1]) * 1024 for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), None) if Path("/proc/meminfo").exists() else None
@@ -401,6 +424,9 @@ def markdown(results: dict[str, Any]) -> str:
     if "git" in points[0][2]:
         for op in points[0][2]["git"]["figures"]:
             out.append(f"| {op} | " + " | ".join(fmt_time(p["git"]["figures"].get(op), 24) for _, _, p in points) + " |")
+    if results.get("floor"):  # runs before these figures existed have none
+        out += ["", "| this machine | time |", "| --- | --- |"]
+        out += [f"| {name} | {fmt_time(f, 24)} |" for name, f in results["floor"].items()]
     return "\n".join(out)
 
 
@@ -426,18 +452,22 @@ def main(argv: list[str] | None = None) -> int:
     backends: list[tuple[str, str | None]] = [("sqlite", None)] + ([("postgresql", args.pg)] if args.pg else [])
     probe = Command.for_url(f"sqlite:///{args.out / 'probe.db'}", args.out)
     help_ = probe.measure(["--help"], max(args.runs, 5))
+    floor = calibrate(probe, max(args.runs, 5))
     commands = {name: probe.available(name) for name in ("blame", "history", "report")}
     results: dict[str, Any] = {
         "schema": "tracker.benchmark/v1",
         "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(), "seed": args.seed, "runs": args.runs,
-        "backends": [b for b, _ in backends], "help": help_.json(), "commands": commands, "sizes": [],
+        "backends": [b for b, _ in backends], "help": help_.json(), "floor": {k: f.json() for k, f in floor.items()},
+        "commands": commands, "sizes": [],
     }
     for n, checkpoints in parse_sizes(args.sizes):
         results["sizes"].append(run_size(n, checkpoints, args, backends, commands))
     results["total_s"] = round(time.perf_counter() - started, 1)
 
     print(f"tracker --help: {fmt_time(results['help'])} (peak {fmt_mem(results['help'])})")
+    for name, f in results["floor"].items():
+        print(f"{name}: {fmt_time(f)}")
     print(table(results))
     text, checks = targets(results)
     results["targets"] = checks

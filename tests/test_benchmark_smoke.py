@@ -28,6 +28,9 @@ def test_a_tiny_benchmark_run_measures_every_operation_and_writes_json(tmp_path:
     results = json.loads((tmp_path / "latest.json").read_text())
     assert results["schema"] == "tracker.benchmark/v1"
     assert results["help"]["median_s"] > 0
+    # What the machine makes of fixed work, for comparing runs across machines.
+    assert list(results["floor"]) == ["python loop, 3 million additions", "python -c pass", "imports of a reading command"]
+    assert all(f["median_s"] > 0 for f in results["floor"].values())
     assert results["backends"] == ["sqlite"] + (["postgresql"] if pg_base_url() else [])
     [size] = results["sizes"]
     assert size["n"] == 30 and list(size["checkpoints"]) == ["3"]

@@ -223,6 +223,11 @@ class Snapshot:
             return MappingTrack(self.followed(key)[0])
         return self.timeline.track(key)
 
+    @cached_property
+    def board_index(self) -> tuple[dict[str, int], dict[str, list[tuple[int, str, frozenset[str]]]], list["_Group"]]:
+        """Positions' indexes over the whole negotiation, the same for any parties (``_Board``)."""
+        return _index_board(self)
+
     @property
     def rank(self) -> dict[str, int]:
         """Each draft's place in reading order; the drafts up to a date are a prefix of it."""
@@ -482,40 +487,8 @@ class _Board:
 
     def __init__(self, snap: Snapshot, codes: Sequence[str]):
         self.snap, self.codes = snap, list(codes)
-        tl = self.tl = snap.timeline
-        rank = tl.rank
-        renamed = set(snap._renamed)
-        self.first: dict[str, int] = {}  # plain key → rank of the first draft holding it
-        if tl.monotonic:  # a draft inherits only from its base, which comes earlier
-            for r in tl.ordered:
-                for key in tl.own[r.id]:
-                    self.first.setdefault(key, rank[r.id])
-        else:
-            for r in tl.ordered:
-                for key in tl.manifests[r.id]:
-                    self.first.setdefault(key, rank[r.id])
-        for key in renamed:
-            self.first.pop(key, None)
-        tl.prefetch(tl.blobs())
-        pushing = {k for rows in tl.own.values() for k, b in rows.items() if b is not None and k not in renamed and tl.pushes(b)}
-        self.pushed: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
-        for key in pushing:
-            held = tl.holders(key)
-            self.pushed[key] = sorted(
-                (rank[d], d, frozenset(t.pushed_by.parties)) for d, t in held.items() if t.pushed_by
-            )
-        self.groups: list[_Group] = []
-        done: set[str] = set()
-        for key in sorted(renamed):
-            if key in done:
-                continue
-            keys = frozenset(snap.aliases(key))
-            done |= keys
-            terms, _ = snap.followed(key)
-            holders = sorted(terms, key=rank.__getitem__)
-            pushed = [(rank[d], d, frozenset(terms[d].pushed_by.parties)) for d in holders if terms[d].pushed_by]
-            first = {k: min((rank[d] for d in holders if k in tl.manifests[d]), default=len(rank)) for k in keys}
-            self.groups.append(_Group(keys, terms, [rank[d] for d in holders], holders, pushed, MappingTrack(terms), first))
+        self.tl = snap.timeline
+        self.first, self.pushed, self.groups = snap.board_index
 
     def latest(self, cutoff: int) -> dict[str, str | None]:
         """Each party's latest tabled draft among the first ``cutoff + 1`` in reading order."""
@@ -578,6 +551,44 @@ class _Board:
         out += [self.group(g, latest, cutoff) for g in self.groups if g.ranks[0] <= cutoff]
         out.sort(key=lambda t: t.key)
         return latest, out
+
+
+def _index_board(snap: Snapshot) -> tuple[dict[str, int], dict[str, list[tuple[int, str, frozenset[str]]]], list[_Group]]:
+    """What a ``_Board`` reads, for any parties: each plain key's first draft (its rank), the
+    plain terms that name who pushed them, and the renamed terms' groups."""
+    tl = snap.timeline
+    rank = tl.rank
+    renamed = set(snap._renamed)
+    first: dict[str, int] = {}  # plain key → rank of the first draft holding it
+    if tl.monotonic:  # a draft inherits only from its base, which comes earlier
+        for r in tl.ordered:
+            for key in tl.own[r.id]:
+                first.setdefault(key, rank[r.id])
+    else:
+        for r in tl.ordered:
+            for key in tl.manifests[r.id]:
+                first.setdefault(key, rank[r.id])
+    for key in renamed:
+        first.pop(key, None)
+    tl.prefetch(tl.blobs())
+    pushing = {k for rows in tl.own.values() for k, b in rows.items() if b is not None and k not in renamed and tl.pushes(b)}
+    pushed: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
+    for key in pushing:
+        held = tl.holders(key)
+        pushed[key] = sorted((rank[d], d, frozenset(t.pushed_by.parties)) for d, t in held.items() if t.pushed_by)
+    groups: list[_Group] = []
+    done: set[str] = set()
+    for key in sorted(renamed):
+        if key in done:
+            continue
+        keys = frozenset(snap.aliases(key))
+        done |= keys
+        terms, _ = snap.followed(key)
+        holders = sorted(terms, key=rank.__getitem__)
+        held_pushed = [(rank[d], d, frozenset(terms[d].pushed_by.parties)) for d in holders if terms[d].pushed_by]
+        firsts = {k: min((rank[d] for d in holders if k in tl.manifests[d]), default=len(rank)) for k in keys}
+        groups.append(_Group(keys, terms, [rank[d] for d in holders], holders, held_pushed, MappingTrack(terms), firsts))
+    return first, pushed, groups
 
 
 def _value_of(term: Term | None) -> Any:
@@ -778,10 +789,11 @@ def gap(snap: Snapshot, a: str, b: str, as_of: dt.date | None = None) -> Gap:
                 if g.ranks[0] > cutoff:
                     continue
                 answer = group_answers.get(i)
+                came_in = bisect_right(g.ranks, cutoff) != bisect_right(g.ranks, previous_cutoff)  # a draft holding it
                 if (
                     answer is None or everything or g.pushed or not moved.isdisjoint(g.keys)
-                    or any(previous_cutoff < first <= cutoff for first in g.first.values())
-                    or board.group_key(g, cutoff) != answer[0].key
+                    or came_in and board.group_key(g, cutoff) != answer[0].key
+                    or came_in and any(previous_cutoff < first <= cutoff for first in g.first.values())
                 ):
                     t = board.group(g, latest, cutoff)
                     group_answers[i] = (t, _gap_row(snap.negotiation, t, a, b).distance if t.status == OPEN else None)
