@@ -160,7 +160,10 @@ class Snapshot:
             wanted = {tl.token(mine[k]) for k in new_keys}
             old_keys = {k for k in only_old if old_tokens[k] in wanted} | {declared[k] for k in new_keys if declared[k] in only_old}
             terms = tl.terms([theirs[k] for k in old_keys] + [mine[k] for k in new_keys])
-            result = compare({k: terms[theirs[k]] for k in old_keys}, {k: terms[mine[k]] for k in new_keys})
+            result = compare(  # blob ids stand in for hashes: blobs are content-addressed
+                {k: terms[theirs[k]] for k in old_keys}, {k: terms[mine[k]] for k in new_keys},
+                {k: str(theirs[k]) for k in old_keys}, {k: str(mine[k]) for k in new_keys},
+            )
             done[(p, child)] = [Rename(p, child, c.old_term, c.term) for c in result.by_kind("renamed")]
         return {pair: done[pair] for pair in pairs}
 
