@@ -11,12 +11,12 @@ import copy
 import json
 import sys
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracker.termsheet import Draft, Negotiation, Source, Term
-from tracker.values import Value
+from tracker.termsheet import Confidence, Draft, Negotiation, Party, Report, Source, Term
+from tracker.values import Currency, Exact, Value
 
 SHORTHAND = [
     {"type": "string", "description": "shorthand: 50%, $500B, '45 days', 2025-02-12, none, choice:x, …"},
@@ -146,6 +146,284 @@ class DiffOut(_Out):
     three_way: Optional[ThreeWayOut] = None
 
 
+# --- blame, history, positions, gap (tracker.history data, drawn by render/jsonout.py) -----------
+
+Basis = Literal["explicit", "adopted", "author"]
+Stance = Literal["concession", "hardening", "neutral"]
+TermStatus = Literal["agreed", "open", "dropped"]
+TEXT = "the value in short human form (null with it)"
+
+
+class CitedOut(_Out):
+    """A citation, with its source looked up in the draft's or the negotiation's bibliography."""
+
+    source: str
+    outlet: Optional[str] = Field(description="null when the source id is in no bibliography")
+    quote: Optional[str]
+    url: Optional[str] = None
+    date: Optional[str] = None
+
+
+class AttributionOut(_Out):
+    pushed_by: list[str] = Field(description="the parties that pushed the value")
+    basis: Basis = Field(
+        description="explicit: the term names who pushed it; adopted: another party proposed the value earlier"
+        " (adopted_from); author: the parties that tabled introduced_in"
+    )
+    introduced_in: str = Field(description="the first draft on the path that holds the value")
+    adopted_from: Optional[str] = Field(description="adopted: the draft that first proposed the value")
+    evidence: Optional[str]
+    stance: dict[str, Stance] = Field(
+        description="for each party that tabled introduced_in, against its declared preference (empty without one)"
+    )
+
+
+class BlameOriginOut(_Out):
+    id: str
+    seq: int
+    date: str
+    tabled_by: list[str]
+    key: str = Field(description="the term's key there (differs from `term` after a rename)")
+
+
+class BlameTermOut(AttributionOut):
+    term: str
+    value: Value
+    text: str = Field(description="the value in short human form")
+    from_: BlameOriginOut = Field(alias="from", description="the draft that gave the term its current value")
+    sources: list[CitedOut] = Field(description="the citations for the value where it first appeared")
+
+
+class BlameOut(_Out):
+    schema_: Literal["tracker.blame/v1"] = Field(alias="schema")
+    negotiation: str
+    draft: DraftSummaryOut
+    terms: list[BlameTermOut]
+
+
+class _HistoryRow(_Out):
+    """The term in one draft: what the full history and the report's slimmer rows share."""
+
+    key: Optional[str] = Field(description="the term's key in this draft; null where the draft does not hold it")
+    event: Literal["added", "changed", "renamed", "dropped", "unchanged", "absent"] = Field(
+        description="against the draft's first parent; absent: neither holds the term"
+    )
+    value: Optional[Value]
+    text: Optional[str] = Field(description=TEXT)
+    confidence: Optional[Confidence]
+    attribution: Optional[AttributionOut] = Field(description="for added, changed and dropped rows")
+    sources: list[CitedOut]
+    reports: list[Report] = Field(default_factory=list, description="competing accounts; only for a disputed term")
+
+
+class HistoryRowOut(DraftSummaryOut, _HistoryRow):
+    pass
+
+
+class HistoryOut(_Out):
+    schema_: Literal["tracker.history/v1"] = Field(alias="schema")
+    negotiation: str
+    term: str
+    aliases: list[str] = Field(description="the other keys the term has had (renames)")
+    drafts: list[HistoryRowOut] = Field(description="every draft of the negotiation, all branches, by date")
+
+
+class PositionOut(_Out):
+    draft: str = Field(description="the draft the position is read from")
+    date: str
+    via: Literal["tabled", "pushed"] = Field(
+        description="tabled: the party's latest tabled or co-tabled draft; pushed: a later draft whose term"
+        " names the party in pushed_by"
+    )
+    value: Optional[Value] = Field(description="null where that draft does not hold the term")
+    text: Optional[str] = Field(description=TEXT)
+
+
+Positions = dict[str, Optional[PositionOut]]
+POSITIONS = "party → its latest position; null while the party has tabled nothing"
+
+
+class StatusCountsOut(_Out):
+    agreed: int
+    open: int
+    dropped: int
+
+
+class TermPositionsOut(_Out):
+    term: str = Field(description="the key in the latest draft that has the term")
+    aliases: list[str] = Field(description="other keys it had in these drafts (renames)")
+    status: TermStatus = Field(
+        description="agreed: every party's latest position is the same value; dropped: every party's is the"
+        " term's absence; open otherwise (also while a party has tabled nothing)"
+    )
+    positions: Positions = Field(description=POSITIONS)
+
+
+class PositionsBodyOut(_Out):
+    as_of: Optional[str] = Field(description="only drafts dated on or before this day (null: all)")
+    parties: list[str]
+    latest: dict[str, Optional[str]] = Field(description="party → the latest draft it tabled (null: none yet)")
+    counts: StatusCountsOut
+    terms: list[TermPositionsOut]
+
+
+class PositionsOut(PositionsBodyOut):
+    schema_: Literal["tracker.positions/v1"] = Field(alias="schema")
+    negotiation: str
+
+
+# A distance is in the term's own unit: which fields come with it depends on its kind.
+class _Distance(_Out):
+    amount: Exact = Field(description="how far apart, never negative")
+    text: str
+
+
+class MoneyDistanceOut(_Distance):
+    kind: Literal["money"]
+    currency: Currency
+
+
+class PercentDistanceOut(_Distance):
+    kind: Literal["percent"] = Field(description="amount: percentage points")
+
+
+class NumberDistanceOut(_Distance):
+    kind: Literal["number"]
+    unit: Optional[str] = None
+
+
+class RankDistanceOut(_Distance):
+    kind: Literal["rank"] = Field(description="amount: steps apart in a party's declared ranking of a choice's options")
+    ranking_of: str = Field(description="the party whose ranking")
+    steps: int = Field(description="the number of steps in that ranking")
+
+
+Distance = Annotated[
+    Union[MoneyDistanceOut, PercentDistanceOut, NumberDistanceOut, RankDistanceOut], Field(discriminator="kind")
+]
+
+
+class GapRowOut(_Out):
+    term: str
+    positions: Positions = Field(description=POSITIONS)
+    distance: Optional[Distance] = Field(
+        description="how far apart the two positions are, or null where no typed distance applies (an absent"
+        " term counts as zero next to money, a percentage or a number)"
+    )
+
+
+class ConvergencePointOut(_Out):
+    """The gap as it stood at the end of one draft date."""
+
+    date: str
+    drafts: list[str] = Field(description="the drafts dated that day")
+    known: bool = Field(description="both parties had tabled a draft by then")
+    agreed: int
+    open: int
+    dropped: int
+    share: Optional[float] = Field(description="agreed / (agreed + open), to 4 places; null when there are neither")
+    open_terms: list[str]
+    distances: dict[str, Distance] = Field(description="the open terms that have a typed distance")
+
+
+class GapBodyOut(_Out):
+    as_of: Optional[str] = Field(description="only drafts dated on or before this day (null: all)")
+    parties: list[str] = Field(min_length=2, max_length=2)
+    counts: StatusCountsOut
+    open: list[GapRowOut] = Field(description="the terms open between the two parties")
+    convergence: list[ConvergencePointOut] = Field(description="one point per draft date: are the sides converging?")
+
+
+class GapOut(GapBodyOut):
+    schema_: Literal["tracker.gap/v1"] = Field(alias="schema")
+    negotiation: str
+
+
+# --- the change-history report (tracker.report data) -------------------------------------------
+
+
+class ReportNegotiationOut(_Out):
+    id: str
+    title: str
+    notes: Optional[str]
+    parties: list[Party]
+
+
+class ReportSummaryOut(_Out):
+    parties: list[str]
+    first_date: Optional[str]
+    last_date: Optional[str]
+    drafts: int
+    latest: Optional[DraftSummaryOut] = Field(description="the last draft in reading order (date, then sequence)")
+    counts: StatusCountsOut
+
+
+class TimelineDraftOut(DraftSummaryOut):
+    sources: list[str] = Field(description="ids of the sources the draft lists (see bibliography)")
+    notes: Optional[str]
+
+
+class ReportChangeOut(ChangeOut):
+    old_text: Optional[str]
+    new_text: Optional[str]
+    delta_text: str = Field(description="the delta in short human form ('' when there is none to give)")
+    quotes: list[CitedOut] = Field(description="the citations the draft gives for the change")
+
+
+class ChangeBlockOut(_Out):
+    draft: str
+    against: Optional[str] = Field(description="the parent compared against; null for a first draft")
+    summary: SummaryOut
+    changes: list[ReportChangeOut]
+
+
+class DraftTermOut(_Out):
+    draft: str
+    term: str
+
+
+class TallyOut(_Out):
+    code: str
+    name: str
+    pushed: list[DraftTermOut] = Field(description="the changes the party pushed (against each draft's first parent)")
+    conceded: list[DraftTermOut] = Field(
+        description="changes the party took up from another party, or that went against its declared preference"
+    )
+    won: list[str] = Field(description="terms that ended agreed on a value the party pushed, against another party")
+
+
+class ReportHistoryRowOut(_HistoryRow):
+    """A history row without the draft details the timeline gives."""
+
+    id: str
+    seq: int
+    date: str
+    tabled_by: list[str]
+
+
+class ReportHistoryOut(_Out):
+    term: str
+    aliases: list[str]
+    drafts: list[ReportHistoryRowOut] = Field(description="only the drafts where the term moved")
+
+
+class BibliographyEntryOut(Source):
+    cited_by: list[str] = Field(description="the drafts that list the source")
+
+
+class ReportOut(_Out):
+    schema_: Literal["tracker.report/v1"] = Field(alias="schema")
+    negotiation: ReportNegotiationOut
+    summary: ReportSummaryOut
+    timeline: list[TimelineDraftOut] = Field(description="every draft in reading order")
+    changes: list[ChangeBlockOut] = Field(description="each draft against each of its parents")
+    parties: list[TallyOut]
+    histories: list[ReportHistoryOut] = Field(description="the terms whose value moved after they first appeared")
+    positions: PositionsBodyOut
+    gaps: list[GapBodyOut] = Field(description="one per pair of parties")
+    bibliography: list[BibliographyEntryOut]
+
+
 def _output_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema(mode="serialization", by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -160,6 +438,11 @@ def schemas() -> dict[str, dict[str, Any]]:
         "log.output.schema.json": _output_schema(LogOut),
         "draft.output.schema.json": _output_schema(DraftOut),
         "diff.output.schema.json": _output_schema(DiffOut),
+        "blame.output.schema.json": _output_schema(BlameOut),
+        "history.output.schema.json": _output_schema(HistoryOut),
+        "positions.output.schema.json": _output_schema(PositionsOut),
+        "gap.output.schema.json": _output_schema(GapOut),
+        "report.output.schema.json": _output_schema(ReportOut),
     }
 
 
