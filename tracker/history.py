@@ -886,8 +886,13 @@ def quoted(snap: Snapshot, draft: str, change: Change) -> list[Cited]:
 
 def moved_keys(snap: Snapshot) -> list[str]:
     """Terms whose value changed at some point after they first appeared (in reading order,
-    across all branches). Only the terms the manifests say differ are compared."""
+    across all branches). Only the terms the manifests say differ are compared.
+
+    A renamed term is one term: it is followed across its keys and named once, by its key in
+    the latest draft holding it (as positions name it); a rename alone is no change of value.
+    """
     tl = snap.timeline
+    renamed = snap._renamed
     seen: set[str] = set()
     moved: set[str] = set()
     before: dict[str, int] = {}
@@ -895,10 +900,15 @@ def moved_keys(snap: Snapshot) -> list[str]:
     for r in tl.ordered:
         after = tl.manifests[r.id]
         for key in tl.changed(previous, r.id):
+            if key in renamed:
+                continue
             if key in seen:
                 if tl.token(before.get(key)) != tl.token(after.get(key)):
                     moved.add(key)
             elif key in after:
                 seen.add(key)
         before, previous = after, r.id
+    for group in snap.board_index[2]:  # a draft holding none of its keys reads as absent
+        if len({group.track.token(r.id) for r in tl.ordered[group.ranks[0] :]}) > 1:
+            moved.add(min(k for k in group.keys if k in tl.manifests[group.holders[-1]]))
     return sorted(moved)
