@@ -80,11 +80,11 @@ def test_shortcuts_agree_with_the_plain_definitions(tracker, tmp_path, seed, shu
     pairs = [(snap.records[0], snap.records[-1])] + [tuple(rng.sample(snap.records, 2)) for _ in range(6)]
     for old, new in pairs:
         found = {}
-        for few_keys in (0, 10**9):
-            monkeypatch.setattr(compare, "FEW_KEYS", few_keys)
+        for share in (0, float("inf")):
+            monkeypatch.setattr(compare, "TIMELINE_SHARE", share)
             d = diff_records(tl.store, snap.negotiation, old, new, three_way=True)
-            found[few_keys] = ([(c.kind, c.term, c.old_term, c.attribution) for c in d.result.changes], d.three_way)
-        assert found[0] == found[10**9], (old.id, new.id)
+            found[share] = ([(c.kind, c.term, c.old_term, c.attribution) for c in d.result.changes], d.three_way)
+        assert found[0] == found[float("inf")], (old.id, new.id)
 
     # Convergence worked out incrementally, against positions evaluated afresh each day.
     for a, b in history.party_pairs(snap.negotiation):
