@@ -251,10 +251,11 @@ def run_size(n: int, checkpoints: list[int], args: argparse.Namespace, backends:
 
 # What this machine makes of the same work, to compare runs on different machines: a fixed
 # pure-Python loop, an interpreter that does nothing, and one that imports what every command
-# reading the database imports (SQLAlchemy, pydantic, tracker's models) before any work.
+# reading the database imports (SQLAlchemy, pydantic, tracker's models) before any work, with
+# the garbage collector handled as the console script handles it (tracker.cli.main).
 FLOOR = {
     "python -c pass": "pass",
-    "imports of a reading command": "import click, tracker.history, tracker.compare",
+    "imports of a reading command": "import gc; gc.disable(); import click, tracker.history, tracker.compare; gc.freeze()",
 }
 
 
