@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property, partial
 from itertools import combinations
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 from tracker.attribution import ABSENT, MappingTrack, Track, attribute, attribute_term
 from tracker.diff import Attribution, Change, DiffResult, compare
@@ -227,7 +227,7 @@ class Snapshot:
         return self.timeline.track(key)
 
     @cached_property
-    def board_index(self) -> tuple[dict[str, int], dict[str, list[tuple[int, str, frozenset[str]]]], list["_Group"]]:
+    def board_index(self) -> "_BoardIndex":
         """Positions' indexes over the whole negotiation, the same for any parties (``_Board``)."""
         return _index_board(self)
 
@@ -491,7 +491,8 @@ class _Board:
     def __init__(self, snap: Snapshot, codes: Sequence[str]):
         self.snap, self.codes = snap, list(codes)
         self.tl = snap.timeline
-        self.first, self.pushed, self.groups = snap.board_index
+        index = snap.board_index
+        self.first, self.pushed, self.groups = index.first, index.pushed, index.groups
 
     def latest(self, cutoff: int) -> dict[str, str | None]:
         """Each party's latest tabled draft among the first ``cutoff + 1`` in reading order."""
@@ -556,9 +557,15 @@ class _Board:
         return latest, out
 
 
-def _index_board(snap: Snapshot) -> tuple[dict[str, int], dict[str, list[tuple[int, str, frozenset[str]]]], list[_Group]]:
-    """What a ``_Board`` reads, for any parties: each plain key's first draft (its rank), the
-    plain terms that name who pushed them, and the renamed terms' groups."""
+class _BoardIndex(NamedTuple):
+    """What a ``_Board`` reads, for any parties."""
+
+    first: dict[str, int]  # plain key → rank of the first draft holding it
+    pushed: dict[str, list[tuple[int, str, frozenset[str]]]]  # plain key → where it names who pushed it
+    groups: list[_Group]  # the renamed terms
+
+
+def _index_board(snap: Snapshot) -> _BoardIndex:
     tl = snap.timeline
     rank = tl.rank
     renamed = set(snap._renamed)
@@ -591,7 +598,7 @@ def _index_board(snap: Snapshot) -> tuple[dict[str, int], dict[str, list[tuple[i
         held_pushed = [(rank[d], d, frozenset(terms[d].pushed_by.parties)) for d in holders if terms[d].pushed_by]
         firsts = {k: min((rank[d] for d in holders if k in tl.manifests[d]), default=len(rank)) for k in keys}
         groups.append(_Group(keys, terms, [rank[d] for d in holders], holders, held_pushed, MappingTrack(terms), firsts))
-    return first, pushed, groups
+    return _BoardIndex(first, pushed, groups)
 
 
 def _value_of(term: Term | None) -> Any:
@@ -908,7 +915,7 @@ def moved_keys(snap: Snapshot) -> list[str]:
             elif key in after:
                 seen.add(key)
         before, previous = after, r.id
-    for group in snap.board_index[2]:  # a draft holding none of its keys reads as absent
+    for group in snap.board_index.groups:  # a draft holding none of its keys reads as absent
         if len({group.track.token(r.id) for r in tl.ordered[group.ranks[0] :]}) > 1:
             moved.add(min(k for k in group.keys if k in tl.manifests[group.holders[-1]]))
     return sorted(moved)
