@@ -146,8 +146,10 @@ def attribute_term(
 ) -> Attribution:
     runs = track.runs(path)
     final = runs[-1][1]
-    if final == ABSENT:
-        introduced = next((d for d in path if _proposes(track, d, final, lineage)), path[-1])
+    if final == ABSENT:  # only a draft where the term is absent can have proposed dropping it
+        ends = [i for i, _ in runs[1:]] + [len(path)]
+        absent = (path[j] for (i, token), end in zip(runs, ends) if token == ABSENT for j in range(i, end))
+        introduced = next((d for d in absent if _proposes(track, d, final, lineage)), path[-1])
     else:  # the token only changes where a run starts
         introduced = next((path[i] for i, token in runs if token == final), path[-1])
     record = lineage.by_id[introduced]

@@ -77,6 +77,7 @@ class Timeline:
         self._bodies: dict[int, str] = {}
         self._tokens: dict[int, str] = {}
         self._terms: dict[int, Term] = {}
+        self._values: dict[int, Any] = {}
         self._holders: dict[str, dict[str, Term]] = {}
         self._path_changes: tuple[tuple[str, ...], dict[str, list[int]]] | None = None
 
@@ -178,7 +179,12 @@ class Timeline:
 
     def value(self, blob: int | None) -> Any:
         """The typed value of a blob's term (None for no blob), parsed from its value alone."""
-        return parse_value(self.raw_value(blob))
+        if blob is None:
+            return None
+        found = self._values.get(blob)
+        if found is None:
+            found = self._values[blob] = parse_value(self.raw_value(blob))
+        return found
 
     def renamed_from(self, blob: int) -> str | None:
         body = self.body(blob)
