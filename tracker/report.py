@@ -56,11 +56,8 @@ class Report:
 
 
 def build(store: Store, negotiation: Negotiation) -> Report:
-    with history.gc_paused():  # many objects, none cyclic: collections would only rescan them
-        return _build(store, negotiation)
-
-
-def _build(store: Store, negotiation: Negotiation) -> Report:
+    """The report (``tracker report`` builds it with the garbage collector paused, see
+    ``commands/report.py``: it is millions of objects, none in a cycle)."""
     snap = Snapshot.load(store, negotiation)
     drafts = snap.ordered()
     changes = []

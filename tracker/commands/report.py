@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
 from contextlib import closing
+from pathlib import Path
 from typing import Any, BinaryIO, Generator, Iterable, Iterator
 
 import click
