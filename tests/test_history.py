@@ -1,4 +1,5 @@
-"""blame, history, positions and gap: on the case study and on a small deal with a branch and a rename."""
+"""blame, history, positions and gap: on the case study (what its sources support) and on a
+small deal with a branch and a rename."""
 
 from __future__ import annotations
 
@@ -20,133 +21,128 @@ def _terms(data):
 
 
 def _pos(entry, party):
+    """(text, draft, absent) of a party's position."""
     p = entry["positions"][party]
-    return None if p is None else (p["text"], p["draft"], p["via"])
+    return None if p is None else (p["text"], p["draft"], p["absent"])
 
 
 # --- positions on the case study ---------------------------------------------------------------
 
+# What sources say Kyiv demanded on 14 February: nothing else of its text is known.
+KYIV_DEMANDS = {
+    "security_guarantees": "yes", "management_model": "joint", "past_aid_as_debt": "no",
+    "ukrainian_law_compliance": "yes", "us_companies_priority": "yes", "investment_and_jobs_for_ukrainians": "yes",
+}
 
-def test_positions_after_kyivs_amendments_show_the_500b_demand_against_none(seeded):
-    data = seeded.json("positions", "--as-of", "2025-02-14")
-    assert data["schema"] == "tracker.positions/v1"
-    assert data["latest"] == {"US": "us-initial", "UA": "kyiv-amendments"}
-    assert data["counts"] == {"agreed": 11, "open": 7, "dropped": 0}
+
+def test_kyivs_amendments_are_ukraines_position_only_on_what_kyiv_demanded(seeded):
+    data = seeded.json("positions", "--as-of", "2025-02-21")
+    assert data["schema"] == "tracker.positions/v2"
     terms = _terms(data)
-    comp = terms["compensation_amount"]
-    assert comp["status"] == "open"
-    assert comp["positions"]["US"]["value"] == USD_500B
-    assert comp["positions"]["UA"]["value"] == {"type": "none"}
-    # Kyiv objected to the 50% share but proposed nothing else: it stood agreed on paper.
-    assert terms["revenue_share"]["status"] == "agreed"
-    assert _pos(terms["revenue_share"], "US") == ("50%", "us-initial", "tabled")
-    assert _pos(terms["revenue_share"], "UA") == ("50%", "kyiv-amendments", "tabled")
+    ua = {k: t["positions"]["UA"]["text"] for k, t in terms.items() if t["positions"]["UA"]}
+    assert ua == KYIV_DEMANDS
+    # The US's lien, right of first refusal and 50% shares are not Ukraine's position: unaddressed.
+    for key in ("revenue_lien", "right_of_first_refusal", "revenue_share", "license_revenue_share", "governing_law"):
+        assert (terms[key]["status"], terms[key]["positions"]["UA"]) == ("unaddressed", None), key
+    assert terms["revenue_lien"]["positions"]["US"]["draft"] == "us-initial"
+
+
+def test_positions_after_kyivs_amendments(seeded):
+    data = seeded.json("positions", "--as-of", "2025-02-14")
+    assert data["latest"] == {"US": "us-initial", "UA": "kyiv-amendments"}
+    assert data["counts"] == {"agreed": 0, "open": 2, "unaddressed": 16}
+    terms = _terms(data)
     assert terms["security_guarantees"]["status"] == "open"
-    assert _pos(terms["security_guarantees"], "US") == ("absent", "us-initial", "tabled")
-    assert _pos(terms["security_guarantees"], "UA") == ("binding", "kyiv-amendments", "tabled")
+    assert _pos(terms["security_guarantees"], "US") == ("none", "us-initial", True)
+    assert _pos(terms["security_guarantees"], "UA") == ("yes", "kyiv-amendments", False)
+    # The $500B is disputed for the first text: its competing account travels with the position.
+    comp = terms["compensation_amount"]["positions"]["US"]
+    assert (comp["value"], comp["confidence"]) == (USD_500B, "disputed")
+    assert [r["text"] for r in comp["reports"]] == ["none"]
 
 
-def test_positions_before_the_other_side_has_tabled_anything_are_all_open(seeded):
+def test_positions_before_the_other_side_has_tabled_anything_are_unaddressed(seeded):
     data = seeded.json("positions", "--as-of", "2025-02-12")
     assert data["latest"] == {"US": "us-initial", "UA": None}
-    assert data["counts"] == {"agreed": 0, "open": 15, "dropped": 0}
-    assert _terms(data)["compensation_amount"]["positions"]["UA"] is None
+    assert data["counts"] == {"agreed": 0, "open": 0, "unaddressed": 14}
 
 
-def test_positions_on_the_revised_us_draft_count_a_term_pushed_by_the_other_side(seeded):
-    terms = _terms(seeded.json("positions", "--as-of", "2025-02-21"))
-    # us-revised says Kyiv pushed joint management: that is Ukraine's latest position on it.
-    assert _pos(terms["management_model"], "UA") == ("joint", "us-revised", "pushed")
-    assert _pos(terms["management_model"], "US") == ("joint", "us-revised", "tabled")
-    assert terms["management_model"]["status"] == "agreed"
-    assert terms["compensation_amount"]["positions"]["US"]["value"] == USD_500B
-    assert terms["revenue_share"]["status"] == "agreed"
-
-
-def test_positions_now_everything_in_the_joint_text_is_agreed(seeded):
+def test_positions_now_security_guarantees_are_open_and_left_for_later(seeded):
     data = seeded.json("positions")
-    assert data["as_of"] is None
     assert data["latest"] == {"US": "fund-framework", "UA": "fund-framework"}
-    assert data["counts"] == {"agreed": 13, "open": 0, "dropped": 18}
+    assert data["counts"] == {"agreed": 16, "open": 1, "unaddressed": 17}
     terms = _terms(data)
-    assert terms["compensation_amount"]["status"] == "dropped"  # explicitly none on both sides
-    assert terms["security_guarantees"]["status"] == "agreed"
-    assert _pos(terms["security_guarantees"], "US") == ("mentioned", "fund-framework", "tabled")
-    assert _pos(terms["revenue_share"], "UA") == ("50%", "fund-framework", "tabled")
-    assert terms["license_revenue_share"]["status"] == "dropped"
+    sg = terms["security_guarantees"]
+    assert (sg["status"], sg["positions"]["UA"]["deferred"], sg["positions"]["UA"]["text"]) == ("open", True, "no")
+    assert terms["compensation_amount"]["status"] == "agreed"  # both state it is not there
+    assert _pos(terms["compensation_amount"], "UA") == ("none", "fund-framework", True)
+    # Reported for the US drafts only: never restated, never dropped.
+    assert (terms["revenue_lien"]["status"], _pos(terms["revenue_lien"], "US")) == ("unaddressed", ("yes", "us-initial", False))
 
 
-def test_positions_text_lists_each_partys_latest_draft_and_the_counts(seeded):
+def test_positions_text_names_each_term_and_marks_what_is_not_stated(seeded):
     out = seeded.ok("positions", "--as-of", "2025-02-14").stdout
     assert out.startswith("Positions as of 2025-02-14\n  United States (US): latest draft us-initial\n  Ukraine (UA): latest draft kyiv-amendments\n")
-    assert "11 agreed, 7 open, 0 dropped by everyone" in out
-    line = next(l for l in out.splitlines() if l.startswith("compensation_amount"))
-    assert line.split() == ["compensation_amount", "$500", "billion", "none", "open"]
+    assert "0 agreed, 2 open, 16 unaddressed" in out
+    line = next(l for l in out.splitlines() if l.startswith("revenue_lien"))
+    assert line.split() == ["revenue_lien", "(Revenues", "liened", "in", "favour", "of", "the", "US)", "yes", "(not", "stated)", "unaddressed"]
+    assert "  compensation_amount (US, us-initial): disputed: $500 billion" in out
 
 
 # --- gap and convergence on the case study --------------------------------------------------
 
 
-def test_gap_on_the_revised_us_draft_measures_the_500b_and_the_guarantees(seeded):
-    data = seeded.json("gap", "--as-of", "2025-02-21")
-    assert data["schema"] == "tracker.gap/v1"
-    assert data["parties"] == ["US", "UA"]
-    assert data["counts"] == {"open": 20, "agreed": 6, "dropped": 0}
-    rows = {r["term"]: r for r in data["open"]}
-    assert rows["compensation_amount"]["distance"] == {
-        "kind": "money", "amount": "500000000000", "currency": "USD", "text": "$500 billion",
-    }
-    assert rows["security_guarantees"]["distance"] == {
-        "kind": "rank", "amount": "2", "ranking_of": "US", "steps": 2, "text": "2 ranks apart (of 2, US's ranking)",
-    }
-    assert rows["fund.us_financial_interest"]["distance"]["text"] == "100 pp"  # 100% against nothing
-    assert rows["revenue_recipient"]["distance"] is None  # unranked choices: side by side
-    assert rows["revenue_recipient"]["positions"]["US"]["text"] == "us_owned_fund"
-    assert rows["revenue_recipient"]["positions"]["UA"]["text"] == "us"
-    assert "revenue_share" not in rows
-
-
-def test_gap_convergence_from_the_first_us_draft_to_the_joint_text(seeded):
-    conv = seeded.json("gap")["convergence"]
-    assert [(c["date"], c["drafts"], c["agreed"], c["open"], c["share"], c["known"]) for c in conv] == [
-        ("2025-02-12", ["us-initial"], 0, 15, 0.0, False),
-        ("2025-02-14", ["kyiv-amendments"], 11, 7, 0.6111, True),
-        ("2025-02-21", ["us-revised"], 6, 20, 0.2308, True),
-        ("2025-02-25", ["fund-framework"], 13, 0, 1.0, True),
+def test_gap_convergence_counts_only_what_both_sides_state(seeded):
+    data = seeded.json("gap")
+    assert data["schema"] == "tracker.gap/v2"
+    conv = [(c["date"], c["drafts"], c["agreed"], c["open"], c["unaddressed"], c["share"]) for c in data["convergence"]]
+    assert conv == [
+        ("2025-02-12", ["us-initial"], 0, 0, 14, None),
+        ("2025-02-14", ["kyiv-amendments"], 0, 2, 16, 0.0),
+        ("2025-02-21", ["us-revised"], 2, 2, 22, 0.5),  # joint management and Ukrainian law
+        ("2025-02-22", ["draft-2025-02-22"], 2, 2, 22, 0.5),
+        ("2025-02-24", ["draft-2025-02-24"], 2, 2, 24, 0.5),
+        ("2025-02-25", ["fund-framework"], 16, 1, 17, 0.9412),
     ]
-    assert {k: d["text"] for k, d in conv[1]["distances"].items()} == {
-        "compensation_amount": "$500 billion",
-        "management_model": "1 rank apart (of 1, UA's ranking)",
-        "security_guarantees": "2 ranks apart (of 2, US's ranking)",
+    assert {k: d["text"] for k, d in data["convergence"][1]["distances"].items()} == {
+        "past_aid_as_debt": "opposite", "security_guarantees": "opposite",
     }
-    assert conv[2]["distances"]["compensation_amount"]["amount"] == "500000000000"
-    assert conv[3]["distances"] == {}
 
 
-def test_gap_now_has_no_open_terms(seeded):
+def test_gap_now_lists_security_guarantees_as_open_never_no_open_terms(seeded):
     result = seeded.ok("gap", "US", "Kyiv")
-    assert result.stdout.startswith("Gap between United States (US) and Ukraine (UA) now: 0 open, 13 agreed, 18 dropped by both\n")
-    assert "No open terms." in result.stdout
-    assert "2025-02-14  kyiv-amendments  11      7     61%" in result.stdout
+    assert result.stdout.startswith(
+        "Gap between United States (US) and Ukraine (UA) now: 1 open, 16 agreed, 17 addressed by one side only\n"
+    )
+    assert "No open terms." not in result.stdout
+    row = next(l for l in result.stdout.splitlines() if l.startswith("security_guarantees"))
+    assert row.endswith("no (deferred)  no (deferred)  left for later")
+    data = seeded.json("gap")
+    assert [(r["term"], r["deferred"]) for r in data["open"]] == [("security_guarantees", True)]
+    assert ("revenue_lien", ["US"]) in [(r["term"], r["addressed_by"]) for r in data["unaddressed"]]
 
 
 # --- blame ----------------------------------------------------------------------------------------
 
 
-def test_blame_on_the_joint_text_credits_each_value_where_it_first_appeared(seeded):
+def test_blame_on_the_joint_text_credits_each_value_where_it_was_first_stated(seeded):
     data = seeded.json("blame", "fund-framework")
-    assert data["schema"] == "tracker.blame/v1"
-    assert data["draft"]["id"] == "fund-framework"
+    assert data["schema"] == "tracker.blame/v2"
     terms = _terms(data)
-    assert (terms["revenue_share"]["from"]["id"], terms["revenue_share"]["pushed_by"], terms["revenue_share"]["basis"]) == (
-        "us-initial", ["US"], "author")
-    assert terms["revenue_share"]["from"]["date"] == "2025-02-12"
-    assert [s["source"] for s in terms["revenue_share"]["sources"]] == ["bloomberg-2025-02-15", "seed-004-bloomberg", "telegraph-2025-02-17"]
-    assert terms["revenue_share"]["sources"][0]["quote"] == "sought to secure 50% of the income from license sales and other proceeds"
-    # Dropping the $500B was first proposed by Kyiv; the joint text took it up.
-    assert (terms["compensation_amount"]["from"]["id"], terms["compensation_amount"]["pushed_by"]) == ("kyiv-amendments", ["UA"])
+    rs = terms["revenue_share"]
+    assert (rs["from"]["id"], rs["pushed_by"], rs["basis"], rs["stated"]) == ("us-initial", ["US"], "author", True)
+    assert rs["sources"][0]["quote"] == "sought to secure 50% of the income from license sales and other proceeds"
+    # The FT places the removal of the $500B in the draft of 22 February.
+    comp = terms["compensation_amount"]
+    assert (comp["from"]["id"], comp["pushed_by"], comp["stance"]) == ("draft-2025-02-22", ["US"], {"US": "concession"})
+    assert comp["sources"] == [{"source": "ft-via-bne", "outlet": "Financial Times (via bne IntelliNews)",
+                                "quote": "were removed from the subsequent draft from Saturday",
+                                "url": "https://bne.eu/ukraine-agrees-to-a-revised-us-mineral-deal-offer-369027/"}]
+    assert (terms["governing_law"]["from"]["id"], terms["governing_law"]["pushed_by"]) == ("draft-2025-02-24", ["US"])
     assert (terms["management_model"]["from"]["id"], terms["management_model"]["pushed_by"]) == ("kyiv-amendments", ["UA"])
-    assert (terms["security_guarantees"]["from"]["id"], terms["security_guarantees"]["pushed_by"]) == ("fund-framework", ["US", "UA"])
+    # Not restated by the agreed text: carried over, unconfirmed, credited where it was stated.
+    lien = terms["revenue_lien"]
+    assert (lien["stated"], lien["from"]["id"], lien["text"]) == (False, "us-initial", "yes")
 
 
 def test_blame_follows_a_rename_back_to_the_draft_that_first_set_the_value(deal):
@@ -173,7 +169,7 @@ def test_blame_text_names_the_old_key_of_a_renamed_term(deal):
     out = deal.ok("blame", "v6").stdout
     assert out.startswith("d5 (v6, A,B, 2025-03-09): where each term's value comes from\n")
     line = next(l for l in out.splitlines() if l.startswith("exclusivity"))
-    assert line.split() == ["exclusivity", "45", "days", "d1", "(v1)", "as", "no_shop", "2025-03-01", "A", "(author)"]
+    assert line.split() == ["exclusivity", "45", "days", "d1", "(v1)", "as", "no_shop", "2025-03-01", "A", "(author)", "A", "opening"]
     assert "  w: A's letter of 8 March" in out
 
 
@@ -182,16 +178,16 @@ def test_blame_text_names_the_old_key_of_a_renamed_term(deal):
 
 def test_history_walks_every_branch_in_date_order_with_who_pushed_each_change(deal):
     data = deal.json("history", "x")
-    assert data["schema"] == "tracker.history/v1"
-    rows = [(d["id"], d["tabled_by"], d["event"], d["text"], d["attribution"] and (d["attribution"]["pushed_by"], d["attribution"]["basis"]))
+    assert data["schema"] == "tracker.history/v2"
+    rows = [(d["id"], d["tabled_by"], d["event"], d["text"], d["attribution"] and (d["attribution"]["pushed_by"], d["attribution"]["basis"]), d["moves"])
             for d in data["drafts"]]
     assert rows == [
-        ("d1", ["A"], "added", "10%", (["A"], "author")),
-        ("d2", ["B"], "changed", "5%", (["B"], "author")),
-        ("d2b", ["A"], "changed", "5%", (["B"], "adopted")),
-        ("d3", ["A"], "changed", "7%", (["A"], "author")),
-        ("d4", ["A"], "changed", "5%", (["B"], "adopted")),
-        ("d5", ["A", "B"], "unchanged", "5%", None),
+        ("d1", ["A"], "added", "10%", (["A"], "author"), {"A": "opening"}),
+        ("d2", ["B"], "changed", "5%", (["B"], "author"), {"B": "opening"}),
+        ("d2b", ["A"], "changed", "5%", (["B"], "adopted"), {"A": "concession"}),  # A prefers higher
+        ("d3", ["A"], "changed", "7%", (["A"], "author"), {"A": "hardening"}),  # from its own 5% in d2b
+        ("d4", ["A"], "changed", "5%", (["B"], "adopted"), {"A": "concession"}),
+        ("d5", ["A", "B"], "unchanged", "5%", None, {}),
     ]
     assert data["drafts"][0]["sources"] == [{"source": "memo", "outlet": "Internal memo", "quote": "ten per cent", "url": "https://example.org/memo"}]
 
@@ -213,29 +209,42 @@ def test_history_follows_a_term_across_its_rename_from_either_name(deal):
 
 
 def test_history_marks_drops_and_drafts_without_the_term(deal):
-    rows = [(d["id"], d["event"], d["text"]) for d in deal.json("history", "z")["drafts"]]
+    rows = [(d["id"], d["event"], d["text"], d["moves"]) for d in deal.json("history", "z")["drafts"]]
     assert rows == [
-        ("d1", "added", "[p, q]"), ("d2", "dropped", None), ("d2b", "unchanged", "[p, q]"),
-        ("d3", "absent", None), ("d4", "absent", None), ("d5", "added", "[p]"),
+        ("d1", "added", "[p, q]", {"A": "opening"}),
+        ("d2", "dropped", "none", {"B": "opening"}),
+        ("d2b", "unchanged", "[p, q]", {}),
+        # d3 answers d2, which left z out: A gives up its own [p, q] (d2b), as B had.
+        ("d3", "absent", "none", {"A": "concession"}),
+        ("d4", "absent", "none", {}),
+        ("d5", "added", "[p]", {"A": "neutral", "B": "neutral"}),  # a new clause neither had: no side gave way
     ]
 
 
-def test_history_of_the_500b_shows_it_going_back_and_forth_with_quotes(seeded):
+def test_history_of_the_500b_from_payback_to_cap_to_removed_with_quotes(seeded):
     data = seeded.json("history", "compensation_amount")
-    assert [(d["id"], d["event"], d["text"], d["confidence"]) for d in data["drafts"]] == [
-        ("us-initial", "added", "$500 billion", "disputed"),
-        ("kyiv-amendments", "changed", "none", "reported"),
-        ("us-revised", "changed", "$500 billion", "confirmed"),
-        ("fund-framework", "changed", "none", "confirmed"),
+    assert [(d["id"], d["event"], d["text"], d["confidence"], d["stated"]) for d in data["drafts"]] == [
+        ("us-initial", "added", "$500 billion", "disputed", True),
+        ("kyiv-amendments", "carried", "$500 billion", "disputed", False),  # no source says what Kyiv proposed
+        ("us-revised", "changed", "up to $500 billion", "confirmed", True),  # a cap, not a payback
+        ("draft-2025-02-22", "dropped", "none", "reported", True),
+        ("draft-2025-02-24", "carried", "none", "reported", False),
+        ("fund-framework", "absent", "none", "confirmed", True),
     ]
-    assert data["drafts"][3]["attribution"]["pushed_by"] == ["UA"]
-    assert data["drafts"][3]["attribution"]["adopted_from"] == "kyiv-amendments"
-    assert data["drafts"][0]["reports"] == [{"value": {"type": "none"}, "sources": [
+    assert data["drafts"][3]["attribution"]["pushed_by"] == ["US"]
+    assert data["drafts"][3]["moves"] == {"US": "concession"}
+    assert data["drafts"][0]["reports"] == [{"value": {"type": "none"}, "text": "none", "sources": [
         {"source": "kyiv-independent-2025-02-22", "quote": "was not listed in the original proposal presented ... on Feb. 12"}],
         "note": data["drafts"][0]["reports"][0]["note"]}]
     text = seeded.ok("history", "compensation_amount").stdout
     assert "  us-initial [telegraph-2025-02-17, The Telegraph (via LIGA.net)]: “$500 billion payback”" in text
-    assert "  us-initial: disputed; also reported: none (kyiv-independent-2025-02-22)" in text
+    assert "  us-initial: disputed: $500 billion" in text and "also reported: none (kyiv-independent-2025-02-22)" in text
+
+
+def test_history_of_security_guarantees_ends_deferred_with_ukraine_conceding(seeded):
+    rows = [(d["id"], d["event"], d["text"], d["deferred"], d["moves"]) for d in seeded.json("history", "security_guarantees")["drafts"]]
+    assert rows[1] == ("kyiv-amendments", "changed", "yes", False, {"UA": "opening"})
+    assert rows[-1] == ("fund-framework", "unchanged", "no", True, {"UA": "concession"})  # none = the default, no
 
 
 # --- positions and gap on the small deal (renames, pushes, as-of) ---------------------------------
@@ -244,10 +253,10 @@ def test_history_of_the_500b_shows_it_going_back_and_forth_with_quotes(seeded):
 def test_positions_as_of_dates_move_with_each_draft(deal):
     counts = {day: deal.json("positions", "--as-of", day)["counts"] for day in ("2025-02-28", "2025-03-01", "2025-03-04", "2025-03-05")}
     assert counts == {
-        "2025-02-28": {"agreed": 0, "open": 0, "dropped": 0},
-        "2025-03-01": {"agreed": 0, "open": 5, "dropped": 0},
-        "2025-03-04": {"agreed": 2, "open": 3, "dropped": 0},
-        "2025-03-05": {"agreed": 2, "open": 3, "dropped": 1},
+        "2025-02-28": {"agreed": 0, "open": 0, "unaddressed": 0},
+        "2025-03-01": {"agreed": 0, "open": 0, "unaddressed": 5},
+        "2025-03-04": {"agreed": 2, "open": 3, "unaddressed": 0},
+        "2025-03-05": {"agreed": 2, "open": 3, "unaddressed": 1},
     }
 
 
@@ -256,15 +265,15 @@ def test_a_renamed_term_is_one_position_not_a_drop_and_an_add(deal):
     assert "no_shop" not in terms
     assert terms["exclusivity"]["aliases"] == ["no_shop"]
     assert terms["exclusivity"]["status"] == "agreed"
-    assert _pos(terms["exclusivity"], "A") == ("45 days", "d1", "tabled")
+    assert _pos(terms["exclusivity"], "A") == ("45 days", "d1", False)
 
 
-def test_a_term_pushed_by_a_party_in_the_others_draft_is_its_position(deal):
+def test_a_term_pushed_by_a_party_in_the_others_draft_is_not_its_position(deal):
+    # d3 (A's) says B pushed v: that is who pushed the change, not a draft B tabled.
     terms = _terms(deal.json("positions", "--as-of", "2025-03-05"))
-    assert _pos(terms["v"], "B") == ("3 days", "d3", "pushed")  # B's own latest draft is d2
-    assert terms["v"]["status"] == "agreed"
-    assert _pos(terms["x"], "B") == ("5%", "d2", "tabled")
-    assert terms["z"]["status"] == "dropped"
+    assert (_pos(terms["v"], "B"), terms["v"]["status"]) == (None, "unaddressed")
+    assert _pos(terms["x"], "B") == ("5%", "d2", False)
+    assert (terms["z"]["status"], _pos(terms["z"], "A"), _pos(terms["z"], "B")) == ("agreed", ("none", "d3", True), ("none", "d2", True))
 
 
 def test_gap_between_named_parties_with_typed_distances(deal):
@@ -274,7 +283,7 @@ def test_gap_between_named_parties_with_typed_distances(deal):
         "tier": "1 rank apart (of 2, B's ranking)", "x": "2 pp", "y": "$1 million",
     }
     assert [(c["date"], c["share"]) for c in data["convergence"]] == [
-        ("2025-03-01", 0.0), ("2025-03-03", 0.2), ("2025-03-04", 0.4), ("2025-03-05", 0.4),
+        ("2025-03-01", None), ("2025-03-03", 0.2), ("2025-03-04", 0.4), ("2025-03-05", 0.4),
     ]
 
 
@@ -289,7 +298,7 @@ def test_gap_between_named_parties_with_typed_distances(deal):
         (["gap", "US", "Russia"], 4, "unknown party 'Russia' (parties of us-ukraine-minerals-2025: US, UA)"),
         (["gap", "US"], 3, "give two parties to compare, not 1"),
         (["gap", "US", "Washington"], 3, "'US' and 'Washington' are the same party (US)"),
-        (["blame", "v9"], 4, "unknown draft 'v9' (versions run v1..v4)"),
+        (["blame", "v9"], 4, "unknown draft 'v9' (versions run v1..v6)"),
         (["history", "compensation"], 4,
          "unknown term 'compensation': no draft of us-ukraine-minerals-2025 has it (did you mean compensation_amount?)"),
         (["positions", "--negotiation", "nope"], 4, "unknown negotiation 'nope' (known: us-ukraine-minerals-2025)"),

@@ -72,7 +72,7 @@ def test_export_downgrade_upgrade_import_keeps_every_hash(tracker, tmp_path):
     tracker.ok("record", *sorted(str(p) for p in SAMPLE.glob("*.yaml")))
     tracker.ok("export", "-o", "before.json")
     verified = tracker.ok("verify").stdout
-    assert verified.startswith("verified 7 drafts, ")
+    assert verified.startswith("verified 9 drafts, ")
     before = json.loads((tmp_path / "before.json").read_text())
 
     result = tracker("db", "downgrade", "base")
@@ -84,7 +84,7 @@ def test_export_downgrade_upgrade_import_keeps_every_hash(tracker, tmp_path):
     assert tracker.ok("negotiations").stdout == "No negotiations yet.\n"
     assert tracker.ok("import", "before.json").stdout == (
         "Imported acme-merger: 3 drafts recorded, 0 already present\n"
-        "Imported us-ukraine-minerals-2025: 4 drafts recorded, 0 already present\n"
+        "Imported us-ukraine-minerals-2025: 6 drafts recorded, 0 already present\n"
     )
     tracker.ok("export", "-o", "after.json")
     after = json.loads((tmp_path / "after.json").read_text())

@@ -50,6 +50,6 @@ def test_installed_wheel_runs_demo_seed_and_db_upgrade_from_any_directory(wheel,
     where = subprocess.run([sys.executable, "-c", "import tracker; print(tracker.__file__)"], cwd=work, env=env,
                            capture_output=True, text=True).stdout
     assert where.startswith(str(site))
-    assert "4 new drafts recorded" in tracker("demo")
+    assert "6 new drafts recorded" in tracker("demo")
     assert tracker("--db", f"sqlite:///{work / 'other.db'}", "db", "upgrade").endswith("is at schema 0001.\n")
-    assert tracker("--db", f"sqlite:///{work / 'other.db'}", "seed") == "Seeded 4 drafts (4 new, 0 already recorded).\n"
+    assert tracker("--db", f"sqlite:///{work / 'other.db'}", "seed") == "Seeded 6 drafts (6 new, 0 already recorded).\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -52,7 +51,7 @@ def test_round_trip_into_an_empty_database_keeps_hashes_and_content(sample, tmp_
     target = _empty_target(backend, request, tmp_path)
     assert target.ok("import", str(tmp_path / "dump.json")).stdout == (
         "Imported acme-merger: 3 drafts recorded, 0 already present\n"
-        "Imported us-ukraine-minerals-2025: 4 drafts recorded, 0 already present\n"
+        "Imported us-ukraine-minerals-2025: 6 drafts recorded, 0 already present\n"
     )
     before = json.loads((tmp_path / "dump.json").read_text())
     after = json.loads(target.ok("export").stdout)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -142,7 +140,7 @@ def test_log_lists_drafts_in_order_as_text_and_json(recorded):
     assert data["schema"] == "tracker.log/v1"
     assert data["negotiation"] == {"id": "acme-merger", "title": "Acme / Widget merger"}
     first = data["drafts"][0]
-    assert set(first) == {"id", "seq", "hash", "title", "tabled_by", "date", "parents", "status"}
+    assert set(first) == {"id", "seq", "hash", "title", "tabled_by", "date", "parents", "status", "coverage"}
     assert (first["id"], first["seq"], first["tabled_by"], first["parents"], first["status"]) == ("loi", 1, ["A"], [], "proposed")
     assert data["drafts"][1]["parents"] == ["loi"]
 
@@ -199,7 +197,7 @@ def test_a_draft_hash_covers_its_content_and_its_parents_hashes(recorded):
 def test_seeds_round_trip_show_json_equals_each_seed_file(seeded):
     neg = build_negotiation(read_document(SEEDS / "negotiation.yaml"))
     seed_files = sorted(SEEDS.glob("0*.yaml"))
-    assert len(seed_files) == 4
+    assert len(seed_files) == 6
     for path in seed_files:
         draft = build_draft(read_document(path), neg)
         shown = seeded.json("show", draft.id)
@@ -211,9 +209,9 @@ def test_seeds_round_trip_show_json_equals_each_seed_file(seeded):
 
 
 def test_seed_is_idempotent(tracker):
-    assert tracker.ok("seed").stdout == "Seeded 4 drafts (4 new, 0 already recorded).\n"
+    assert tracker.ok("seed").stdout == "Seeded 6 drafts (6 new, 0 already recorded).\n"
     before = snapshot(tracker.url)
-    assert tracker.ok("seed").stdout == "Seeded 4 drafts (0 new, 4 already recorded).\n"
+    assert tracker.ok("seed").stdout == "Seeded 6 drafts (0 new, 6 already recorded).\n"
     assert snapshot(tracker.url) == before
 
 

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from small_deal import write_small_deal
-from test_timeline import _record, synthetic
+from test_view import record_synthetic, synthetic
 from tracker import history
 from tracker.report import build
 from tracker.store import Store
@@ -30,68 +30,81 @@ def report_json(seeded):
     return seeded.json("report")
 
 
+DRAFTS = ["us-initial", "kyiv-amendments", "us-revised", "draft-2025-02-22", "draft-2025-02-24", "fund-framework"]
+
+
 def test_json_report_summarises_where_the_negotiation_stands(report_json):
     data = report_json
-    assert data["schema"] == "tracker.report/v1"
+    assert data["schema"] == "tracker.report/v2"
     assert data["summary"] == {
-        "parties": ["US", "UA"], "first_date": "2025-02-12", "last_date": "2025-02-25", "drafts": 4,
-        "latest": data["summary"]["latest"], "counts": {"agreed": 13, "open": 0, "dropped": 18},
+        "parties": ["US", "UA"], "first_date": "2025-02-12", "last_date": "2025-02-25", "drafts": 6,
+        "latest": data["summary"]["latest"], "counts": {"agreed": 16, "open": 1, "unaddressed": 17},
     }
     assert (data["summary"]["latest"]["id"], data["summary"]["latest"]["status"]) == ("fund-framework", "agreed")
-    assert [(d["id"], d["tabled_by"], d["status"], d["parents"]) for d in data["timeline"]] == [
-        ("us-initial", ["US"], "rejected", []),
-        ("kyiv-amendments", ["UA"], "superseded", ["us-initial"]),
-        ("us-revised", ["US"], "superseded", ["kyiv-amendments"]),
-        ("fund-framework", ["US", "UA"], "agreed", ["us-revised"]),
+    assert [(d["id"], d["tabled_by"], d["status"], d["coverage"]) for d in data["timeline"]] == [
+        ("us-initial", ["US"], "rejected", "partial"),
+        ("kyiv-amendments", ["UA"], "superseded", "partial"),
+        ("us-revised", ["US"], "superseded", "partial"),
+        ("draft-2025-02-22", ["US"], "superseded", "partial"),
+        ("draft-2025-02-24", ["US"], "superseded", "partial"),
+        ("fund-framework", ["US", "UA"], "agreed", "partial"),
     ]
     assert "telegraph-2025-02-17" in data["timeline"][0]["sources"]
 
 
 def test_json_report_gives_each_drafts_changes_against_its_parent_with_evidence(report_json):
     blocks = {b["draft"]: b for b in report_json["changes"]}
-    assert [(b["draft"], b["against"]) for b in report_json["changes"]] == [
-        ("us-initial", None), ("kyiv-amendments", "us-initial"), ("us-revised", "kyiv-amendments"), ("fund-framework", "us-revised"),
-    ]
-    assert blocks["us-initial"]["summary"]["added"] == 15
-    assert blocks["kyiv-amendments"]["summary"] == {"changed": 4, "renamed": 0, "dropped": 0, "added": 3, "annotated": 0, "unchanged": 11}
-    comp = next(c for c in blocks["fund-framework"]["changes"] if c["term"] == "compensation_amount")
-    assert (comp["old_text"], comp["new_text"], comp["pushed_by"], comp["basis"], comp["adopted_from"]) == (
-        "$500 billion", "none", ["UA"], "adopted", "kyiv-amendments")
-    assert {"source": "seed-003-ap", "outlet": "Associated Press (republished)",
-            "quote": "the U.S.' request for $500 billion had been taken “off the table.”", "date": "2025-02-25"} in comp["quotes"]
+    assert [b["draft"] for b in report_json["changes"]] == DRAFTS
+    assert blocks["us-initial"]["summary"]["added"] == 14
+    assert blocks["kyiv-amendments"]["summary"] == {
+        "changed": 2, "renamed": 0, "dropped": 0, "added": 4, "annotated": 0, "unreported": 12, "unchanged": 0,
+    }
+    comp = next(c for c in blocks["draft-2025-02-22"]["changes"] if c["term"] == "compensation_amount")
+    assert (comp["old_text"], comp["new_text"], comp["pushed_by"], comp["basis"], comp["stance"]) == (
+        "up to $500 billion", "none", ["US"], "author", {"US": "concession"})
+    assert comp["quotes"] == [{"source": "ft-via-bne", "outlet": "Financial Times (via bne IntelliNews)",
+                               "quote": "were removed from the subsequent draft from Saturday",
+                               "url": "https://bne.eu/ukraine-agrees-to-a-revised-us-mineral-deal-offer-369027/"}]
     sg = next(c for c in blocks["kyiv-amendments"]["changes"] if c["term"] == "security_guarantees")
-    assert (sg["old_text"], sg["new_text"], sg["pushed_by"], sg["stance"]) == ("absent", "binding", ["UA"], {"UA": "hardening"})
+    assert (sg["old_text"], sg["new_text"], sg["pushed_by"], sg["stance"]) == ("none", "yes", ["UA"], {"UA": "opening"})
+    lien = next(c for c in blocks["kyiv-amendments"]["changes"] if c["term"] == "revenue_lien")
+    assert (lien["kind"], lien["new_stated"], lien["pushed_by"]) == ("unreported", False, None)
 
 
 def test_json_report_tallies_what_each_party_pushed_conceded_and_won(report_json):
     parties = {p["code"]: p for p in report_json["parties"]}
-    assert len(parties["US"]["pushed"]) == 53
-    assert len(parties["UA"]["pushed"]) == 27
+    assert (len(parties["US"]["pushed"]), len(parties["UA"]["pushed"])) == (39, 13)
+    # Each a sourced removal in a US draft (the FT, Yevropeiska Pravda), or the agreed text
+    # leaving out the aid-as-debt clause that Kyiv had rejected.
     assert [(c["draft"], c["term"]) for c in parties["US"]["conceded"]] == [
-        ("us-revised", "license_revenue_share"), ("us-revised", "us_ownership_stake"),
-        ("fund-framework", "compensation_amount"), ("fund-framework", "fund.us_financial_interest"),
-        ("fund-framework", "security_guarantees"), ("fund-framework", "past_aid_as_debt"),
+        ("draft-2025-02-22", "compensation_amount"), ("draft-2025-02-22", "fund.us_financial_interest"),
+        ("draft-2025-02-24", "fund.aims.double_foreign_investment"), ("draft-2025-02-24", "fund.aims.restore_gdp"),
+        ("draft-2025-02-24", "governing_law"), ("fund-framework", "past_aid_as_debt"),
     ]
-    assert parties["UA"]["conceded"] == []
-    assert parties["UA"]["won"] == ["compensation_amount", "management_model", "past_aid_as_debt"]
-    assert parties["US"]["won"] == ["investment_and_jobs_for_ukrainians", "reconstruction_fund", "revenue_share", "us_companies_priority"]
+    # Kyiv asked for guarantees; the agreed text gives none and leaves them for later.
+    assert [(c["draft"], c["term"]) for c in parties["UA"]["conceded"]] == [("fund-framework", "security_guarantees")]
+    assert parties["UA"]["won"] == ["management_model", "ukrainian_law_compliance"]
+    assert parties["US"]["won"] == ["budget_revenues_excluded", "reconstruction_fund", "revenue_recipient", "revenue_share"]
 
 
 def test_json_report_has_histories_of_the_terms_that_moved_the_gap_and_the_bibliography(report_json):
     histories = {h["term"]: h for h in report_json["histories"]}
     assert "revenue_share" not in histories  # 50% throughout
-    assert "agreement_type" not in histories  # appeared once, in the joint text
-    assert [d["text"] for d in histories["compensation_amount"]["drafts"]] == ["$500 billion", "none", "$500 billion", "none"]
-    # Only the drafts where a term moved: the report stays proportional to the changes.
-    assert [(d["id"], d["event"]) for d in histories["dispute_resolution"]["drafts"]] == [("us-initial", "added"), ("us-revised", "dropped")]
+    assert "revenue_lien" not in histories  # reported for the first draft only: never moved, never dropped
+    assert [(d["id"], d["text"]) for d in histories["compensation_amount"]["drafts"]] == [
+        ("us-initial", "$500 billion"), ("us-revised", "up to $500 billion"), ("draft-2025-02-22", "none"),
+    ]
+    assert histories["compensation_amount"]["label"] == "Total Ukraine is to provide in return (the $500 billion figure)"
     assert {d["event"] for h in histories.values() for d in h["drafts"]} <= {"added", "changed", "renamed", "dropped"}
     gap = report_json["gaps"][0]
-    assert gap["parties"] == ["US", "UA"] and gap["open"] == []
-    assert [c["share"] for c in gap["convergence"]] == [0.0, 0.6111, 0.2308, 1.0]
+    assert gap["parties"] == ["US", "UA"] and [r["term"] for r in gap["open"]] == ["security_guarantees"]
+    assert [c["share"] for c in gap["convergence"]] == [None, 0.0, 0.5, 0.5, 0.5, 0.9412]
     bib = {s["id"]: s for s in report_json["bibliography"]}
-    assert len(bib) == 19  # every source of the bibliography is cited by some draft
     assert bib["seed-000-axios"]["cited_by"] == ["us-initial", "kyiv-amendments", "us-revised"]
     assert bib["patterico-2025-02-26"]["url"] == "https://patterico.com/2025/02/26/full-text-minerals-deal/"
+    listed = {s["id"] for s in json.loads(json.dumps(report_json["bibliography"]))}
+    cited = {c for d in report_json["timeline"] for c in d["sources"]}
+    assert listed == cited  # every entry is cited by some draft
 
 
 def test_markdown_report_has_every_section(seeded):
@@ -100,29 +113,39 @@ def test_markdown_report_has_every_section(seeded):
     for heading in ("## Timeline", "## Changes, draft by draft", "## Parties", "## Terms that moved",
                     "## Open gap: United States and Ukraine", "## Sources"):
         assert f"\n{heading}\n" in out
-    assert "**Where it stands:** latest draft *fund-framework* (agreed, 2025-02-25); 13 terms agreed, 0 open, 18 dropped by everyone." in out
-    assert "| `compensation_amount` | changed | $500 billion | none | now absent | UA | adopted from kyiv-amendments |" in out
-    assert "| 2025-02-14 | 11 | 7 | 61% | compensation\\_amount $500 billion; management\\_model 1 rank apart (of 1, UA's ranking); security\\_guarantees 2 ranks apart (of 2, US's ranking) |" in out
+    assert ("**Where it stands:** latest draft *fund-framework* (agreed, 2025-02-25); 16 terms agreed, 1 open; "
+            "17 stated by one side only (not counted).") in out
+    assert ("| `compensation_amount` (Total Ukraine is to provide in return (the $500 billion figure)) | changed "
+            "| up to $500 billion | none | now absent | US | author | US concession |") in out
+    assert "| 2025-02-21 | 2 | 2 | 22 | 50% | past\\_aid\\_as\\_debt opposite; security\\_guarantees opposite |" in out
     assert "<https://patterico.com/2025/02/26/full-text-minerals-deal/>" in out
-    assert "| `dispute_resolution` | v1 us-initial: New York courts (US) → v3 us-revised: dropped (US) |" in out
+    assert "| `security_guarantees` (Security guarantees for Ukraine in the text) | no (left for later) | no (left for later) | left for later |" in out
+    assert "disputed; also reported: none (kyiv-independent-2025-02-22)" in out
+
+
+def _row(r: history.HistoryRow) -> tuple:  # type: ignore[type-arg]
+    return (r.record.id, r.key, r.term, r.event, r.attribution, r.sources, r.moves)
 
 
 def _assert_histories_are_the_term_moves(store: Store) -> None:
-    """The report draws its histories from the changes it attributed: the same as ``term_moves``."""
+    """The report's histories look only at the drafts whose stored rows touch a term: they must
+    be each term's full history with its unchanged, absent, carried and unknown rows left out,
+    for exactly the terms that moved after they first appeared."""
     neg = store.negotiation()
-    snap = history.Snapshot.load(store, neg)
-    plain = history.term_moves(snap, history.moved_keys(snap))
+    view = history.load(store, neg)
     report = build(store, neg).histories
-    assert [(h.key, h.aliases) for h in report] == [(h.key, h.aliases) for h in plain]
-    for fast, slow in zip(report, plain):
-        assert [(r.record.id, r.key, r.term, r.event, r.attribution, r.sources) for r in fast.rows] == [
-            (r.record.id, r.key, r.term, r.event, r.attribution, r.sources) for r in slow.rows
-        ], fast.key
+    plain = {}
+    for key in sorted(view.all_keys):
+        h = history.term_history(view, key)
+        rows = [r for r in h.rows if r.event in history.MOVES]
+        if len(rows) > 1:
+            plain[view.name(view.aliases(key))] = [_row(r) for r in rows]
+    assert {h.key: [_row(r) for r in h.rows] for h in report} == plain
 
 
 @pytest.mark.parametrize("seed,shuffle", [(1, False), (2, False), (3, True), (4, True)])
 def test_report_histories_are_the_term_moves(tracker, tmp_path, seed, shuffle):
-    _assert_histories_are_the_term_moves(_record(tracker, tmp_path, seed, shuffle).timeline.store)
+    _assert_histories_are_the_term_moves(record_synthetic(tracker, tmp_path, seed, shuffle))
 
 
 def test_report_histories_of_renamed_terms_and_merges_are_the_term_moves(tracker, tmp_path):
@@ -142,14 +165,19 @@ def test_report_histories_of_a_merge_with_a_descendant_of_its_first_parent(track
 def test_csv_report_has_one_row_per_change(seeded):
     text = seeded.ok("report", "--format", "csv").stdout
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert len(rows) == 15 + 7 + 26 + 23
-    comp = next(r for r in rows if r["draft"] == "fund-framework" and r["term"] == "compensation_amount")
-    assert {k: comp[k] for k in ("date", "tabled_by", "against", "kind", "old", "new", "change", "pushed_by", "basis", "adopted_from", "stance")} == {
-        "date": "2025-02-25", "tabled_by": "US UA", "against": "us-revised", "kind": "changed", "old": "$500 billion",
-        "new": "none", "change": "now absent", "pushed_by": "UA", "basis": "adopted", "adopted_from": "kyiv-amendments",
-        "stance": "UA hardening; US concession",
+    assert len(rows) == 14 + 18 + 20 + 16 + 5 + 17
+    comp = next(r for r in rows if r["draft"] == "draft-2025-02-22" and r["term"] == "compensation_amount")
+    assert {k: comp[k] for k in ("date", "tabled_by", "coverage", "against", "label", "kind", "old", "new", "change", "pushed_by", "basis", "stance")} == {
+        "date": "2025-02-22", "tabled_by": "US", "coverage": "partial", "against": "us-revised",
+        "label": "Total Ukraine is to provide in return (the $500 billion figure)", "kind": "changed",
+        "old": "up to $500 billion", "new": "none", "change": "now absent", "pushed_by": "US", "basis": "author",
+        "stance": "US concession",
     }
-    assert "[seed-003-ap] the U.S.' request for $500 billion had been taken “off the table.”" in comp["quotes"]
+    assert comp["quotes"] == "[ft-via-bne] were removed from the subsequent draft from Saturday"
+    first = next(r for r in rows if r["draft"] == "us-initial" and r["term"] == "compensation_amount")
+    assert first["disputed"] == "none (kyiv-independent-2025-02-22)"
+    lien = next(r for r in rows if r["draft"] == "kyiv-amendments" and r["term"] == "revenue_lien")
+    assert (lien["kind"], lien["new_stated"]) == ("unreported", "no")
 
 
 def test_csv_cells_a_spreadsheet_would_run_are_defused(tracker, tmp_path):
@@ -202,7 +230,7 @@ def test_output_file_is_written_and_never_overwritten_without_force(seeded, tmp_
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".report")] == []  # no temp file left
 
 
-@pytest.mark.parametrize(("name", "start"), [("r.html", "<!DOCTYPE html>"), ("r.json", "{\n  \"schema\": \"tracker.report/v1\""),
+@pytest.mark.parametrize(("name", "start"), [("r.html", "<!DOCTYPE html>"), ("r.json", "{\n  \"schema\": \"tracker.report/v2\""),
                                              ("r.csv", "negotiation,date,draft,"), ("r.md", "# ")])
 def test_output_format_follows_the_file_extension(seeded, tmp_path, name, start):
     seeded.ok("report", "-o", str(tmp_path / name))
@@ -223,8 +251,8 @@ def test_report_of_a_negotiation_without_drafts(tracker, tmp_path):
     assert embedded(html)["timeline"] == []
     tracker.ok("report", "-o", str(tmp_path / "empty.csv"))
     assert (tmp_path / "empty.csv").read_bytes() == (
-        b"negotiation,date,draft,seq,tabled_by,status,against,term,old_term,kind,old,new,change,pushed_by,basis,"
-        b"introduced_in,adopted_from,stance,evidence,sources,quotes\r\n"
+        b"negotiation,date,draft,seq,tabled_by,status,coverage,against,term,label,old_term,kind,old,old_stated,new,new_stated,"
+        b"change,pushed_by,basis,introduced_in,adopted_from,stance,disputed,evidence,sources,quotes\r\n"
     )
 
 
@@ -242,7 +270,7 @@ def test_demo_ends_by_writing_the_html_report_and_saying_where(tracker, tmp_path
         "Open it in a browser; `tracker report --help` exports it as markdown, JSON or CSV.\n"
     )
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert embedded(html)["summary"]["drafts"] == 4
+    assert embedded(html)["summary"]["drafts"] == 6
     umask = os.umask(0)
     os.umask(umask)
     assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o666 & ~umask  # an ordinary file, not a private temp

@@ -156,17 +156,19 @@ CHART_FACTS = """
 def test_seeded_report_loads_clean_with_its_charts_drawn(seeded, browser, tmp_path):
     seeded.ok("report", "-o", str(tmp_path / "report.html"))
     data = open_report(browser, tmp_path / "report.html")
-    assert data["schema"] == "tracker.report/v1"
-    assert [d["id"] for d in data["timeline"]] == ["us-initial", "kyiv-amendments", "us-revised", "fund-framework"]
+    assert data["schema"] == "tracker.report/v2"
+    assert [d["id"] for d in data["timeline"]] == [
+        "us-initial", "kyiv-amendments", "us-revised", "draft-2025-02-22", "draft-2025-02-24", "fund-framework",
+    ]
     charts = browser.evaluate(CHART_FACTS)
-    assert charts["chart-timeline"]["circles"] == 4
-    assert charts["chart-convergence"]["circles"] == 4  # one point per draft date
+    assert charts["chart-timeline"]["circles"] == 6
+    assert charts["chart-convergence"]["circles"] == 5  # one per draft date from the first both sides state a term
     assert charts["chart-convergence"]["series"] == 1
     assert charts["chart-distance"]["circles"] >= 6
     for facts in charts.values():
         assert facts["width"] > 300 and facts["height"] > 100
     labels = browser.evaluate("[...document.querySelectorAll('#chart-convergence svg text')].map(t => t.textContent)")
-    assert {"0%", "61%", "23%", "100%"} <= set(labels)
+    assert {"0%", "50%", "94%"} <= set(labels)
     assert browser.evaluate("document.querySelectorAll('script').length") == 1  # the JSON data block only
 
 

@@ -7,9 +7,11 @@ import click
 from tracker.cli import cli
 
 
-def test_seed_then_log_lists_the_four_case_study_drafts(seeded):
+def test_seed_then_log_lists_the_six_case_study_drafts(seeded):
     data = seeded.json("log")
-    assert [d["id"] for d in data["drafts"]] == ["us-initial", "kyiv-amendments", "us-revised", "fund-framework"]
+    assert [d["id"] for d in data["drafts"]] == [
+        "us-initial", "kyiv-amendments", "us-revised", "draft-2025-02-22", "draft-2025-02-24", "fund-framework",
+    ]
 
 
 # The console script skips the garbage collector's start-up and exit work (tracker.cli.main): what it

@@ -117,7 +117,7 @@ def test_unreadable_stored_term_is_reported(sample):
 
 
 def test_changed_date_column_is_reported(sample):
-    sql(sample.url, f"UPDATE drafts SET date = '2025-01-01' WHERE slug = 'counter'")
+    sql(sample.url, "UPDATE drafts SET date = '2025-01-01' WHERE slug = 'counter'")
     lines, _ = failing(sample)
     assert lines == [f"{COUNTER}: date column says 2025-01-01, the header 2025-03-08"]
 

@@ -1,32 +1,33 @@
-"""Diffs between recorded drafts: read only what differs, then attribute each change.
+"""Diffs between recorded drafts, as the drafts state them, with who pushed each change.
 
-This is where the store, the diff engine and attribution meet; renderers and reports take the
-``DraftDiff`` it returns and never touch the database themselves.
+``diff_view`` is the one diff: ``tracker diff`` and the report both call it. It compares what
+two drafts say about every term — held, left out, or only carried over — with the diff
+engine (``diff.compare``), pairs keys that are one term across renames, and sorts out what is
+merely unknown: a term the newer draft does not state is "no longer reported", never dropped.
+Renderers take the ``DraftDiff`` it returns and never touch the database themselves.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
-from tracker.attribution import MappingTrack, Track, attribute
-from tracker.diff import DiffResult, compare
-from tracker.lineage import Lineage
+from tracker.attribution import BEFORE, attribute, attribute_along, attribute_rename
+from tracker.diff import Change, DiffResult, KINDS, compare
 from tracker.store import DraftRecord, Store
 from tracker.termsheet import Negotiation
 from tracker.timeline import Timeline
+from tracker.quantities import same
+from tracker.values import ABSENT, Absent
+from tracker.view import View, _with_default
 
-# Attribution follows each changed key through every draft. Reading those keys' rows alone
-# (``Store.term_states``) costs about as much per key as the whole negotiation read once as
-# blob ids (a ``Timeline``) costs per term of the sheet, five times over: so past this share
-# of the sheet's terms, the timeline is cheaper (measured: 5,000 terms, 200 drafts).
-TIMELINE_SHARE = 0.2
+_ABSENT = Absent(type="none")
 
 
 @dataclass
 class ThreeWayRow:
     term: str
-    base: Any  # typed value or None (absent)
+    base: Any  # typed value or None (not in the draft)
     old: Any
     new: Any
     moved: str  # which side moved away from the common ancestor: "old", "new" or "both"
@@ -35,7 +36,7 @@ class ThreeWayRow:
 @dataclass
 class DraftDiff:
     negotiation: Negotiation
-    old: DraftRecord
+    old: DraftRecord | None  # None: a first draft against nothing
     new: DraftRecord
     result: DiffResult
     base: DraftRecord | None = None  # common ancestor, for the three-way view
@@ -43,7 +44,7 @@ class DraftDiff:
 
     @property
     def differs(self) -> bool:
-        return bool(self.result.changes)
+        return any(c.kind != "unreported" for c in self.result.changes)
 
 
 def diff_records(
@@ -51,55 +52,117 @@ def diff_records(
     three_way: bool = False, records: Sequence[DraftRecord] | None = None,
 ) -> DraftDiff:
     """``records``: the negotiation's drafts (``Store.log``), when the caller has them already."""
-    pair = store.pair(old, new)  # reads the bodies of differing terms only
-    result = compare(pair.old_terms, pair.new_terms, pair.old_manifest, pair.new_manifest)
-
     records = records if records is not None else store.log(negotiation.id)
-    keys = {c.term for c in result.changes} | {c.old_term for c in result.changes if c.old_term}
-    lineage, track = _tracks(store, records, keys, old, new)
-    attribute(result, old.id, new.id, lineage, track, negotiation)
+    view = View(negotiation, Timeline(store, records))
+    return diff_view(view, old.id, new.id, three_way=three_way)
 
-    out = DraftDiff(negotiation, old, new, result)
-    if three_way:
-        base_id = lineage.common_ancestor(old.id, new.id)
-        out.base = lineage.by_id[base_id] if base_id else None
-        for change in result.changes:
-            key = change.term
-            old_key = change.old_term or key
-            was, now = track(old_key), track(key)
-            base_state = was.token(base_id) if base_id else None
-            old_moved = base_id is None or was.token(old.id) != base_state
-            new_moved = base_id is None or now.token(new.id) != base_state
-            moved = "both" if old_moved and new_moved else "old" if old_moved else "new"
-            out.three_way.append(
-                ThreeWayRow(
-                    term=key,
-                    base=was.value(base_id) if base_id else None,
-                    old=was.value(old.id),
-                    new=now.value(new.id),
-                    moved=moved,
-                )
-            )
+
+def _effective(view: View, draft: str) -> dict[str, int]:
+    """The draft's terms as key → blob: those it holds and those it carries over."""
+    out = {k: s.blob for k, s in view.carried(draft).items() if s.blob is not None}
+    out.update(view.timeline.manifests[draft])
     return out
 
 
-def _tracks(
-    store: Store, records: Sequence[DraftRecord], keys: set[str], old: DraftRecord, new: DraftRecord
-) -> tuple[Lineage, Callable[[str], Track]]:
-    """The lineage, and each key across the drafts (see ``TIMELINE_SHARE``)."""
-    if keys and len(keys) >= TIMELINE_SHARE * max(old.term_count, new.term_count):
-        timeline = Timeline(store, records)
-        # Attribution compares value tokens across the whole negotiation: read every body
-        # in one query, and note where keys change along the path so walks skip the rest.
-        timeline.prefetch(timeline.blobs())
-        timeline.path_changes(timeline.lineage.path(old.id, new.id) or [new.id])
-        return timeline.lineage, timeline.track
-    states = store.term_states(records, keys)
-    return Lineage(records), lambda key: MappingTrack(states.get(key, {}))
+def diff_view(view: View, old_id: str | None, new_id: str, *, three_way: bool = False) -> DraftDiff:
+    """What changed from draft ``old_id`` to draft ``new_id``, attributed. ``old_id`` None:
+    a first draft against nothing, every term it holds added."""
+    tl = view.timeline
+    old_ids = _effective(view, old_id) if old_id is not None else {}
+    new_ids = _effective(view, new_id)
+    differing = old_ids.items() ^ new_ids.items()
+    keys = {k for k, _ in differing}
+    terms = tl.terms({b for k in keys for ids in (old_ids, new_ids) if (b := ids.get(k)) is not None})
+    renamed = _known_renames(view, [k for k in old_ids if k not in new_ids], [k for k in new_ids if k not in old_ids])
+    result = compare(
+        {k: terms[old_ids[k]] for k in keys if k in old_ids}, {k: terms[new_ids[k]] for k in keys if k in new_ids},
+        old_ids, new_ids, renamed,
+    )
+    stated_old = view.stated(old_id) if old_id is not None else {}
+    stated_new = view.stated(new_id)
+    changes: list[Change] = []
+    for c in result.changes:
+        old_key = c.old_term or c.term
+        c.old_stated, c.new_stated = c.old is None or old_key in stated_old, c.term in stated_new
+        if c.new_stated:
+            changes.append(c)
+        elif c.old_stated and c.old is not None:  # known before, unknown now
+            carried = view.carried(new_id).get(c.term)
+            changes.append(Change(
+                term=old_key, kind="unreported", old=c.old, new=c.new, new_stated=False,
+                carried_from=carried.origin if carried is not None and c.new is not None else None,
+            ))
+    # A term the old draft holds and the new one only carries over unchanged is no longer
+    # reported either (the engine, comparing values, does not list it).
+    held_old = tl.manifests[old_id] if old_id is not None else {}
+    held_new = tl.manifests[new_id]
+    for key, blob in held_old.items():
+        if key not in keys and key not in stated_new and tl.token(blob) != ABSENT:
+            term = tl.term(blob)
+            origin = view.carried(new_id)[key].origin
+            changes.append(Change(term=key, kind="unreported", old=term, new=term, new_stated=False, carried_from=origin))
+    for c in changes:
+        _same_under_default(view, c)
+    changes.sort(key=lambda c: (KINDS.index(c.kind), c.term))
+    result.changes = changes
+    result.unchanged = sum(1 for k, b in held_new.items() if old_ids.get(k) == b)
+    for c in result.changes:
+        if c.kind in ("annotated", "unreported"):
+            continue
+        keys = view.aliases(c.term) | ({c.old_term} if c.old_term else set())
+        if old_id is None:
+            c.attribution = attribute_along(view, keys, [new_id], BEFORE)
+        elif c.kind == "renamed" and not c.delta:
+            c.attribution = attribute_rename(view, keys, c.term, old_id, new_id)
+        else:
+            c.attribution = attribute(view, keys, old_id, new_id)
+    out = DraftDiff(view.negotiation, view.by_id[old_id] if old_id is not None else None, view.by_id[new_id], result)
+    if three_way:
+        _three_way(view, out)
+    return out
 
 
-def diff_drafts(store: Store, negotiation: Negotiation, old_ref: str, new_ref: str, *, three_way: bool = False) -> DraftDiff:
-    records = store.log(negotiation.id)
-    from tracker.store import resolve_ref
+def _same_under_default(view: View, c: Change) -> None:
+    """A term written out as its declared default on one side and left out on the other
+    (``none`` against ``40 hours`` where 40 hours is the default) holds the same value: its
+    wording changed, not what it says. Reported as annotated, with both forms."""
+    if c.kind not in ("changed", "dropped") and not (c.kind == "renamed" and c.delta):
+        return
+    prefs = view.preferences(view.aliases(c.term))
+    if prefs is None or prefs.default is None:
+        return
+    old = c.old.value if c.old is not None else None
+    new = c.new.value if c.new is not None else _ABSENT
+    if old is None or not same(_with_default(old, prefs.default), _with_default(new, prefs.default)):
+        return
+    c.annotations = {"value": {"from": old.short(), "to": new.short(), "default": prefs.default.short()}, **c.annotations}
+    c.kind, c.delta = ("renamed" if c.kind == "renamed" else "annotated"), {}
 
-    return diff_records(store, negotiation, resolve_ref(records, old_ref), resolve_ref(records, new_ref), three_way=three_way, records=records)
+
+def _known_renames(view: View, only_old: list[str], only_new: list[str]) -> list[tuple[str, str]]:
+    """Keys on either side that are one term across renames (possibly over several drafts)."""
+    pairs = []
+    free = {k for k in only_new if view.renamed(k)}
+    for key in sorted(only_old):
+        if not view.renamed(key):
+            continue
+        match = sorted(free & view.aliases(key))
+        if match:
+            pairs.append((key, match[0]))
+            free.discard(match[0])
+    return pairs
+
+
+def _three_way(view: View, d: DraftDiff) -> None:
+    lineage = view.lineage
+    base_id = lineage.common_ancestor(d.old.id, d.new.id)
+    d.base = view.by_id[base_id] if base_id else None
+    for change in d.result.changes:
+        keys = view.aliases(change.term) | ({change.old_term} if change.old_term else set())
+        base = view.term_state(base_id, keys) if base_id else None
+        was, now = view.term_state(d.old.id, keys), view.term_state(d.new.id, keys)
+        token = base.token if base is not None else None
+        old_moved = base_id is None or (was.token if was else None) != token
+        new_moved = base_id is None or (now.token if now else None) != token
+        moved = "both" if old_moved and new_moved else "old" if old_moved else "new"
+        d.three_way.append(ThreeWayRow(change.term, view.value(base), view.value(was), view.value(now), moved))

@@ -12,6 +12,8 @@ Kinds of change:
                       never reported as a drop plus an add. It may also change value.
     changed           the value changed
     annotated         the value is the same but its confidence, sources, label or notes changed
+    unreported        the older draft states the term; the newer one does not (it is known only
+                      from reports, and they say nothing of it): unknown, never "dropped"
 """
 
 from __future__ import annotations
@@ -19,14 +21,14 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from tracker.canonical import canonical_json, term_hash
-from tracker.values import Absent, Boolean, Choice, Date, Money, Number, Percent, StringSet, Text, canonical_decimal, value_json
+from tracker.values import ABSENT, Boolean, Choice, Date, Money, Number, Percent, StringSet, Text, canonical_decimal, value_json
 
-KINDS = ("changed", "renamed", "dropped", "added", "annotated")
+KINDS = ("changed", "renamed", "dropped", "added", "annotated", "unreported")
 # Parts of a term other than its value whose change is reported as such.
-ANNOTATION_FIELDS = ("confidence", "sources", "reports", "label", "notes")
+ANNOTATION_FIELDS = ("confidence", "sources", "reports", "label", "deferred", "notes")
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class Step:
     seq: int
     date: str
     tabled_by: tuple[str, ...]
-    value: Any  # a typed value, or None when the draft does not hold the term
+    value: Any  # a typed value (``none`` where the draft leaves the term out)
 
 
 @dataclass
@@ -48,7 +50,9 @@ class Attribution:
     adopted_from: str | None = None
     evidence: str | None = None
     steps: list[Step] = field(default_factory=list)
-    stance: dict[str, str] = field(default_factory=dict)  # party → concession | hardening | neutral
+    # Each party that tabled ``introduced_in``: its move against its own previous position
+    # (opening | concession | hardening | neutral); a party whose position did not move is left out.
+    stance: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -61,10 +65,22 @@ class Change:
     delta: dict[str, Any] = field(default_factory=dict)
     annotations: dict[str, Any] = field(default_factory=dict)
     attribution: Attribution | None = None
+    # False where that side's term is only carried over from a parent (unconfirmed).
+    old_stated: bool = True
+    new_stated: bool = True
+    carried_from: str | None = None  # the draft whose statement the newer draft carries over
 
     @property
     def value_changed(self) -> bool:
         return self.kind in ("added", "dropped", "changed") or (self.kind == "renamed" and bool(self.delta))
+
+    @property
+    def label(self) -> str | None:
+        """The term's human name, as the newer draft (else the older) gives it."""
+        for term in (self.new, self.old):
+            if term is not None and term.label:
+                return term.label
+        return None
 
     @property
     def group(self) -> str:
@@ -91,11 +107,13 @@ class DiffResult:
 def compare(
     old: Mapping[str, Any],
     new: Mapping[str, Any],
-    old_hashes: Mapping[str, str] | None = None,
-    new_hashes: Mapping[str, str] | None = None,
+    old_hashes: Mapping[str, Any] | None = None,
+    new_hashes: Mapping[str, Any] | None = None,
+    renamed: Sequence[tuple[str, str]] = (),
 ) -> DiffResult:
     """Compare two term sheets (key → Term). Hashes, when given, let equal terms be skipped
-    without being looked at; ``old``/``new`` then need only hold the terms that differ."""
+    without being looked at; ``old``/``new`` then need only hold the terms that differ.
+    ``renamed`` pairs (old key, new key) known to be one term are paired first."""
     if old_hashes is None:
         old_hashes = {k: term_hash(t.canonical()) for k, t in old.items()}
     if new_hashes is None:
@@ -111,7 +129,14 @@ def compare(
     only_new = sorted(k for k in new_hashes if k not in old_hashes)
 
     changes: list[Change] = []
-    for old_key, new_key in _renames(old, new, only_old, only_new):
+    known = [(o, n) for o, n in renamed if o in only_old and n in only_new]
+    free_old = [k for k in only_old if k not in {o for o, _ in known}]
+    free_new = [k for k in only_new if k not in {n for _, n in known}]
+    found = pair_renames(
+        {k: _value_key(old[k]) for k in free_old}, {k: _value_key(new[k]) for k in free_new},
+        {k: rf for k in free_new if (rf := new[k].renamed_from) is not None},
+    )
+    for old_key, new_key in known + found:
         only_old.remove(old_key)
         only_new.remove(new_key)
         change = _detailed(new_key, old[old_key], new[new_key], kind="renamed")
@@ -129,28 +154,37 @@ def _value_key(term: Any) -> str:
     return canonical_json(value_json(term.value))
 
 
-def _renames(old: Mapping[str, Any], new: Mapping[str, Any], only_old: list[str], only_new: list[str]) -> list[tuple[str, str]]:
-    """Pairs (old key, new key): declared renames first, then identical values under new keys.
+# Values too common to identify a term by: yes/no and none are never matched by value alone.
+_TOO_COMMON = ('{"type":"boolean"', '{"type":"none"', ABSENT)
 
-    Values too common to identify a term (yes/no, none) are never matched by value alone.
-    Among several candidates the most similar key name wins.
+
+def pair_renames(
+    old_tokens: Mapping[str, str], new_tokens: Mapping[str, str], declared: Mapping[str, str], *, detect: bool = True
+) -> list[tuple[str, str]]:
+    """Which keys that left (``old_tokens``: key → value token) moved to which new keys.
+
+    Declared renames (``declared``: new key → its ``renamed_from``) first; then, when
+    ``detect``, an identical value under a new key, the most similar key name winning among
+    several candidates. The one rename rule of the diff engine and of the negotiation view.
     """
     pairs: list[tuple[str, str]] = []
-    free_old = set(only_old)
-    for key in only_new:
-        source = new[key].renamed_from
+    free_old = set(old_tokens)
+    for key in sorted(new_tokens):
+        source = declared.get(key)
         if source in free_old:
             pairs.append((source, key))
             free_old.discard(source)
+    if not detect:
+        return pairs
     taken_new = {n for _, n in pairs}
     by_value: dict[str, list[str]] = {}
     for key in sorted(free_old):
-        if not isinstance(old[key].value, (Boolean, Absent)):
-            by_value.setdefault(_value_key(old[key]), []).append(key)
-    for key in only_new:
-        if key in taken_new or isinstance(new[key].value, (Boolean, Absent)):
+        if not old_tokens[key].startswith(_TOO_COMMON):
+            by_value.setdefault(old_tokens[key], []).append(key)
+    for key in sorted(new_tokens):
+        if key in taken_new or new_tokens[key].startswith(_TOO_COMMON):
             continue
-        candidates = [k for k in by_value.get(_value_key(new[key]), []) if k in free_old]
+        candidates = [k for k in by_value.get(new_tokens[key], []) if k in free_old]
         if not candidates:
             continue
         best = _most_similar(candidates, key)

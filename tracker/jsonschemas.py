@@ -45,6 +45,22 @@ def _file_schema(model: type[BaseModel], kind: str) -> dict[str, Any]:
                 props["type"] = TYPE_HINT
     if "Citation" in defs:  # a bare source id is accepted for a citation
         defs["Citation"] = {"anyOf": [defs["Citation"], {"type": "string"}]}
+    if kind == "negotiation":
+        prefs = schema["properties"]["preferences"]
+        (pattern,) = prefs["patternProperties"]
+        prefs["patternProperties"][pattern] = {
+            "type": "object",
+            "description": "party code → higher, lower, or the options ranked best first (a yes/no term: [yes, no] or"
+            " [no, yes]); `default`: the value that applies when a text leaves the term out",
+            "properties": {"default": {"anyOf": [copy.deepcopy(defs["TermPreferences"]["properties"]["default"]), *SHORTHAND]}},
+            "additionalProperties": {
+                "anyOf": [
+                    {"enum": ["higher", "lower"]},
+                    {"type": "array", "minItems": 2, "items": {"type": ["string", "boolean"]}, "description": "options, best first"},
+                ]
+            },
+        }
+        defs.pop("TermPreferences", None)
     if kind == "draft":
         items = schema["properties"]["sources"]["items"]
         schema["properties"]["sources"]["items"] = {"anyOf": [items, {"type": "string", "description": "a source id from the negotiation's bibliography"}]}
@@ -67,6 +83,10 @@ class DraftSummaryOut(_Out):
     date: str
     parents: list[str]
     status: str
+    coverage: Literal["full", "partial"] = Field(
+        description="full: recorded from the text (what it leaves out is absent); partial: from reports about it"
+        " (what it does not state is unknown)"
+    )
 
 
 class NegotiationRefOut(_Out):
@@ -97,12 +117,34 @@ class StepOut(_Out):
     value: Optional[Value]
 
 
+Label = Literal["opening", "concession", "hardening", "neutral"]
+STANCE = (
+    "party → its move against its own previous position on the term (opening: it had none), for each party"
+    " that tabled introduced_in and moved; see shared/negotiation-semantics.md"
+)
+
+
+class ReportValueOut(Report):
+    text: str = Field(description="the competing value in short human form")
+
+
+REPORTS = "a disputed term's competing accounts (null when the term is not disputed)"
+
+
 class ChangeOut(_Out):
     term: str
-    kind: Literal["changed", "renamed", "dropped", "added", "annotated"]
+    label: Optional[str] = Field(description="the term's human name")
+    kind: Literal["changed", "renamed", "dropped", "added", "annotated", "unreported"] = Field(
+        description="unreported: the older draft states the term, the newer one does not (unknown there, not dropped)"
+    )
     old_term: Optional[str] = None
     old: Optional[Value]
     new: Optional[Value]
+    old_stated: bool = Field(description="false: the older draft only carries the term over from a parent, unconfirmed")
+    new_stated: bool = Field(description="false: the newer draft does not state the term")
+    carried_from: Optional[str] = Field(description="unreported: the draft whose statement the newer draft carries over")
+    old_reports: Optional[list[ReportValueOut]] = Field(description=REPORTS)
+    new_reports: Optional[list[ReportValueOut]] = Field(description=REPORTS)
     delta: dict[str, Any]
     pushed_by: Optional[list[str]]
     basis: Optional[Literal["explicit", "adopted", "author"]]
@@ -110,7 +152,7 @@ class ChangeOut(_Out):
     adopted_from: Optional[str]
     steps: list[StepOut]
     evidence: Optional[str]
-    stance: dict[str, Literal["concession", "hardening", "neutral"]]
+    stance: dict[str, Label] = Field(description=STANCE)
     annotations: dict[str, Any]
 
 
@@ -120,6 +162,7 @@ class SummaryOut(_Out):
     dropped: int
     added: int
     annotated: int
+    unreported: int = Field(description="terms the older draft states and the newer one does not: no longer reported")
     unchanged: int
 
 
@@ -137,7 +180,7 @@ class ThreeWayOut(_Out):
 
 
 class DiffOut(_Out):
-    schema_: Literal["tracker.diff/v1"] = Field(alias="schema")
+    schema_: Literal["tracker.diff/v2"] = Field(alias="schema")
     negotiation: str
     from_: DraftSummaryOut = Field(alias="from")
     to: DraftSummaryOut
@@ -149,8 +192,7 @@ class DiffOut(_Out):
 # --- blame, history, positions, gap (tracker.history data, drawn by render/jsonout.py) -----------
 
 Basis = Literal["explicit", "adopted", "author"]
-Stance = Literal["concession", "hardening", "neutral"]
-TermStatus = Literal["agreed", "open", "dropped"]
+TermStatus = Literal["agreed", "open", "unaddressed"]
 TEXT = "the value in short human form (null with it)"
 
 
@@ -170,12 +212,10 @@ class AttributionOut(_Out):
         description="explicit: the term names who pushed it; adopted: another party proposed the value earlier"
         " (adopted_from); author: the parties that tabled introduced_in"
     )
-    introduced_in: str = Field(description="the first draft on the path that holds the value")
+    introduced_in: str = Field(description="the first draft on the path that states the value")
     adopted_from: Optional[str] = Field(description="adopted: the draft that first proposed the value")
     evidence: Optional[str]
-    stance: dict[str, Stance] = Field(
-        description="for each party that tabled introduced_in, against its declared preference (empty without one)"
-    )
+    stance: dict[str, Label] = Field(description=STANCE)
 
 
 class BlameOriginOut(_Out):
@@ -188,14 +228,17 @@ class BlameOriginOut(_Out):
 
 class BlameTermOut(AttributionOut):
     term: str
+    label: Optional[str] = Field(description="the term's human name")
     value: Value
     text: str = Field(description="the value in short human form")
+    stated: bool = Field(description="false: the blamed draft only carries the term over from a parent, unconfirmed")
+    reports: Optional[list[ReportValueOut]] = Field(description=REPORTS)
     from_: BlameOriginOut = Field(alias="from", description="the draft that gave the term its current value")
     sources: list[CitedOut] = Field(description="the citations for the value where it first appeared")
 
 
 class BlameOut(_Out):
-    schema_: Literal["tracker.blame/v1"] = Field(alias="schema")
+    schema_: Literal["tracker.blame/v2"] = Field(alias="schema")
     negotiation: str
     draft: DraftSummaryOut
     terms: list[BlameTermOut]
@@ -205,15 +248,20 @@ class _HistoryRow(_Out):
     """The term in one draft: what the full history and the report's slimmer rows share."""
 
     key: Optional[str] = Field(description="the term's key in this draft; null where the draft does not hold it")
-    event: Literal["added", "changed", "renamed", "dropped", "unchanged", "absent"] = Field(
-        description="against the draft's first parent; absent: neither holds the term"
+    event: Literal["added", "changed", "renamed", "dropped", "unchanged", "absent", "carried", "unknown"] = Field(
+        description="against the draft's first parent; absent: the draft states the term is not there; carried: the"
+        " draft (known from reports) does not state it and carries it over unconfirmed; unknown: it says nothing of it"
     )
-    value: Optional[Value]
+    stated: Optional[bool] = Field(description="whether the draft itself states what is shown (null: it says nothing)")
+    carried_from: Optional[str] = Field(description="carried: the draft whose statement is carried over")
+    value: Optional[Value] = Field(description="null where the draft says nothing of the term; none where it is absent")
     text: Optional[str] = Field(description=TEXT)
     confidence: Optional[Confidence]
+    deferred: bool = Field(description="the text leaves the term for later")
+    reports: Optional[list[ReportValueOut]] = Field(description=REPORTS)
     attribution: Optional[AttributionOut] = Field(description="for added, changed and dropped rows")
+    moves: dict[str, Label] = Field(description="each tabling party whose position on the term moved in this draft: its label")
     sources: list[CitedOut]
-    reports: list[Report] = Field(default_factory=list, description="competing accounts; only for a disputed term")
 
 
 class HistoryRowOut(DraftSummaryOut, _HistoryRow):
@@ -221,40 +269,43 @@ class HistoryRowOut(DraftSummaryOut, _HistoryRow):
 
 
 class HistoryOut(_Out):
-    schema_: Literal["tracker.history/v1"] = Field(alias="schema")
+    schema_: Literal["tracker.history/v2"] = Field(alias="schema")
     negotiation: str
     term: str
+    label: Optional[str] = Field(description="the term's human name")
     aliases: list[str] = Field(description="the other keys the term has had (renames)")
     drafts: list[HistoryRowOut] = Field(description="every draft of the negotiation, all branches, by date")
 
 
 class PositionOut(_Out):
-    draft: str = Field(description="the draft the position is read from")
+    draft: str = Field(description="the latest draft the party tabled (alone or jointly) that states the term")
     date: str
-    via: Literal["tabled", "pushed"] = Field(
-        description="tabled: the party's latest tabled or co-tabled draft; pushed: a later draft whose term"
-        " names the party in pushed_by"
-    )
-    value: Optional[Value] = Field(description="null where that draft does not hold the term")
-    text: Optional[str] = Field(description=TEXT)
+    key: str = Field(description="the term's key in that draft")
+    value: Value = Field(description="none where that draft leaves the term out")
+    text: str = Field(description="the value in short human form")
+    absent: bool = Field(description="the draft states the term is not there")
+    deferred: bool = Field(description="the draft leaves the term for later")
+    confidence: Optional[Confidence]
+    reports: Optional[list[ReportValueOut]] = Field(description=REPORTS)
 
 
 Positions = dict[str, Optional[PositionOut]]
-POSITIONS = "party → its latest position; null while the party has tabled nothing"
+POSITIONS = "party → its position; null where no draft it tabled states the term"
 
 
 class StatusCountsOut(_Out):
     agreed: int
     open: int
-    dropped: int
+    unaddressed: int
 
 
 class TermPositionsOut(_Out):
     term: str = Field(description="the key in the latest draft that has the term")
+    label: Optional[str] = Field(description="the term's human name")
     aliases: list[str] = Field(description="other keys it had in these drafts (renames)")
     status: TermStatus = Field(
-        description="agreed: every party's latest position is the same value; dropped: every party's is the"
-        " term's absence; open otherwise (also while a party has tabled nothing)"
+        description="agreed: every party has a position and they are the same value (none of them left for later);"
+        " open: positions differ (or one is left for later); unaddressed: some party has no position"
     )
     positions: Positions = Field(description=POSITIONS)
 
@@ -268,7 +319,7 @@ class PositionsBodyOut(_Out):
 
 
 class PositionsOut(PositionsBodyOut):
-    schema_: Literal["tracker.positions/v1"] = Field(alias="schema")
+    schema_: Literal["tracker.positions/v2"] = Field(alias="schema")
     negotiation: str
 
 
@@ -292,6 +343,24 @@ class NumberDistanceOut(_Distance):
     unit: Optional[str] = None
 
 
+class DurationDistanceOut(_Distance):
+    kind: Literal["duration"] = Field(description="durations converted: days and weeks, months and years exactly")
+    unit: str = Field(description="days, months or minutes")
+    approximate: Optional[bool] = Field(default=None, description="true across days and months (a year taken as 365 days)")
+
+
+class DateDistanceOut(_Distance):
+    kind: Literal["date"] = Field(description="amount: days apart")
+
+
+class ItemsDistanceOut(_Distance):
+    kind: Literal["items"] = Field(description="amount: how many items of two sets differ")
+
+
+class DiffersDistanceOut(_Distance):
+    kind: Literal["differs"] = Field(description="values that are only the same or not (yes/no, unranked choices, text)")
+
+
 class RankDistanceOut(_Distance):
     kind: Literal["rank"] = Field(description="amount: steps apart in a party's declared ranking of a choice's options")
     ranking_of: str = Field(description="the party whose ranking")
@@ -299,17 +368,30 @@ class RankDistanceOut(_Distance):
 
 
 Distance = Annotated[
-    Union[MoneyDistanceOut, PercentDistanceOut, NumberDistanceOut, RankDistanceOut], Field(discriminator="kind")
+    Union[
+        MoneyDistanceOut, PercentDistanceOut, NumberDistanceOut, DurationDistanceOut, DateDistanceOut, RankDistanceOut,
+        ItemsDistanceOut, DiffersDistanceOut,
+    ],
+    Field(discriminator="kind"),
 ]
 
 
-class GapRowOut(_Out):
+class GapTermOut(_Out):
     term: str
+    label: Optional[str] = Field(description="the term's human name")
     positions: Positions = Field(description=POSITIONS)
+
+
+class GapRowOut(GapTermOut):
     distance: Optional[Distance] = Field(
-        description="how far apart the two positions are, or null where no typed distance applies (an absent"
-        " term counts as zero next to money, a percentage or a number)"
+        description="how far apart the two positions are, in the term's unit; null where none applies (an absent"
+        " term stands for its declared default, and without one has no distance)"
     )
+    deferred: bool = Field(description="a side leaves the term for later: open, however the wording reads")
+
+
+class UnaddressedOut(GapTermOut):
+    addressed_by: list[str] = Field(description="the party that has a position (the other has none)")
 
 
 class ConvergencePointOut(_Out):
@@ -320,7 +402,7 @@ class ConvergencePointOut(_Out):
     known: bool = Field(description="both parties had tabled a draft by then")
     agreed: int
     open: int
-    dropped: int
+    unaddressed: int = Field(description="terms only one party has a position on: not counted in the share")
     share: Optional[float] = Field(description="agreed / (agreed + open), to 4 places; null when there are neither")
     open_terms: list[str]
     distances: dict[str, Distance] = Field(description="the open terms that have a typed distance")
@@ -330,12 +412,15 @@ class GapBodyOut(_Out):
     as_of: Optional[str] = Field(description="only drafts dated on or before this day (null: all)")
     parties: list[str] = Field(min_length=2, max_length=2)
     counts: StatusCountsOut
+    share: Optional[float] = Field(description="agreed / (agreed + open) at the end, to 4 places")
     open: list[GapRowOut] = Field(description="the terms open between the two parties")
+    agreed: list[GapTermOut] = Field(description="the terms both parties state the same")
+    unaddressed: list[UnaddressedOut] = Field(description="the terms only one party has a position on: listed, never counted")
     convergence: list[ConvergencePointOut] = Field(description="one point per draft date: are the sides converging?")
 
 
 class GapOut(GapBodyOut):
-    schema_: Literal["tracker.gap/v1"] = Field(alias="schema")
+    schema_: Literal["tracker.gap/v2"] = Field(alias="schema")
     negotiation: str
 
 
@@ -387,7 +472,7 @@ class TallyOut(_Out):
     name: str
     pushed: list[DraftTermOut] = Field(description="the changes the party pushed (against each draft's first parent)")
     conceded: list[DraftTermOut] = Field(
-        description="changes the party took up from another party, or that went against its declared preference"
+        description="each draft the party tabled where its position on a term moved and the move is a concession"
     )
     won: list[str] = Field(description="terms that ended agreed on a value the party pushed, against another party")
 
@@ -403,6 +488,7 @@ class ReportHistoryRowOut(_HistoryRow):
 
 class ReportHistoryOut(_Out):
     term: str
+    label: Optional[str]
     aliases: list[str]
     drafts: list[ReportHistoryRowOut] = Field(description="only the drafts where the term moved")
 
@@ -412,7 +498,7 @@ class BibliographyEntryOut(Source):
 
 
 class ReportOut(_Out):
-    schema_: Literal["tracker.report/v1"] = Field(alias="schema")
+    schema_: Literal["tracker.report/v2"] = Field(alias="schema")
     negotiation: ReportNegotiationOut
     summary: ReportSummaryOut
     timeline: list[TimelineDraftOut] = Field(description="every draft in reading order")

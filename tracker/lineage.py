@@ -1,8 +1,10 @@
 """The lineage graph of a negotiation's drafts: ancestors, paths and common ancestors.
 
 Lineage is a graph, not a line: a draft may answer or merge several parents. All functions
-work on the ``DraftRecord`` list of one negotiation (``Store.log``) and order drafts by date,
-then by sequence number, which is how users read a negotiation.
+work on the ``DraftRecord`` list of one negotiation (``Store.log``) and put drafts in *reading
+order*: by date; on one day, a draft after the drafts it answers (its depth in the lineage),
+then by id. The order in which drafts were recorded (their sequence numbers) never decides an
+answer, so recording the same negotiation in another order gives the same results.
 """
 
 from __future__ import annotations
@@ -18,6 +20,25 @@ class Lineage:
         self.records = list(records)
         self.by_id = {r.id: r for r in self.records}
         self._earlier: dict[str, frozenset[str]] = {}
+
+    @cached_property
+    def depth(self) -> dict[str, int]:
+        """The longest chain of parents above each draft (0 for a first draft)."""
+        out: dict[str, int] = {}
+        for r in sorted(self.records, key=lambda r: r.seq):  # parents are recorded first
+            out[r.id] = max((out[p] + 1 for p in self.parents(r.id)), default=0)
+        return out
+
+    @cached_property
+    def ordered(self) -> list[DraftRecord]:
+        """Every draft in reading order."""
+        depth = self.depth
+        return sorted(self.records, key=lambda r: (r.header.date, depth[r.id], r.id))
+
+    @cached_property
+    def rank(self) -> dict[str, int]:
+        """Each draft's place in reading order."""
+        return {r.id: i for i, r in enumerate(self.ordered)}
 
     def parents(self, draft_id: str) -> list[str]:
         return [p for p in self.by_id[draft_id].header.parents if p in self.by_id]
@@ -41,7 +62,7 @@ class Lineage:
         return older in self._ancestors[newer]
 
     def order(self, ids: Iterable[str]) -> list[str]:
-        return sorted(ids, key=lambda i: (self.by_id[i].header.date, self.by_id[i].seq))
+        return sorted(ids, key=self.rank.__getitem__)
 
     def path(self, old: str, new: str) -> list[str]:
         """Drafts between ``old`` (excluded) and ``new`` (included), in reading order.
@@ -61,7 +82,7 @@ class Lineage:
         common = (self._ancestors[a] | {a}) & (self._ancestors[b] | {b})
         if not common:
             return None
-        return max(common, key=lambda i: (self.by_id[i].header.date, self.by_id[i].seq))
+        return max(common, key=self.rank.__getitem__)
 
     def earlier_than(self, draft_id: str) -> frozenset[str]:
         """Drafts a value could have been taken from: ancestors, and anything dated before."""

@@ -58,6 +58,7 @@ class DraftEdits:
     date: str | None = None
     title: str | None = None
     status: str | None = None
+    coverage: str | None = None
     notes: str | None = None
     sets: list[str] = field(default_factory=list)
     drops: list[str] = field(default_factory=list)
@@ -94,17 +95,35 @@ def _source(spec: str, negotiation: Negotiation, known: dict[str, Source]) -> So
         raise InvalidInput(f"--source: {format_loc(loc)}: {msg}") from None
 
 
+def _parent_terms(store: Store, negotiation: Negotiation, parent: Any) -> dict[str, Term]:
+    """What a parent draft holds, and (a partial parent) what it carries over: the terms a
+    new draft answering it starts from."""
+    if parent.header.coverage == "full":
+        return dict(store.terms(parent).items())
+    from tracker.history import load
+
+    view = load(store, negotiation)
+    carried = {k: view.term(s) for k, s in view.carried(parent.id).items() if s.blob is not None}
+    return {**carried, **dict(store.terms(parent).items())}  # type: ignore[dict-item]
+
+
 def derive_draft(store: Store, negotiation: Negotiation, edits: DraftEdits, *, allow_incomplete: bool = False) -> Draft:
     """The new draft: the first ``--from`` draft's terms with the edits applied.
 
     A changed term gets a fresh record (its old citations spoke of the old value); it cites the
     ``--source`` given. ``--set`` on an existing term keeps its type (and unit or currency)
     unless the value says otherwise. ``renamed_from`` never carries over from the parent.
+
+    A ``partial`` draft (known from reports) holds only what the edits state: ``--set``,
+    ``--rename`` (the parent's term under its new key) and ``--drop`` (recorded as an explicit
+    ``none``: a report says the clause was removed). The rest of its parent is carried over.
     """
     parents = [store.resolve(ref, negotiation.id) for ref in edits.from_refs]
-    base = store.terms(parents[0]) if parents else {}
+    base = _parent_terms(store, negotiation, parents[0]) if parents else {}
     base_header = parents[0].header if parents else None
-    terms: dict[str, Term] = {k: t.model_copy(update={"renamed_from": None}) for k, t in base.items()}
+    partial = edits.coverage == "partial"
+    known: dict[str, Term] = {k: t.model_copy(update={"renamed_from": None}) for k, t in base.items()}
+    terms: dict[str, Term] = {} if partial else dict(known)
 
     sources: dict[str, Source] = {s.id: s for s in (base_header.sources if base_header else [])}
     new_sources = [_source(spec, negotiation, sources) for spec in edits.sources]
@@ -115,19 +134,24 @@ def derive_draft(store: Store, negotiation: Negotiation, edits: DraftEdits, *, a
     for spec in edits.renames:
         old, new = _pair("--rename", spec)
         new = new.strip()
-        if old not in terms:
+        if old not in known:
             raise NotFound(f"--rename {spec!r}: no term {old!r} in {parents[0].id if parents else 'the draft'}")
-        if new in terms:
+        if new in known or new in terms:
             raise InvalidInput(f"--rename {spec!r}: term {new!r} already exists")
-        terms[new] = terms.pop(old).model_copy(update={"renamed_from": old})
+        terms.pop(old, None)
+        terms[new] = known.pop(old).model_copy(update={"renamed_from": old})
+        known[new] = terms[new]
     for key in edits.drops:
-        if key not in terms:
+        if key not in known:
             raise NotFound(f"--drop {key!r}: no such term in {parents[0].id if parents else 'the draft'}")
-        del terms[key]
+        if partial:  # what the reports say: the clause was removed
+            terms[key] = _term(key, {"value": {"type": "none"}, "sources": citations, **({"label": known[key].label} if known[key].label else {})})
+        else:
+            del terms[key]
     quotes = dict(_pair("--quote", q) for q in edits.quotes)
     for spec in edits.sets:
         key, raw = _pair("--set", spec)
-        old = terms.get(key)
+        old = terms.get(key) or known.get(key)
         try:
             value = parse_value(raw, hint=old.value.type if old else None, like=old.value if old else None)
         except (ShorthandError, ValueError) as exc:
@@ -182,6 +206,7 @@ def derive_draft(store: Store, negotiation: Negotiation, edits: DraftEdits, *, a
         "date": date,
         "parents": [p.id for p in parents],
         "status": edits.status or "proposed",
+        "coverage": edits.coverage or "full",
         "sources": list(sources.values()),
         "notes": edits.notes,
         "terms": terms,
@@ -190,7 +215,9 @@ def derive_draft(store: Store, negotiation: Negotiation, edits: DraftEdits, *, a
         draft = Draft.model_validate(data)
     except ValidationError as exc:
         loc, msg = describe_validation_error(exc)
-        option = {"id": "--id", "status": "--status", "title": "--title", "date": "--date"}.get(str(loc[0]) if loc else "", format_loc(loc))
+        option = {"id": "--id", "status": "--status", "title": "--title", "date": "--date", "coverage": "--coverage"}.get(
+            str(loc[0]) if loc else "", format_loc(loc)
+        )
         raise InvalidInput(f"{option}: {msg}") from None
     for loc, message in negotiation.problems(draft):
         raise InvalidInput(f"{format_loc(loc)}: {message}")

@@ -1,9 +1,10 @@
 """The change-history report of a negotiation: one structure that every report format renders.
 
-``build`` reads the negotiation once (``history.Snapshot``), diffs each draft against its
-parents with ``history.changes`` (which says exactly what ``tracker diff`` says),
-and adds positions, gaps, term histories, per-party tallies and the bibliography. The JSON
-form (``render.jsonout.report``) is the one every other format is drawn from.
+``build`` reads the negotiation once (a ``view.View``), diffs each draft against its parents
+with ``compare.diff_view`` (exactly what ``tracker diff`` says), and adds positions, gaps,
+the histories of the terms that moved, per-party tallies and the bibliography — all read off
+the same view. The JSON form (``render.jsonout.report``) is the one every other format is
+drawn from.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tracker import history
-from tracker.attribution import ABSENT
+from tracker.compare import diff_view
 from tracker.diff import DiffResult
-from tracker.history import Cited, Gap, HistoryRow, Positions, Snapshot, TermHistory
+from tracker.history import Cited, Gap, Positions, TermHistory
 from tracker.store import DraftRecord, Store
 from tracker.termsheet import Negotiation, Source
+from tracker.values import ABSENT
+from tracker.view import AGREED, CONCESSION, Board, View
 
 
 @dataclass
@@ -45,8 +48,9 @@ class Cite:
 
 @dataclass
 class Report:
+    view: View
     negotiation: Negotiation
-    drafts: list[DraftRecord]  # reading order: date, then sequence
+    drafts: list[DraftRecord]  # reading order
     changes: list[DraftChanges]
     positions: Positions  # where things stand now
     gaps: list[Gap]  # one per pair of parties, with convergence over time
@@ -58,107 +62,87 @@ class Report:
 def build(store: Store, negotiation: Negotiation) -> Report:
     """The report (``tracker report`` builds it with the garbage collector paused, see
     ``commands/report.py``: it is millions of objects, none in a cycle)."""
-    snap = Snapshot.load(store, negotiation)
-    drafts = snap.ordered()
+    view = history.load(store, negotiation)
+    view.timeline.prefetch(view.timeline.blobs())
+    drafts = [view.by_id[d] for d in view.ordered]
     changes = []
     for r in drafts:
-        parents = snap.lineage.parents(r.id)
+        parents = view.lineage.parents(r.id)
         if not parents:
-            changes.append(DraftChanges(r, None, history.opening(snap, r), counted=True))
+            changes.append(DraftChanges(r, None, diff_view(view, None, r.id).result, counted=True))
         for i, p in enumerate(parents):
-            changes.append(DraftChanges(r, snap.by_id[p], history.changes(snap, snap.by_id[p], r), counted=i == 0))
+            changes.append(DraftChanges(r, view.by_id[p], diff_view(view, p, r.id).result, counted=i == 0))
     for dc in changes:
-        dc.evidence = {c.term: history.quoted(snap, dc.record.id, c) for c in dc.result.changes}
-    final = history.positions(snap)
+        dc.evidence = {c.term: history.citations(view, dc.record.id, c.new) for c in dc.result.changes if c.new_stated}
+    final = history.positions(view)
     return Report(
+        view=view,
         negotiation=negotiation,
         drafts=drafts,
         changes=changes,
         positions=final,
-        gaps=[history.gap(snap, a, b) for a, b in history.party_pairs(negotiation)],
-        histories=_histories(snap, changes),
-        tallies=_tallies(snap, changes, final),
+        gaps=[history.gap(view, a, b) for a, b in history.party_pairs(negotiation)],
+        histories=[history.term_history(view, name, ds, moves_only=True) for name, ds in history.moved_terms(view)],
+        tallies=_tallies(view, changes, final),
         bibliography=_bibliography(drafts),
     )
 
 
-def _histories(snap: Snapshot, changes: list[DraftChanges]) -> list[TermHistory]:
-    """``history.term_moves(snap, history.moved_keys(snap))``, mostly drawn from ``changes``.
+def _tallies(view: View, changes: list[DraftChanges], final: Positions) -> list[Tally]:
+    """Per party: the changes it pushed, the moves it conceded, and the terms it won.
 
-    A term's row in a draft is its change against the draft's first parent (against nothing
-    in a first draft), attributed over that one step. That is the change ``build`` attributed
-    already, unless the term was ever renamed (``term_moves`` follows it across its keys) or
-    the path from the first parent is longer (the draft also merges a descendant of it): those
-    terms are left to ``term_moves``. ``tests/test_report.py`` checks the two agree.
-    """
-    keys = history.moved_keys(snap)
-    redo = {k for k in keys if len(snap.aliases(k)) > 1}
-    rows: dict[str, list[HistoryRow]] = {}
-    for dc in changes:
-        if not dc.counted:  # against a later parent
-            continue
-        if dc.against is not None and snap.lineage.path(dc.against.id, dc.record.id) != [dc.record.id]:
-            redo.update(c.term for c in dc.result.changes)  # attributed along a longer path
-            continue
-        for c in dc.result.changes:
-            if c.kind in ("added", "changed", "dropped"):
-                key = None if c.kind == "dropped" else c.term
-                rows.setdefault(c.term, []).append(HistoryRow(dc.record, key, c.new, c.kind, c.attribution, dc.evidence[c.term]))
-    redone = iter(history.term_moves(snap, [k for k in keys if k in redo]))
-    return [next(redone) if k in redo else TermHistory(k, [], rows[k]) for k in keys]
-
-
-def _tallies(snap: Snapshot, changes: list[DraftChanges], final: Positions) -> list[Tally]:
-    """Per party: the changes it pushed, those it conceded, and the terms it won.
-
-    Conceded: the party tabled a draft that took up another party's value, or the change went
-    against its declared preference. Won: the term ended agreed on a value the party pushed
-    without every other party pushing it too (a joint text is nobody's win); an agreed absence
-    counts only for a party that removed a term another party had put forward.
+    Pushed: changes against a draft's first parent that attribution credits to the party.
+    Conceded: every draft the party tabled where its own position on a term moved and the move
+    is a concession (``View.label``: against its own previous position; taking up another
+    party's value is one) — also where the draft did not change the term against its parent.
+    Won: the term ended agreed on a value the party pushed without every other party pushing it
+    too (a joint text is nobody's win); an agreed absence counts only for a party that removed
+    a term another party had put forward.
     """
     ends = final.by_key()
-    codes = {p.code for p in snap.negotiation.parties}
-    opened_by: dict[str, set[str]] = {}  # key → who tabled the first draft holding it
-    previous = None
-    for r in snap.ordered():  # a key first held here differs from the draft before: changed() has it
-        held = snap.keys(r.id)
-        for key in snap.timeline.changed(previous, r.id):
-            if key in held and key not in opened_by:
-                opened_by[key] = set(r.header.tabled_by)
-        previous = r.id
-    tallies = [Tally(p.code) for p in snap.negotiation.parties]
-    won: dict[str, set[str]] = {t.party: set() for t in tallies}  # thousands of terms: searched often
+    codes = set(view.parties)
+    tallies = {p: Tally(p) for p in view.parties}
+    won: dict[str, set[str]] = {p: set() for p in view.parties}
     for dc in changes:
         if not dc.counted:
             continue
-        held = snap.keys(dc.record.id)
         for c in dc.result.changes:
             a = c.attribution
             if a is None:
                 continue
-            tabled = snap.by_id[a.introduced_in].header.tabled_by
-            token = snap.timeline.token(held.get(c.term))  # a dropped term is absent here
-            end = ends[c.term]
-            end_token = {history.AGREED: _agreed_token(end), history.DROPPED: ABSENT}.get(end.status)
-            ref = (dc.record.id, c.term)
+            token = ABSENT if c.kind == "dropped" else view.timeline.token(view.timeline.manifests[dc.record.id][c.term])
+            end = ends.get(c.term)
+            end_token = _agreed_token(end) if end is not None and end.status == AGREED else None
             contested = not codes <= set(a.pushed_by)
-            for t in tallies:
-                if t.party in a.pushed_by:
-                    t.pushed.append(ref)
-                    removed_theirs = token != ABSENT or t.party not in opened_by.get(c.term, set())
-                    if end_token == token and contested and removed_theirs:
-                        won[t.party].add(c.term)
-                adopted = a.basis == "adopted" and t.party in tabled and t.party not in a.pushed_by
-                if adopted or a.stance.get(t.party) == "concession":
-                    t.conceded.append(ref)
-    for t in tallies:
-        t.won = sorted(won[t.party])
-    return tallies
+            for party in a.pushed_by:
+                if party not in tallies:
+                    continue
+                tallies[party].pushed.append((dc.record.id, c.term))
+                if end_token == token and contested and (token != ABSENT or party not in _opened_by(view, c.term)):
+                    won[party].add(end.key)  # type: ignore[union-attr]
+    board = Board(view, list(view.parties))
+    for d in view.ordered:
+        tabled = [p for p in view.by_id[d].header.tabled_by if p in tallies]
+        groups = {view.aliases(k) for k in board.add(d)}
+        for keys in sorted(groups, key=min):
+            for party in tabled:
+                if view.label(party, keys, d) == CONCESSION:
+                    tallies[party].conceded.append((d, view.name(keys, view.rank[d])))
+    for p, t in tallies.items():
+        t.won = sorted(won[p])
+    return list(tallies.values())
 
 
 def _agreed_token(end: history.TermPositions) -> str | None:
-    first = next(iter(end.positions.values()), None)
-    return first.token if first is not None else None
+    first = next((p for p in end.positions.values() if p is not None), None)
+    return first.state.token if first is not None else None
+
+
+def _opened_by(view: View, key: str) -> set[str]:
+    """Who tabled the first draft, in reading order, that held the term."""
+    keys = view.aliases(key)
+    first = next((d for d in view.ordered if (s := view.term_state(d, keys)) is not None and s.stated and s.blob is not None), None)
+    return set(view.by_id[first].header.tabled_by) if first else set()
 
 
 def _bibliography(drafts: list[DraftRecord]) -> list[Cite]:

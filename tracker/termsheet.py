@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Iterator, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
-from tracker.values import Choice, Value, parse_value
+from tracker.quantities import default_problem, preference_problem
+from tracker.values import Absent, Choice, Value, parse_value, value_json
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", min_length=1, max_length=100)]
 PartyCode = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")]
@@ -22,12 +23,19 @@ TermKey = Annotated[
     str, Field(pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$", min_length=1, max_length=200)
 ]
 Confidence = Literal["confirmed", "reported", "disputed"]
+# full: recorded from the text itself (what it leaves out is absent); partial: recorded from
+# reports about the text (what it does not state is unknown). See shared semantics.
+Coverage = Literal["full", "partial"]
 Status = Literal[
     "proposed", "leaked", "rejected", "superseded", "withdrawn",
     "agreed", "initialled", "signed", "ratified", "expired",
 ]
-# A preference is "higher"/"lower" for numbers, or the ranked options of a choice, best first.
-Preference = Union[Literal["higher", "lower"], list[str]]
+# A preference is "higher"/"lower" for numbers, amounts, dates and sets, or the ranked values
+# of a choice or a yes/no term, best first.
+Preference = Union[Literal["higher", "lower"], tuple[str, ...]]
+DIRECTIONS = ("higher", "lower")
+# The key of a term's preferences that gives the value applying when a text is silent.
+DEFAULT = "default"
 
 RESERVED_DRAFT_IDS = ("latest",)
 
@@ -46,6 +54,13 @@ class Party(Model):
     code: PartyCode
     name: str = Field(min_length=1, max_length=200)
     aliases: list[str] = Field(default_factory=list)
+
+    @field_validator("code")
+    @classmethod
+    def _not_reserved(cls, v: str) -> str:
+        if v.casefold() == DEFAULT:
+            raise ValueError(f"{v!r} is reserved (preferences use it for a term's default value)")
+        return v
 
 
 class Source(Model):
@@ -102,6 +117,8 @@ class Term(Model):
     reports: list[Report] = Field(default_factory=list)
     pushed_by: PushedBy | None = None
     renamed_from: TermKey | None = None
+    # The text explicitly leaves the term for later: it is open, however its wording reads.
+    deferred: bool = False
     notes: str | None = None
 
     @model_validator(mode="before")
@@ -141,6 +158,7 @@ class DraftHeader(Model):
     date: dt.date
     parents: list[Slug] = Field(default_factory=list)
     status: Status = "proposed"
+    coverage: Coverage = "full"
     sources: list[Source] = Field(default_factory=list)
     notes: str | None = None
 
@@ -187,11 +205,71 @@ class StoredDraft(BaseModel):
         return self.draft.id
 
 
+def _preference(raw: Any) -> Preference:
+    """``higher``/``lower``, or options ranked best first (yes/no may be written true/false)."""
+    if raw in DIRECTIONS:
+        return raw
+    if isinstance(raw, (list, tuple)):
+        items = []
+        for item in raw:
+            if isinstance(item, bool):
+                item = "yes" if item else "no"
+            if not isinstance(item, str) or not item.strip():
+                raise ValueError(f"ranked options must be words, got {item!r}")
+            items.append(item.strip())
+        if len(items) < 2 or len(set(items)) != len(items):
+            raise ValueError("rank at least two different options, best first")
+        return tuple(items)
+    raise ValueError(f"expected higher, lower or the options ranked best first (e.g. [gold, silver]), got {raw!r}")
+
+
+class TermPreferences(Model):
+    """What each party wants of one term, and the value that applies when a text is silent.
+
+    Written flat in a negotiation file, ``week: {default: 40 hours, U: lower, F: higher}``, and
+    stored in that same form (so negotiations recorded before defaults existed keep their hash).
+    """
+
+    default: Value | None = None
+    parties: dict[PartyCode, Preference] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError("expected a mapping of party to preference (and an optional default)")
+        if set(data) <= {"default", "parties"} and isinstance(data.get("parties"), dict):
+            return data  # already in model form
+        out: dict[str, Any] = {"parties": {}}
+        for name, pref in data.items():
+            if name == DEFAULT:
+                value = pref if isinstance(pref, dict) else parse_value(pref)
+                if isinstance(value, Absent):
+                    raise ValueError("default: give the value that applies when the text is silent, not none")
+                out["default"] = value
+            else:
+                try:
+                    out["parties"][name] = _preference(pref)
+                except ValueError as exc:
+                    raise ValueError(f"{name}: {exc}") from None
+        return out
+
+    @model_serializer
+    def _as_written(self) -> dict[str, Any]:
+        out: dict[str, Any] = {code: pref if isinstance(pref, str) else list(pref) for code, pref in self.parties.items()}
+        if self.default is not None:
+            out[DEFAULT] = value_json(self.default)
+        return out
+
+    def of(self, party: str) -> Preference | None:
+        return self.parties.get(party)
+
+
 class Negotiation(Model):
     id: Slug
     title: str = Field(min_length=1, max_length=500)
     parties: list[Party] = Field(min_length=1)
-    preferences: dict[TermKey, dict[PartyCode, Preference]] = Field(default_factory=dict)
+    preferences: dict[TermKey, TermPreferences] = Field(default_factory=dict)
     sources: list[Source] = Field(default_factory=list)
     notes: str | None = None
 
@@ -204,7 +282,7 @@ class Negotiation(Model):
         if len(set(ids)) != len(ids):
             raise ValueError("source ids must be unique")
         for key, prefs in self.preferences.items():
-            for code in prefs:
+            for code in prefs.parties:
                 if code not in codes:
                     raise ValueError(f"preferences.{key}: unknown party {code!r}")
         return self
@@ -244,10 +322,14 @@ class Negotiation(Model):
                     yield ("terms", key, "pushed_by", "source"), (
                         f"cites source {term.pushed_by.source!r}, which the draft does not list"
                     )
-            ranked = self.preferences.get(key, {})
-            if isinstance(term.value, Choice):
-                for code, pref in ranked.items():
-                    if isinstance(pref, list) and term.value.value not in pref:
-                        yield ("terms", key, "value"), (
-                            f"{term.value.value!r} is not among the options ranked for {code}: {', '.join(pref)}"
-                        )
+            prefs = self.preferences.get(key)
+            if prefs is not None:
+                for code, pref in prefs.parties.items():
+                    problem = preference_problem(term.value, pref, code)
+                    if problem and isinstance(term.value, Choice) and isinstance(pref, tuple):
+                        yield ("terms", key, "value"), problem  # the value is what is wrong
+                    elif problem:
+                        yield ("terms", key, "value"), f"preferences.{key}.{code}: {problem}"
+                problem = default_problem(term.value, prefs.default)
+                if problem:
+                    yield ("terms", key, "value"), f"preferences.{key}.default: {problem}"

@@ -14,14 +14,13 @@ without parsing it. Nothing here writes to the database.
 from __future__ import annotations
 
 import json
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from tracker.attribution import ABSENT, Track
 from tracker.lineage import Lineage
 from tracker.store import parse_terms
-from tracker.termsheet import PushedBy, Term
-from tracker.values import value_from_json
+from tracker.termsheet import Term
+from tracker.values import ABSENT, value_from_json
 
 if TYPE_CHECKING:
     from tracker.store import DraftRecord, Store
@@ -78,29 +77,9 @@ class Timeline:
         self._tokens: dict[int, str] = {}
         self._terms: dict[int, Term] = {}
         self._values: dict[int, Any] = {}
-        self._holders: dict[str, dict[str, Term]] = {}
-        self._path_changes: tuple[tuple[str, ...], dict[str, list[int]]] | None = None
 
     def by_id_pk(self, pk: int | None) -> "DraftRecord | None":
         return None if pk is None else self._pk[pk]
-
-    # --- reading order ----------------------------------------------------------------------
-
-    @cached_property
-    def ordered(self) -> list["DraftRecord"]:
-        """Drafts in reading order: date, then sequence number."""
-        return sorted(self.records, key=lambda r: (r.header.date, r.seq))
-
-    @cached_property
-    def rank(self) -> dict[str, int]:
-        return {r.id: i for i, r in enumerate(self.ordered)}
-
-    @cached_property
-    def monotonic(self) -> bool:
-        """Every parent comes before its child in reading order (no draft is dated before
-        one of its parents). Shortcuts that rely on it fall back to the exact search if not."""
-        rank = self.rank
-        return all(rank[p] < rank[r.id] for r in self.records for p in self.lineage.parents(r.id))
 
     # --- what differs -----------------------------------------------------------------------
 
@@ -148,6 +127,10 @@ class Timeline:
         """Whether the stored term names who pushed it (a cheap test before parsing)."""
         return '"pushed_by":' in self.body(blob)
 
+    def deferred(self, blob: int) -> bool:
+        """Whether the stored term is marked as left for later (canonical JSON: no spaces)."""
+        return '"deferred":true' in self.body(blob)
+
     def terms(self, blobs: Iterable[int]) -> dict[int, Term]:
         """Parsed terms of these blobs, validated in one batch and cached."""
         wanted = set(blobs)
@@ -160,15 +143,6 @@ class Timeline:
     def term(self, blob: int) -> Term:
         found = self._terms.get(blob)
         return found if found is not None else self.terms([blob])[blob]
-
-    def holders(self, key: str) -> dict[str, Term]:
-        """The term in every draft that holds it (draft id → Term), in sequence order."""
-        cached = self._holders.get(key)
-        if cached is None:
-            found = {d: blob for d, manifest in self.manifests.items() if (blob := manifest.get(key)) is not None}
-            terms = self.terms(found.values())
-            cached = self._holders[key] = {d: terms[b] for d, b in found.items()}
-        return cached
 
     def raw_value(self, blob: int | None) -> str | None:
         """The canonical JSON of a blob's value, as stored (None for no blob)."""
@@ -189,110 +163,3 @@ class Timeline:
     def renamed_from(self, blob: int) -> str | None:
         body = self.body(blob)
         return json.loads(body).get("renamed_from") if '"renamed_from":' in body else None
-
-    # --- indexes for walks over the whole negotiation ----------------------------------------
-
-    @cached_property
-    def first_holders(self) -> dict[str, dict[str, str]]:
-        """key → value token → the first draft in reading order that holds it.
-
-        Only valid when ``monotonic``: then a draft's base comes before it in reading order,
-        so any term a draft inherits was seen earlier and only its own rows can be new.
-        """
-        self.prefetch(self.blobs())
-        out: dict[str, dict[str, str]] = {}
-        for r in self.ordered:
-            for key, blob in self.own[r.id].items():
-                if blob is not None:
-                    out.setdefault(key, {}).setdefault(self.token(blob), r.id)
-        return out
-
-    @cached_property
-    def absence_proposers(self) -> dict[str, list[str]]:
-        """key → the drafts that propose its absence, in reading order: those that dropped it
-        (or set it to none) against a parent holding a value, and those holding it as none."""
-        found: dict[str, set[str]] = {}
-        for r in self.records:
-            after = self.manifests[r.id]
-            for p in self.lineage.parents(r.id):
-                before = self.manifests[p]
-                for key in self.changed(p, r.id):
-                    if self.token(after.get(key)) == ABSENT and self.token(before.get(key)) != ABSENT:
-                        found.setdefault(key, set()).add(r.id)
-        nones = {k for rows in self.own.values() for k, b in rows.items() if b is not None and self.token(b) == ABSENT}
-        for key in nones:  # rare: scan every draft for the key held as none
-            for d, manifest in self.manifests.items():
-                if key in manifest and self.token(manifest[key]) == ABSENT:
-                    found.setdefault(key, set()).add(d)
-        rank = self.rank
-        return {k: sorted(ds, key=rank.__getitem__) for k, ds in found.items()}
-
-    def path_changes(self, path: Sequence[str]) -> dict[str, list[int]]:
-        """key → the indexes along ``path`` (after the first) where its term differs from the
-        step before. Cached for the last path asked (blame asks once per key)."""
-        if self._path_changes is not None and self._path_changes[0] == tuple(path):
-            return self._path_changes[1]
-        out: dict[str, list[int]] = {}
-        for i in range(1, len(path)):
-            for key in self.changed(path[i - 1], path[i]):
-                out.setdefault(key, []).append(i)
-        self._path_changes = (tuple(path), out)
-        return out
-
-    def track(self, key: str) -> "TimelineTrack":
-        return TimelineTrack(self, key)
-
-
-class TimelineTrack(Track):
-    """One key across a timeline's drafts (see ``attribution.Track``)."""
-
-    def __init__(self, timeline: Timeline, key: str):
-        self.timeline, self.key = timeline, key
-
-    def blob(self, draft: str) -> int | None:
-        return self.timeline.manifests[draft].get(self.key) if draft else None
-
-    def token(self, draft: str) -> str:
-        return self.timeline.token(self.blob(draft))
-
-    def term(self, draft: str) -> Term | None:
-        blob = self.blob(draft)
-        return None if blob is None else self.timeline.term(blob)
-
-    def held(self, draft: str) -> bool:
-        return self.blob(draft) is not None
-
-    def value(self, draft: str) -> Any:
-        return self.timeline.value(self.blob(draft))
-
-    def pushed_by(self, draft: str) -> PushedBy | None:
-        blob = self.blob(draft)
-        if blob is None or not self.timeline.pushes(blob):  # most terms name nobody
-            return None
-        return self.timeline.term(blob).pushed_by
-
-    def runs(self, path: Sequence[str]) -> list[tuple[int, str]]:
-        cached = self.timeline._path_changes
-        if cached is None or cached[0] != tuple(path):
-            return super().runs(path)
-        return [(0, self.token(path[0]))] + [(i, self.token(path[i])) for i in cached[1].get(self.key, ())]
-
-    def earliest_absence(self, introduced: str, lineage: Lineage) -> str | None:
-        earlier = lineage.earlier_than(introduced)
-        return next((d for d in self.timeline.absence_proposers.get(self.key, ()) if d in earlier), None)
-
-    def holders(self, final: str) -> list[str]:
-        tl = self.timeline
-        return [d for d, manifest in tl.manifests.items() if (blob := manifest.get(self.key)) is not None and tl.token(blob) == final]
-
-    def earliest(self, final: str, introduced: str, lineage: Lineage) -> str | None:
-        tl = self.timeline
-        if tl.monotonic and final != ABSENT:
-            first = tl.first_holders.get(self.key, {}).get(final)
-            if first is None or first == introduced:
-                # No draft before ``introduced`` in reading order holds the value, and with
-                # parents always earlier, neither does any of its ancestors.
-                return None
-            if first in lineage.earlier_than(introduced):
-                return first  # the first holder of all is the first among those earlier
-        return super().earliest(final, introduced, lineage)

@@ -91,6 +91,39 @@ CURRENCIES = frozenset(
     UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL XAU XAG XDR""".split()
 )
 
+# Durations: unit (singular) → (family, size in the family's base unit). Within a family
+# units convert exactly; ``tracker.quantities`` compares across families with care.
+DURATIONS: dict[str, tuple[str, Decimal]] = {
+    "day": ("days", Decimal(1)), "week": ("days", Decimal(7)),
+    "month": ("months", Decimal(1)), "year": ("months", Decimal(12)),
+    "minute": ("minutes", Decimal(1)), "hour": ("minutes", Decimal(60)),
+}
+_UNIT_ALIASES = {"d": "day", "wk": "week", "mo": "month", "yr": "year", "hr": "hour", "min": "minute"}
+
+
+def unit_name(unit: str) -> str | None:
+    """A duration unit's singular name (``"Years"`` → ``"year"``), or None for other units."""
+    word = unit.strip().lower()
+    word = _UNIT_ALIASES.get(word.rstrip("s"), word)
+    if word in DURATIONS:
+        return word
+    if word.endswith("s") and word[:-1] in DURATIONS:
+        return word[:-1]
+    return None
+
+
+def unit_text(amount: Decimal, unit: str | None) -> str:
+    """``1 year``, ``8 years``, ``40 hours``: a duration unit agrees with its number; other
+    units are printed as written."""
+    n = grouped(amount)
+    if not unit:
+        return n
+    name = unit_name(unit)
+    if name is None:
+        return f"{n} {unit}"
+    return f"{n} {name}" if abs(amount) == 1 else f"{n} {name}s"
+
+
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
 Qualifier = Literal["cap", "floor", "approximate"]
 
@@ -146,8 +179,7 @@ class Number(_Value):
     unit: str | None = Field(default=None, min_length=1, max_length=40)
 
     def short(self) -> str:
-        n = canonical_decimal(self.value)
-        return f"{n} {self.unit}" if self.unit else n
+        return unit_text(self.value, self.unit)
 
 
 class Boolean(_Value):
@@ -219,9 +251,20 @@ Value = Annotated[
     Field(discriminator="type"),
 ]
 VALUE_TYPES = ("money", "percent", "number", "boolean", "choice", "set", "text", "date", "none")
+# The comparable token of an absent term (an explicit ``none``, or a term a text left out);
+# any other value's token is its canonical JSON (``value_json``).
+ABSENT = "∅"
 _value_adapter: TypeAdapter[Any] = TypeAdapter(Value)
 
 # --- formatting -----------------------------------------------------------------------------
+
+
+def grouped(amount: Decimal) -> str:
+    """An exact number with thousands separated: ``2,920``, ``-1,250.5``."""
+    text = canonical_decimal(amount)
+    sign = "-" if text.startswith("-") else ""
+    whole, _, frac = text.lstrip("-").partition(".")
+    return f"{sign}{int(whole):,}" + (f".{frac}" if frac else "")
 
 _SYMBOL_OUT = {"USD": "$", "EUR": "€", "GBP": "£"}
 _SCALE_OUT = [(Decimal(10) ** 12, "trillion"), (Decimal(10) ** 9, "billion"), (Decimal(10) ** 6, "million")]
@@ -321,6 +364,8 @@ def _parse_money(text: str, default_currency: str | None) -> Money | None:
     if not m:
         return None
     pre, num, scale, post = m.group("pre"), m.group("num"), m.group("scale"), m.group("post")
+    if scale and not pre and not post and unit_name(scale):
+        return None  # "1 day", "2 yrs": a duration, not an amount in currency "DAY"
     if scale and scale.upper() in CURRENCIES and not post:
         # "500 USD": the trailing word is the currency, not a scale.
         scale, post = None, scale

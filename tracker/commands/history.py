@@ -9,11 +9,11 @@ from tracker.commands.options import app, emit_json, format_option, negotiation_
 as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Only drafts dated on or before this day.")
 
 
-def _snapshot(ctx: click.Context, negotiation: str | None):  # type: ignore[no-untyped-def]
-    from tracker.history import Snapshot
+def _view(ctx: click.Context, negotiation: str | None):  # type: ignore[no-untyped-def]
+    from tracker.history import load
 
     store = app(ctx).store()
-    return Snapshot.load(store, store.negotiation(negotiation))
+    return load(store, store.negotiation(negotiation))
 
 
 def _as_of(text: str | None):  # type: ignore[no-untyped-def]
@@ -32,12 +32,12 @@ def blame_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: st
     gave it its current value: where it first appeared in REF's lineage, following renames."""
     from tracker import history
 
-    snap = _snapshot(ctx, negotiation)
-    b = history.blame(snap, ref)
+    view = _view(ctx, negotiation)
+    b = history.blame(view, ref)
     if fmt == "json":
         from tracker.render import jsonout
 
-        emit_json(jsonout.blame(snap.negotiation, b))
+        emit_json(jsonout.blame(view.negotiation, b))
     else:
         from tracker.render import text_history
 
@@ -54,12 +54,13 @@ def history_command(ctx: click.Context, key: str, negotiation: str | None, fmt: 
     who pushed each change, and the sources and quotes. Follows the term across renames."""
     from tracker import history
 
-    snap = _snapshot(ctx, negotiation)
-    h = history.term_history(snap, key)
+    view = _view(ctx, negotiation)
+    history.known_key(view, key)
+    h = history.term_history(view, key)
     if fmt == "json":
         from tracker.render import jsonout
 
-        emit_json(jsonout.term_history(snap.negotiation, h))
+        emit_json(jsonout.term_history(view.negotiation, h))
     else:
         from tracker.render import text_history
 
@@ -72,25 +73,25 @@ def history_command(ctx: click.Context, key: str, negotiation: str | None, fmt: 
 @format_option()
 @click.pass_context
 def positions_command(ctx: click.Context, as_of: str | None, negotiation: str | None, fmt: str) -> None:
-    """Each party's latest position on each term, and whether the term is agreed, open or
-    dropped by everyone.
+    """Each party's position on each term, and whether the term is agreed, open or unaddressed.
 
-    A party's position is the term's value in the latest draft it tabled or co-tabled, or in
-    which the term says it was pushed by that party.
+    A party's position is what the latest draft it tabled or co-tabled (and did not withdraw)
+    says of the term — a value, or that the text leaves it out. A draft known only from reports
+    (coverage partial) states only what the reports say: the rest is not its position.
     """
     from tracker import history
 
     day = _as_of(as_of)
-    snap = _snapshot(ctx, negotiation)
-    p = history.positions(snap, day)
+    view = _view(ctx, negotiation)
+    p = history.positions(view, day)
     if fmt == "json":
         from tracker.render import jsonout
 
-        emit_json(jsonout.positions(snap.negotiation, p))
+        emit_json(jsonout.positions(view, p))
     else:
         from tracker.render import text_history
 
-        click.echo(text_history.positions(p, snap.negotiation))
+        click.echo(text_history.positions(view, p))
 
 
 @click.command("gap")
@@ -101,18 +102,19 @@ def positions_command(ctx: click.Context, as_of: str | None, negotiation: str | 
 @click.pass_context
 def gap_command(ctx: click.Context, parties: tuple[str, ...], as_of: str | None, negotiation: str | None, fmt: str) -> None:
     """The open terms between two parties (default: the only two) and how far apart they are,
-    and the share of terms agreed at each draft date: are the sides converging?"""
+    the terms only one of them has addressed, and the share agreed at each draft date —
+    agreed ÷ (agreed + open): are the sides converging?"""
     from tracker import history
 
     day = _as_of(as_of)
-    snap = _snapshot(ctx, negotiation)
-    a, b = history.gap_parties(snap.negotiation, parties)
-    g = history.gap(snap, a, b, day)
+    view = _view(ctx, negotiation)
+    a, b = history.gap_parties(view.negotiation, parties)
+    g = history.gap(view, a, b, day)
     if fmt == "json":
         from tracker.render import jsonout
 
-        emit_json(jsonout.gap(snap.negotiation, g))
+        emit_json(jsonout.gap(view, g))
     else:
         from tracker.render import text_history
 
-        click.echo(text_history.gap(g, snap.negotiation))
+        click.echo(text_history.gap(view, g))

@@ -19,6 +19,7 @@ from tracker.commands.options import app
 @click.option("--date", "date_", metavar="YYYY-MM-DD", help="Date of the draft (default: today).")
 @click.option("--title", help="Title (default: the id).")
 @click.option("--status", help="proposed, leaked, rejected, superseded, withdrawn, agreed, initialled, signed, ratified or expired.")
+@click.option("--coverage", type=click.Choice(["full", "partial"]), help="full (default): recorded from the text, so what it leaves out is absent; partial: from reports about it, so it holds only what you --set (or --drop: a clause reported removed) and carries the rest over, unconfirmed.")
 @click.option("--notes", help="Free notes on the draft.")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Set a term, in shorthand: 50%, $500B, '45 days', true, [a, b], 2025-02-12, none, choice:x, text:…")
 @click.option("--drop", "drops", multiple=True, metavar="KEY", help="Remove a term.")
@@ -40,7 +41,7 @@ def record_command(ctx: click.Context, files: tuple[Path, ...], **opts) -> None:
     """
     from tracker.errors import InvalidInput
 
-    flag_names = ("from_refs", "draft_id", "tabled_by", "date_", "title", "status", "notes", "sets", "drops", "renames", "sources", "quotes", "pushed")
+    flag_names = ("from_refs", "draft_id", "tabled_by", "date_", "title", "status", "coverage", "notes", "sets", "drops", "renames", "sources", "quotes", "pushed")
     used_flags = [n for n in flag_names if opts[n]] + (["edit"] if opts["edit"] else [])
     if files and used_flags:
         raise InvalidInput("give either FILES or draft flags (--id, --set, …), not both")
@@ -82,7 +83,7 @@ def _record_flags(ctx: click.Context, opts: dict) -> None:  # type: ignore[type-
     negotiation = store.negotiation(opts["negotiation"])
     edits = DraftEdits(
         draft_id=opts["draft_id"], from_refs=list(opts["from_refs"]), tabled_by=list(opts["tabled_by"]),
-        date=opts["date_"], title=opts["title"], status=opts["status"], notes=opts["notes"],
+        date=opts["date_"], title=opts["title"], status=opts["status"], coverage=opts["coverage"], notes=opts["notes"],
         sets=list(opts["sets"]), drops=list(opts["drops"]), renames=list(opts["renames"]),
         sources=list(opts["sources"]), quotes=list(opts["quotes"]), pushed=list(opts["pushed"]),
     )

@@ -13,9 +13,9 @@ import re
 from typing import Any
 
 COLUMNS = (
-    "negotiation", "date", "draft", "seq", "tabled_by", "status", "against", "term", "old_term", "kind",
-    "old", "new", "change", "pushed_by", "basis", "introduced_in", "adopted_from", "stance", "evidence",
-    "sources", "quotes",
+    "negotiation", "date", "draft", "seq", "tabled_by", "status", "coverage", "against", "term", "label", "old_term", "kind",
+    "old", "old_stated", "new", "new_stated", "change", "pushed_by", "basis", "introduced_in", "adopted_from", "stance",
+    "disputed", "evidence", "sources", "quotes",
 )
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
@@ -41,18 +41,23 @@ def rows(data: dict[str, Any]) -> list[dict[str, str]]:
                 "seq": d["seq"],
                 "tabled_by": " ".join(d["tabled_by"]),
                 "status": d["status"],
+                "coverage": d["coverage"],
                 "against": block["against"],
                 "term": c["term"],
+                "label": c["label"],
                 "old_term": c.get("old_term"),
                 "kind": c["kind"],
                 "old": c["old_text"],
+                "old_stated": "yes" if c["old_stated"] else "no",
                 "new": c["new_text"],
+                "new_stated": "yes" if c["new_stated"] else "no",
                 "change": c["delta_text"],
                 "pushed_by": " ".join(c["pushed_by"] or []),
                 "basis": c["basis"],
                 "introduced_in": c["introduced_in"],
                 "adopted_from": c["adopted_from"],
                 "stance": "; ".join(f"{p} {s}" for p, s in sorted((c["stance"] or {}).items())),
+                "disputed": " | ".join(f"{r['text']} ({' '.join(x['source'] for x in r.get('sources', []))})" for r in c["new_reports"] or []),
                 "evidence": c["evidence"],
                 "sources": " ".join(q["source"] for q in c["quotes"]),
                 "quotes": " | ".join(f"[{q['source']}] {q['quote']}" for q in quotes),

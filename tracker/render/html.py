@@ -150,7 +150,8 @@ def convergence_chart(data: dict[str, Any]) -> dict[str, Any] | None:
             y = top + (1 - c["share"]) * height_plot
             points.append({
                 "x": round(scale(c["date"]), 1), "y": round(y, 1), "label": f"{round(c['share'] * 100)}%",
-                "known": c["known"], "title": f"{c['date']}: {c['agreed']} agreed, {c['open']} open",
+                "known": c["known"],
+                "title": f"{c['date']}: {c['agreed']} agreed, {c['open']} open, {c['unaddressed']} stated by one side only",
             })
         a, b = g["parties"]
         lines.append({
@@ -263,6 +264,21 @@ class Fragments:
         return Markup(f'<span class="v">{escape(text)}</span>')
 
     @staticmethod
+    def label(text: str | None) -> Markup:
+        """A term's human name, under its key."""
+        return Markup(f'<span class="tlabel">{escape(text)}</span>') if text else Markup("")
+
+    @staticmethod
+    def disputed(reports: list[dict[str, Any]] | None) -> Markup:
+        """A disputed value's competing accounts, wherever the value is shown."""
+        if not reports:
+            return Markup("")
+        accounts = "; ".join(
+            f"{escape(r['text'])} ({escape(', '.join(c['source'] for c in r.get('sources', [])) or 'no source')})" for r in reports
+        )
+        return Markup(f'<span class="disputed">disputed; also reported: {accounts}</span>')
+
+    @staticmethod
     def status(s: str) -> Markup:
         return Markup(f'<span class="badge st-{escape(s)}">{escape(s)}</span>')
 
@@ -301,7 +317,7 @@ def report_chunks(data: dict[str, Any]) -> Iterator[str]:
     colour = colours(data)
     names = {p["code"]: p["name"] for p in data["negotiation"]["parties"]}
     fragments = Fragments(colour, names)
-    for name in ("chip", "chips", "val", "status", "source_link"):
+    for name in ("chip", "chips", "val", "label", "disputed", "status", "source_link"):
         env.filters[name] = getattr(fragments, name)
     template = env.get_template("report.html.j2")
     pieces = template.stream(

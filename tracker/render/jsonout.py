@@ -23,6 +23,7 @@ def draft_summary(record: DraftRecord) -> dict[str, Any]:
         "date": h.date.isoformat(),
         "parents": list(h.parents),
         "status": h.status,
+        "coverage": h.coverage,
     }
 
 
@@ -75,13 +76,27 @@ def _value(term: Any) -> Any:
     return _step_value(None if term is None else term.value)
 
 
+def _reports(term: Any) -> list[dict[str, Any]] | None:
+    """A disputed term's competing accounts, each with its value's text (None for an
+    undisputed term): wherever a disputed value is shown, the other accounts are too."""
+    if term is None or not term.reports:
+        return None
+    return [{**r.canonical(), "text": r.value.short()} for r in term.reports]
+
+
 def change(c: Any) -> dict[str, Any]:
     a = c.attribution
     out: dict[str, Any] = {
         "term": c.term,
+        "label": c.label,
         "kind": c.kind,
         "old": _value(c.old),
         "new": _value(c.new),
+        "old_stated": c.old_stated,
+        "new_stated": c.new_stated,
+        "carried_from": c.carried_from,
+        "old_reports": _reports(c.old),
+        "new_reports": _reports(c.new),
         "delta": c.delta,
         "pushed_by": list(a.pushed_by) if a else None,
         "basis": a.basis if a else None,
@@ -102,9 +117,9 @@ def change(c: Any) -> dict[str, Any]:
 
 def diff(d: Any) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "schema": "tracker.diff/v1",
+        "schema": "tracker.diff/v2",
         "negotiation": d.negotiation.id,
-        "from": draft_summary(d.old),
+        "from": draft_summary(d.old) if d.old is not None else None,
         "to": draft_summary(d.new),
         "summary": d.result.summary(),
         "changes": [change(c) for c in d.result.changes],
@@ -149,14 +164,17 @@ def attribution(a: Any) -> dict[str, Any]:
 
 def blame(negotiation: Negotiation, b: Any) -> dict[str, Any]:
     return {
-        "schema": "tracker.blame/v1",
+        "schema": "tracker.blame/v2",
         "negotiation": negotiation.id,
         "draft": draft_summary(b.record),
         "terms": [
             {
                 "term": line.key,
+                "label": line.term.label,
                 "value": _step_value(line.value),
                 "text": _text(line.value),
+                "stated": line.stated,
+                "reports": _reports(line.term),
                 "from": {"id": line.draft, "seq": line.seq, "date": line.date.isoformat(), "tabled_by": list(line.tabled_by), "key": line.first_key},
                 **attribution(line.attribution),
                 "sources": [cited(c) for c in line.sources],
@@ -166,49 +184,77 @@ def blame(negotiation: Negotiation, b: Any) -> dict[str, Any]:
     }
 
 
+def _state_value(state: Any, term: Any) -> Any:
+    """The value a draft's state shows: its term's, or none where the text left it out."""
+    if state is None:
+        return None
+    return value_json(term.value) if term is not None else {"type": "none"}
+
+
 def history_row(row: Any) -> dict[str, Any]:
-    term = row.term
-    out: dict[str, Any] = {
+    term, state = row.term, row.state
+    value = _state_value(state, term)
+    return {
         **draft_summary(row.record),
         "key": row.key,
         "event": row.event,
-        "value": _step_value(row.value),
-        "text": _text(row.value),
+        "stated": state.stated if state is not None else None,
+        "carried_from": state.origin if state is not None and not state.stated else None,
+        "value": value,
+        "text": (term.value.short() if term is not None else "none") if state is not None else None,
         "confidence": term.confidence if term is not None else None,
+        "deferred": term.deferred if term is not None else False,
+        "reports": _reports(term),
         "attribution": attribution(row.attribution) if row.attribution else None,
+        "moves": row.moves,
         "sources": [cited(c) for c in row.sources],
     }
-    if term is not None and term.reports:
-        out["reports"] = [r.canonical() for r in term.reports]
-    return out
 
 
 def term_history(negotiation: Negotiation, h: Any) -> dict[str, Any]:
     return {
-        "schema": "tracker.history/v1",
+        "schema": "tracker.history/v2",
         "negotiation": negotiation.id,
         "term": h.key,
+        "label": h.label,
         "aliases": h.aliases,
         "drafts": [history_row(r) for r in h.rows],
     }
 
 
-def position(p: Any) -> dict[str, Any] | None:
+def position(view: Any, p: Any) -> dict[str, Any] | None:
+    """A party's position: the draft that states it and what it says (absent: left out)."""
     if p is None:
         return None
-    return {"draft": p.draft, "date": p.date.isoformat(), "via": p.via, "value": _step_value(p.value), "text": _text(p.value)}
-
-
-def positions(negotiation: Negotiation, p: Any) -> dict[str, Any]:
+    term = view.term(p.state)
+    value = view.value(p.state)
     return {
-        "schema": "tracker.positions/v1",
-        "negotiation": negotiation.id,
+        "draft": p.draft,
+        "date": view.by_id[p.draft].header.date.isoformat(),
+        "key": p.state.key,
+        "value": value_json(value),
+        "text": value.short(),
+        "absent": p.state.absent,
+        "deferred": bool(term is not None and term.deferred),
+        "confidence": term.confidence if term is not None else None,
+        "reports": _reports(term),
+    }
+
+
+STATUSES = ("agreed", "open", "unaddressed")
+
+
+def positions(view: Any, p: Any) -> dict[str, Any]:
+    return {
+        "schema": "tracker.positions/v2",
+        "negotiation": view.negotiation.id,
         "as_of": p.as_of.isoformat() if p.as_of else None,
         "parties": p.parties,
         "latest": p.latest,
-        "counts": {s: p.count(s) for s in ("agreed", "open", "dropped")},
+        "counts": {s: p.count(s) for s in STATUSES},
         "terms": [
-            {"term": t.key, "aliases": t.aliases, "status": t.status, "positions": {c: position(t.positions[c]) for c in p.parties}}
+            {"term": t.key, "label": t.label, "aliases": t.aliases, "status": t.status,
+             "positions": {c: position(view, t.positions[c]) for c in p.parties}}
             for t in p.terms
         ],
     }
@@ -222,29 +268,34 @@ def distance(d: Any) -> dict[str, Any] | None:
     out = {"kind": d.kind, "amount": canonical_decimal(d.amount), "text": d.text()}
     if d.kind == "money":
         out["currency"] = d.unit
-    elif d.kind == "number" and d.unit:
+    elif d.kind in ("number", "duration") and d.unit:
         out["unit"] = d.unit
     elif d.kind == "rank":
         out["ranking_of"] = d.unit
         out["steps"] = d.steps
+    if d.approximate:
+        out["approximate"] = True
     return out
 
 
-def gap(negotiation: Negotiation, g: Any) -> dict[str, Any]:
+def gap(view: Any, g: Any) -> dict[str, Any]:
+    def row(r: Any) -> dict[str, Any]:
+        return {"term": r.key, "label": r.label, "positions": {g.a: position(view, r.a), g.b: position(view, r.b)}}
+
     return {
-        "schema": "tracker.gap/v1",
-        "negotiation": negotiation.id,
+        "schema": "tracker.gap/v2",
+        "negotiation": view.negotiation.id,
         "as_of": g.as_of.isoformat() if g.as_of else None,
         "parties": [g.a, g.b],
-        "counts": {"open": len(g.rows), "agreed": g.agreed, "dropped": g.dropped},
-        "open": [
-            {"term": r.key, "positions": {g.a: position(r.a), g.b: position(r.b)}, "distance": distance(r.distance)}
-            for r in g.rows
-        ],
+        "counts": {"open": len(g.rows), "agreed": len(g.agreed), "unaddressed": len(g.unaddressed)},
+        "share": g.convergence[-1].share if g.convergence else None,
+        "open": [{**row(r), "distance": distance(r.distance), "deferred": r.deferred} for r in g.rows],
+        "agreed": [row(r) for r in g.agreed],
+        "unaddressed": [{**row(r), "addressed_by": [c for c, p in ((g.a, r.a), (g.b, r.b)) if p is not None]} for r in g.unaddressed],
         "convergence": [
             {
                 "date": c.date.isoformat(), "drafts": c.drafts, "known": c.known,
-                "agreed": c.agreed, "open": c.open, "dropped": c.dropped, "share": c.share,
+                "agreed": c.agreed, "open": c.open, "unaddressed": c.unaddressed, "share": c.share,
                 "open_terms": c.open_terms, "distances": {k: distance(d) for k, d in c.distances.items()},
             }
             for c in g.convergence
@@ -265,11 +316,11 @@ def report(rep: Any) -> dict[str, Any]:
     """
     neg = rep.negotiation
     drafts = rep.drafts
-    counts = {s: rep.positions.count(s) for s in ("agreed", "open", "dropped")}
+    counts = {s: rep.positions.count(s) for s in STATUSES}
     latest = drafts[-1] if drafts else None
     names = {p.code: p.name for p in neg.parties}
     out = {
-        "schema": "tracker.report/v1",
+        "schema": "tracker.report/v2",
         "negotiation": {
             "id": neg.id, "title": neg.title, "notes": neg.notes,
             "parties": [p.model_dump(mode="json") for p in neg.parties],
@@ -297,10 +348,11 @@ def report(rep: Any) -> dict[str, Any]:
             for t in rep.tallies
         ],
         "histories": [
-            {"term": h.key, "aliases": h.aliases, "drafts": [_slim(history_row(r)) for r in h.rows]} for h in _taken(rep.histories)
+            {"term": h.key, "label": h.label, "aliases": h.aliases, "drafts": [_slim(history_row(r)) for r in h.rows]}
+            for h in _taken(rep.histories)
         ],
-        "positions": {k: v for k, v in positions(neg, rep.positions).items() if k not in ("schema", "negotiation")},
-        "gaps": [{k: v for k, v in gap(neg, g).items() if k not in ("schema", "negotiation")} for g in rep.gaps],
+        "positions": {k: v for k, v in positions(rep.view, rep.positions).items() if k not in ("schema", "negotiation")},
+        "gaps": [{k: v for k, v in gap(rep.view, g).items() if k not in ("schema", "negotiation")} for g in rep.gaps],
         "bibliography": [{**c.source.canonical(), "cited_by": c.drafts} for c in rep.bibliography],
     }
     out["changes"] = [_change_block(dc) for dc in _taken(rep.changes)]
@@ -364,6 +416,6 @@ def _change_block(dc: Any) -> dict[str, Any]:
 
 def _slim(row: dict[str, Any]) -> dict[str, Any]:
     """A history row without the draft details the report's timeline already gives."""
-    for key in ("hash", "title", "parents", "status"):
+    for key in ("hash", "title", "parents", "status", "coverage"):
         del row[key]
     return row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.render.text import KIND_TITLES, describe_attribution, describe_delta, show_value
+from tracker.render.text import describe_attribution, describe_delta, show_value
 
 # A convergence row lists this many typed distances (the JSON report has them all).
 MAX_LISTED = 6
@@ -18,32 +18,55 @@ def cell(text: Any) -> str:
     return s
 
 
+def _name(term: str, label: Any) -> str:
+    return f"`{term}`" + (f" ({cell(label)})" if label else "")
+
+
+def _disputed(reports: Any, side: str = "") -> str:
+    """A disputed value's competing accounts, for a table cell ('' when undisputed)."""
+    if not reports:
+        return ""
+    accounts = "; ".join(f"{r['text']} ({', '.join(c['source'] for c in r.get('sources', [])) or 'no source'})" for r in reports)
+    return f" — {side + ': ' if side else ''}disputed; also reported: {cell(accounts)}"
+
+
+def _stances(stance: Any) -> str:
+    return cell(", ".join(f"{p} {label}" for p, label in (stance or {}).items()))
+
+
 def diff(d: Any) -> str:
+    from tracker.render.jsonout import change as change_json
+    from tracker.render.text import kind_title, old_new
+
     old, new = d.old, d.new
+    head_old = f"*{cell(old.id)}* (v{old.seq}, {', '.join(old.header.tabled_by)}, {old.header.date})" if old else "(nothing)"
     lines = [
-        f"## {cell(old.header.title)} → {cell(new.header.title)}",
+        f"## {cell(old.header.title) if old else '(nothing)'} → {cell(new.header.title)}",
         "",
-        f"*{cell(old.id)}* (v{old.seq}, {', '.join(old.header.tabled_by)}, {old.header.date}) → "
-        f"*{cell(new.id)}* (v{new.seq}, {', '.join(new.header.tabled_by)}, {new.header.date})",
+        f"{head_old} → *{cell(new.id)}* (v{new.seq}, {', '.join(new.header.tabled_by)}, {new.header.date})"
+        + (" — known from reports (partial): what it does not state is unknown" if new.header.coverage == "partial" else ""),
         "",
-        " · ".join(f"{n} {k}" for k, n in d.result.summary().items()),
+        " · ".join(f"{n} {k.replace('unreported', 'no longer reported')}" for k, n in d.result.summary().items()),
     ]
-    for kind in ("changed", "renamed", "dropped", "added", "annotated"):
+    for kind in ("changed", "renamed", "dropped", "added", "annotated", "unreported"):
         changes = d.result.by_kind(kind)
         if not changes:
             continue
-        lines += ["", f"### {KIND_TITLES[kind]}", ""]
-        lines.append("| Term | Was | Now | Change | Pushed by | Basis | Evidence |")
+        lines += ["", f"### {cell(kind_title(d, kind, len(changes)))}", ""]
+        lines.append("| Term | Was → now | Change | Pushed by | Basis | Moves | Evidence |")
         lines.append("| --- | --- | --- | --- | --- | --- | --- |")
         for c in changes:
+            data = change_json(c)
             pushed, basis = describe_attribution(c)
             name = f"{c.old_term} → {c.term}" if c.old_term else c.term
             evidence = c.attribution.evidence if c.attribution and c.attribution.evidence else ""
             if c.attribution and c.attribution.introduced_in != new.id:
                 basis += f" (in {c.attribution.introduced_in})"
+            disputed = _disputed(data["old_reports"], "before") + _disputed(data["new_reports"], "now")
             lines.append(
-                f"| `{name}` | {cell(show_value(c.old))} | {cell(show_value(c.new))} | {cell(describe_delta(c))} "
-                f"| {cell(pushed)} | {cell(basis)} | {cell(evidence)} |"
+                f"| {_name(name, c.label)} | {cell(old_new(c, 60))}{disputed} "
+                f"| {cell(describe_delta(c))} | {cell(pushed)} | {cell(basis)} "
+                f"| {_stances(c.attribution.stance if c.attribution else None)} | {cell(evidence)} |"
             )
     if d.three_way:
         base = d.base.id if d.base else "none"
@@ -95,15 +118,16 @@ def report(data: dict[str, Any]) -> str:
         out.append(f"**Drafts:** {summary['drafts']}, from {summary['first_date']} to {summary['last_date']}  ")
         out.append(
             f"**Where it stands:** latest draft *{cell(latest['id'])}* ({cell(latest['status'])}, {latest['date']}); "
-            f"{counts['agreed']} terms agreed, {counts['open']} open, {counts['dropped']} dropped by everyone."
+            f"{counts['agreed']} terms agreed, {counts['open']} open; {counts['unaddressed']} stated by one side only (not counted)."
         )
     else:
         out.append("No drafts recorded yet.")
 
     out += ["", "## Timeline", "", "| Date | Draft | Tabled by | Status | Answers | Sources |", "| --- | --- | --- | --- | --- | --- |"]
     for d in data["timeline"]:
+        reports = " (from reports)" if d["coverage"] == "partial" else ""
         out.append(
-            f"| {d['date']} | v{d['seq']} **{cell(d['id'])}**: {cell(d['title'])} | {_who(d['tabled_by'])} | {cell(d['status'])} "
+            f"| {d['date']} | v{d['seq']} **{cell(d['id'])}**: {cell(d['title'])}{reports} | {_who(d['tabled_by'])} | {cell(d['status'])} "
             f"| {cell(', '.join(d['parents'])) or '(first draft)'} | {cell(', '.join(d['sources']))} |"
         )
 
@@ -117,13 +141,15 @@ def report(data: dict[str, Any]) -> str:
         if not block["changes"]:
             out += ["", "No differences."]
             continue
-        out += ["", "| Term | Kind | Was | Now | Change | Pushed by | Basis |", "| --- | --- | --- | --- | --- | --- | --- |"]
+        out += ["", "| Term | Kind | Was | Now | Change | Pushed by | Basis | Moves |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
         quotes = []
         for c in block["changes"]:
             name = f"{c['old_term']} → {c['term']}" if c.get("old_term") else c["term"]
+            was = _or_dash(c["old_text"]) + ("" if c["old_stated"] else " (unconfirmed)") + _disputed(c["old_reports"])
+            now = "not stated" if c["kind"] == "unreported" else _or_dash(c["new_text"]) + _disputed(c["new_reports"])
             out.append(
-                f"| `{name}` | {c['kind']} | {_or_dash(c['old_text'])} | {_or_dash(c['new_text'])} | {cell(c['delta_text'])} "
-                f"| {_who(c['pushed_by'])} | {cell(_basis(c))} |"
+                f"| {_name(name, c['label'])} | {c['kind']} | {was} | {now} | {cell(c['delta_text'])} "
+                f"| {_who(c['pushed_by'])} | {cell(_basis(c))} | {_stances(c['stance'])} |"
             )
             if c.get("evidence"):
                 quotes.append(f"- `{c['term']}`: {cell(c['evidence'])}")
@@ -143,7 +169,7 @@ def report(data: dict[str, Any]) -> str:
         for h in data["histories"]:
             moves = " → ".join(_move_md(r) for r in h["drafts"])
             was = f" (was {', '.join(f'`{a}`' for a in h['aliases'])})" if h["aliases"] else ""
-            out.append(f"| `{h['term']}`{was} | {moves} |")
+            out.append(f"| {_name(h['term'], h['label'])}{was} | {moves} |")
 
     for g in data["gaps"]:
         a, b = g["parties"]
@@ -152,18 +178,22 @@ def report(data: dict[str, Any]) -> str:
             out += [f"| Term | {a} | {b} | Apart by |", "| --- | --- | --- | --- |"]
             for row in g["open"]:
                 pa, pb = (row["positions"][x] for x in (a, b))
-                apart = row["distance"]["text"] if row["distance"] else "(side by side)"
-                out.append(f"| `{row['term']}` | {_position_md(pa)} | {_position_md(pb)} | {cell(apart)} |")
+                apart = "left for later" if row["deferred"] else row["distance"]["text"] if row["distance"] else "(side by side)"
+                out.append(f"| {_name(row['term'], row['label'])} | {_position_md(pa)} | {_position_md(pb)} | {cell(apart)} |")
         else:
             out.append("No open terms.")
-        out += ["", "Convergence by draft date:", "", "| Date | Agreed | Open | Agreed share | Typed distances |", "| --- | --- | --- | --- | --- |"]
+        if g["unaddressed"]:
+            listed = ", ".join(f"{_name(r['term'], r['label'])} ({', '.join(r['addressed_by'])})" for r in g["unaddressed"])
+            out += ["", f"Stated by one side only (not counted): {listed}"]
+        out += ["", "Convergence by draft date (agreed ÷ (agreed + open)):", "",
+                "| Date | Agreed | Open | One side only | Agreed share | Typed distances |", "| --- | --- | --- | --- | --- | --- |"]
         for c in g["convergence"]:
             share = "—" if c["share"] is None else f"{round(c['share'] * 100)}%"
             shown = list(c["distances"].items())[:MAX_LISTED]
             dist = "; ".join(f"{k} {v['text']}" for k, v in shown) if c["known"] else "one side has tabled nothing yet"
             if c["known"] and len(c["distances"]) > len(shown):
                 dist += f"; and {len(c['distances']) - len(shown)} more"
-            out.append(f"| {c['date']} | {c['agreed']} | {c['open']} | {share} | {cell(dist)} |")
+            out.append(f"| {c['date']} | {c['agreed']} | {c['open']} | {c['unaddressed']} | {share} | {cell(dist)} |")
 
     out += ["", "## Sources", ""]
     for s in data["bibliography"]:
@@ -183,5 +213,6 @@ def _move_md(row: dict[str, Any]) -> str:
 
 def _position_md(p: Any) -> str:
     if p is None:
-        return "(no draft yet)"
-    return _or_dash(p["text"]) if p["value"] is not None else "—"
+        return "(not stated)"
+    text = "none (left out)" if p["absent"] else _or_dash(p["text"])
+    return text + (" (left for later)" if p["deferred"] else "") + _disputed(p["reports"])

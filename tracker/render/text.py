@@ -44,12 +44,30 @@ def party_names(negotiation: Negotiation, codes: Iterable[str]) -> str:
     return ", ".join(names)
 
 
-def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes: bool = False) -> str:
+COVERAGE_TEXT = {"full": "full (from the text)", "partial": "partial (from reports: what it does not state is unknown)"}
+
+
+def named(key: str, label: str | None) -> str:
+    """A term's key with its human name: ``revenue_share (Share of resource revenues)``."""
+    return f"{key} ({_clip(label, 48)})" if label else key
+
+
+def disputed_note(term: Term | None) -> str | None:
+    """A disputed term's competing reports, as one line; None for an undisputed term."""
+    if term is None or not term.reports:
+        return None
+    alt = "; ".join(f"{_clip(r.value.short(), 40)} ({', '.join(c.source for c in r.sources) or 'no source'})" for r in term.reports)
+    own = ", ".join(c.source for c in term.sources)
+    return f"disputed: {_clip(term.value.short(), 40)} ({own or 'no source'}); also reported: {alt}"
+
+
+def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes: bool = False, carried: dict | None = None) -> str:  # type: ignore[type-arg]
+    """A draft and its terms; ``carried``: key → (term, origin draft) a partial draft carries over."""
     lines = [
         f"{draft.id} (v{record.seq})  {record.hash}",
         draft.title,
         f"Tabled by: {party_names(negotiation, draft.tabled_by)}",
-        f"Date: {draft.date.isoformat()}   Status: {draft.status}",
+        f"Date: {draft.date.isoformat()}   Status: {draft.status}   Coverage: {COVERAGE_TEXT[draft.coverage]}",
         f"Answers: {', '.join(draft.parents) if draft.parents else '(first draft)'}",
     ]
     if draft.sources:
@@ -60,21 +78,30 @@ def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes
     if draft.notes:
         lines.append(f"Notes: {draft.notes}")
     lines.append("")
-    lines.append(f"Terms ({len(draft.terms)}):")
+    lines.append(f"Terms ({len(draft.terms)}):" if draft.coverage == "full" else f"Terms it states ({len(draft.terms)}):")
     rows = []
     for key, term in sorted(draft.terms.items()):
         flags = [term.confidence]
+        if term.deferred:
+            flags.append("deferred")
         if term.pushed_by:
             flags.append("pushed by " + ",".join(term.pushed_by.parties))
         cites = ",".join(c.source for c in term.sources)
-        rows.append(["  " + key, _clip(term.value.short(), 60), " ".join(flags), cites])
+        rows.append(["  " + named(key, term.label), _clip(term.value.short(), 60), " ".join(flags), cites])
     if rows:
         lines.append(table(rows))
+    for key, term in sorted(draft.terms.items()):
+        note = disputed_note(term)
+        if note:
+            lines.append(f"  {key}: {note}")
     if quotes:
         for key, term in sorted(draft.terms.items()):
             for c in term.sources:
                 if c.quote:
                     lines.append(f"  {key} [{c.source}]: “{c.quote}”")
+    if carried:
+        lines += ["", f"Carried over, unconfirmed ({len(carried)}): not stated by this draft, shown as its parents had them"]
+        lines.append(table([["  " + named(k, t.label), _clip(t.value.short(), 60), f"from {origin}"] for k, (t, origin) in sorted(carried.items())]))
     return "\n".join(lines)
 
 
@@ -93,15 +120,21 @@ def parties(negotiation: Negotiation) -> str:
 KIND_TITLES = {
     "changed": "Changed", "renamed": "Renamed", "dropped": "Dropped", "added": "Added",
     "annotated": "Same value, new confidence or sources",
+    "unreported": "Not stated by the newer draft (unknown there, not dropped)",
 }
-KIND_COLOURS = {"changed": "yellow", "renamed": "cyan", "dropped": "red", "added": "green", "annotated": "blue"}
+KIND_COLOURS = {"changed": "yellow", "renamed": "cyan", "dropped": "red", "added": "green", "annotated": "blue", "unreported": "magenta"}
+KIND_ORDER = ("changed", "renamed", "dropped", "added", "annotated", "unreported")
+UNCONFIRMED = " (unconfirmed)"
 
 
 def show_value(value_or_term: object, width: int = 32) -> str:
+    """A value (or a term's) in short form; a term left for later says so."""
     if value_or_term is None:
         return "—"
-    value = value_or_term.value if isinstance(value_or_term, Term) else value_or_term
-    return _clip(value.short(), width)
+    if isinstance(value_or_term, Term):
+        later = " (deferred)" if value_or_term.deferred else ""
+        return _clip(value_or_term.value.short(), width) + later
+    return _clip(value_or_term.short(), width)  # type: ignore[attr-defined]
 
 
 def _signed(number: str, suffix: str = "") -> str:
@@ -123,6 +156,13 @@ def describe_delta(change: object) -> str:
         return f"{d['type_changed']['from']} → {d['type_changed']['to']}"
     if "currency_changed" in d:
         return f"currency {d['currency_changed']['from']} → {d['currency_changed']['to']}"
+    if "qualifier" in d:  # "$500 billion" → "up to $500 billion": a cap now
+        q = {None: "exact", "cap": "a cap", "floor": "a floor", "approximate": "approximate"}
+        moved = f"now {q[d['qualifier']['to']]}"
+        if d.get("difference") not in (None, "0"):
+            amount = Decimal(d["difference"])
+            moved = ("+" if amount >= 0 else "") + format_money(amount, d["currency"]) + f", {moved}"
+        return moved
     if "points" in d:
         return _signed(d["points"], " pp")
     if "difference" in d:
@@ -153,33 +193,71 @@ def describe_attribution(change: object) -> tuple[str, str]:
     return ",".join(a.pushed_by), basis
 
 
+def kind_title(d: object, kind: str, n: int) -> str:
+    if kind != "unreported":
+        return f"{KIND_TITLES[kind]} ({n})"
+    new = d.new  # type: ignore[attr-defined]
+    if new.header.coverage == "partial":
+        return f"No longer reported ({n}): {new.id} is known from reports that do not mention these (unknown, not dropped)"
+    return f"Not stated by {new.id} ({n}): its lineage never held these (unknown there, not dropped)"
+
+
+def stance_text(a: object) -> str:
+    return ", ".join(f"{p} {label}" for p, label in (a.stance.items() if a else []))  # type: ignore[attr-defined]
+
+
+def old_new(c: object, width: int = 32) -> str:
+    """``old → new`` for a change, marking a side that is only carried over."""
+    old = show_value(c.old, width) + ("" if c.old_stated or c.old is None else UNCONFIRMED)  # type: ignore[attr-defined]
+    new = show_value(c.new, width) + ("" if c.new_stated or c.new is None else UNCONFIRMED)  # type: ignore[attr-defined]
+    kind = c.kind  # type: ignore[attr-defined]
+    if kind in ("changed", "renamed"):
+        return f"{old} → {new}"
+    if kind == "added":
+        return new
+    if kind == "unreported":
+        carried = c.carried_from  # type: ignore[attr-defined]
+        if carried and c.new is not None and c.new.value == c.old.value:  # type: ignore[attr-defined]
+            return f"{old} → not stated (carried over from {carried}, unconfirmed)"
+        if carried and c.new is not None:  # type: ignore[attr-defined]
+            return f"{old} → not stated (carries {show_value(c.new, width)} from {carried}, unconfirmed)"  # type: ignore[attr-defined]
+        return f"{old} → not stated"
+    return old
+
+
 def diff(d: object, *, style=lambda text, **kw: text) -> str:  # type: ignore[no-untyped-def]
-    """Grouped by kind; each change with its values, delta, who pushed it and on what basis."""
+    """Grouped by kind; each change with its values, delta, who pushed it, on what basis and
+    how each tabling party moved."""
 
     def head(r: object) -> str:
-        return f"{r.id} (v{r.seq}, {','.join(r.header.tabled_by)}, {r.header.date.isoformat()})"
+        if r is None:
+            return "(nothing)"
+        cov = "" if r.header.coverage == "full" else ", partial"
+        return f"{r.id} (v{r.seq}, {','.join(r.header.tabled_by)}, {r.header.date.isoformat()}{cov})"
 
     s = d.result.summary()
     lines = [f"{head(d.old)} → {head(d.new)}"]
-    lines.append(", ".join(f"{n} {k}" for k, n in s.items() if n or k in ("changed", "unchanged")))
-    for kind in ("changed", "renamed", "dropped", "added", "annotated"):
+    lines.append(", ".join(f"{n} {k.replace('unreported', 'no longer reported')}" for k, n in s.items() if n or k in ("changed", "unchanged")))
+    for kind in KIND_ORDER:
         changes = d.result.by_kind(kind)
         if not changes:
             continue
         lines.append("")
-        lines.append(style(f"{KIND_TITLES[kind]} ({len(changes)})", fg=KIND_COLOURS[kind], bold=True))
+        lines.append(style(kind_title(d, kind, len(changes)), fg=KIND_COLOURS[kind], bold=True))
         rows = []
         for c in changes:
-            name = f"{c.old_term} → {c.term}" if c.old_term else c.term
+            name = named(f"{c.old_term} → {c.term}" if c.old_term else c.term, c.label)
             if kind == "annotated":
                 what = "; ".join(_annotation_text(k, v) for k, v in c.annotations.items())
                 rows.append(["  " + name, show_value(c.new), what, "", "", ""])
                 continue
-            values = f"{show_value(c.old)} → {show_value(c.new)}" if kind in ("changed", "renamed") else show_value(c.new if kind == "added" else c.old)
+            if kind == "unreported":
+                rows.append(["  " + name, old_new(c), "", "", "", ""])
+                continue
             pushed, basis = describe_attribution(c)
             intro = f"in {c.attribution.introduced_in}" if c.attribution and c.attribution.introduced_in != d.new.id else ""
-            stance = ", ".join(f"{p} {label}" for p, label in (c.attribution.stance.items() if c.attribution else []))
-            rows.append(["  " + name, values, describe_delta(c), style(pushed, bold=True) if pushed else "", basis, " ".join(x for x in (intro, stance) if x)])
+            rows.append(["  " + name, old_new(c), describe_delta(c), style(pushed, bold=True) if pushed else "", basis,
+                         " ".join(x for x in (intro, stance_text(c.attribution)) if x)])
         lines.append(table(rows))
         for c in changes:
             a = c.attribution
@@ -188,6 +266,10 @@ def diff(d: object, *, style=lambda text, **kw: text) -> str:  # type: ignore[no
                 lines.append(f"    {c.term} steps: {steps}")
             if a and a.evidence:
                 lines.append(f"    {c.term} evidence: {_clip(a.evidence, 160)}")
+            for term, side in ((c.old, "before"), (c.new, "now")):
+                note = disputed_note(term)
+                if note and (side == "now" or c.kind != "annotated"):
+                    lines.append(f"    {c.term} {side}: {note}")
     if d.three_way:
         lines.append("")
         base = d.base.id if d.base else "(no common ancestor)"
@@ -209,6 +291,10 @@ def _annotation_text(name: str, value: dict) -> str:  # type: ignore[type-arg]
         bits = [f"+{s}" for s in value.get("added", [])] + [f"-{s}" for s in value.get("removed", [])]
         bits += [f"~{s}" for s in value.get("requoted", [])]
         return "sources " + " ".join(bits)
+    if name == "value":
+        return f"written {value['from']} → {value['to']} (both mean the default, {value['default']})"
     if name in ("confidence", "label") and "from" in value:
         return f"{name} {value['from']} → {value['to']}"
+    if name == "deferred":
+        return "now left for later" if value.get("to") else "no longer left for later"
     return f"{name} changed"

@@ -1,0 +1,133 @@
+"""shared/negotiation-semantics.md, pinned: known, absent and unknown terms; positions; labels
+against a party's own previous position; gaps and convergence. Its worked example row by row,
+then the rules one at a time on small negotiations of their own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+NEGOTIATION = """\
+kind: negotiation
+id: plant
+title: Union and company
+parties:
+  - {code: U, name: Union, aliases: [union]}
+  - {code: F, name: Company}
+preferences:
+  wage: {U: higher, F: lower}
+  week: {default: 40 hours, U: lower, F: higher}
+  progression: {U: lower, F: higher}
+"""
+
+# The worked example: (tabled, coverage, date, parents, terms)
+EXAMPLE = {
+    "d1": ("U", "full", "2025-09-01", [], {"wage": "40%", "week": "32 hours", "progression": "90 days", "pension": "yes"}),
+    "d2": ("F", "full", "2025-09-05", ["d1"], {"wage": "9%", "progression": "8 years"}),
+    "d3": ("F", "full", "2025-09-10", ["d2"], {"wage": "20%", "progression": "4 years"}),
+    "d4": ("U", "partial", "2025-09-12", ["d1"], {"wage": "36%"}),
+    "d5": ("U, F", "full", "2025-09-20", ["d3"], {"wage": "25%", "progression": "3 years"}),
+}
+
+
+def draft_yaml(draft_id: str, spec: tuple) -> str:  # type: ignore[type-arg]
+    tabled, coverage, date, parents, terms = spec
+    lines = [
+        "kind: draft", "negotiation: plant", f"id: {draft_id}", f"title: Draft {draft_id}",
+        f"tabled_by: [{tabled}]", f"coverage: {coverage}", f"date: {date}", f"parents: [{', '.join(parents)}]", "terms:",
+    ]
+    lines += [f"  {key}: {{value: '{value}'}}" for key, value in terms.items()]
+    return "\n".join(lines) + "\n"
+
+
+def record(tracker, tmp_path: Path, negotiation: str, drafts: dict) -> None:  # type: ignore[type-arg]
+    paths = [tmp_path / "negotiation.yaml"]
+    paths[0].write_text(negotiation, encoding="utf-8")
+    for draft_id, spec in drafts.items():
+        p = tmp_path / f"{draft_id}.yaml"
+        p.write_text(draft_yaml(draft_id, spec), encoding="utf-8")
+        paths.append(p)
+    tracker.ok("record", *map(str, paths))
+
+
+@pytest.fixture
+def example(tracker, tmp_path: Path):
+    record(tracker, tmp_path, NEGOTIATION, EXAMPLE)
+    return tracker
+
+
+def moves(tracker, draft: str) -> dict[str, dict[str, str]]:
+    """term → party → label: how each party that tabled ``draft`` moved on each term there."""
+    rows = {}
+    for term in ("wage", "week", "progression"):
+        for row in tracker.json("history", term)["drafts"]:
+            if row["id"] == draft and row["moves"]:
+                rows[term] = row["moves"]
+    return rows
+
+
+# --- the worked example, row by row ------------------------------------------------------------
+
+
+def test_d1_every_term_is_an_opening_for_u(example):
+    assert moves(example, "d1") == {"wage": {"U": "opening"}, "week": {"U": "opening"}, "progression": {"U": "opening"}}
+
+
+def test_d2_is_fs_opening_and_not_a_hardening_against_u(example):
+    # 40% → 9% is F's first position, not "F hardening"; its first week position is "no such
+    # clause" (= the default 40 hours).
+    assert moves(example, "d2") == {"wage": {"F": "opening"}, "week": {"F": "opening"}, "progression": {"F": "opening"}}
+
+
+def test_d3_f_concedes_wage_and_progression(example):
+    # 9% → 20%, toward U's 40%; 8 years (2,920 days) → 4 years (1,460 days), toward U's 90 days.
+    assert moves(example, "d3") == {"wage": {"F": "concession"}, "progression": {"F": "concession"}}
+
+
+def test_d4_u_concedes_against_its_own_previous_position_not_fs(example):
+    assert moves(example, "d4") == {"wage": {"U": "concession"}}
+
+
+def test_d4_a_partial_draft_states_nothing_about_what_it_does_not_report(example):
+    rows = {r["id"]: r for r in example.json("history", "week")["drafts"]}
+    assert (rows["d4"]["event"], rows["d4"]["stated"], rows["d4"]["carried_from"]) == ("carried", False, "d1")
+    assert rows["d4"]["attribution"] is None
+
+
+def test_d5_a_joint_text_labels_each_party_against_its_own_last_position(example):
+    m = moves(example, "d5")
+    assert m["wage"] == {"U": "concession", "F": "concession"}  # 36% → 25% and 20% → 25%
+    assert m["week"] == {"U": "concession"}  # 32 hours → the default 40; F unchanged (no label)
+    assert m["progression"] == {"U": "concession", "F": "concession"}  # 90 days → 3 years; 4 → 3 years
+
+
+def test_positions_as_of_d4_take_each_partys_latest_stating_draft(example):
+    data = example.json("positions", "--as-of", "2025-09-12")
+    terms = {t["term"]: t for t in data["terms"]}
+    u = {k: (t["positions"]["U"]["draft"], t["positions"]["U"]["text"]) for k, t in terms.items()}
+    f = {k: (t["positions"]["F"]["draft"], t["positions"]["F"]["text"]) if t["positions"]["F"] else None for k, t in terms.items()}
+    assert u == {"wage": ("d4", "36%"), "week": ("d1", "32 hours"), "progression": ("d1", "90 days"), "pension": ("d1", "yes")}
+    assert f == {"wage": ("d3", "20%"), "week": ("d3", "none"), "progression": ("d3", "4 years"), "pension": ("d3", "none")}
+
+
+def test_gap_as_of_d4_in_each_terms_unit(example):
+    data = example.json("gap", "--as-of", "2025-09-12")
+    open_ = {r["term"]: r["distance"]["text"] if r["distance"] else None for r in data["open"]}
+    assert open_["wage"] == "16 pp"
+    assert open_["week"] == "8 hours"  # 32 hours against none (= the default 40 hours)
+    assert open_["progression"] == "1,370 days"  # 90 days against 4 years of 365 days
+
+
+def test_a_term_only_one_side_ever_stated_is_unaddressed_not_counted(tracker, tmp_path):
+    drafts = {
+        "d1": ("U", "full", "2025-09-01", [], {"wage": "40%"}),
+        "d2": ("F", "full", "2025-09-05", ["d1"], {"wage": "9%"}),
+        "d3": ("U", "partial", "2025-09-06", ["d1"], {"pension": "yes"}),
+    }
+    record(tracker, tmp_path, NEGOTIATION, drafts)
+    data = tracker.json("gap")
+    assert [r["term"] for r in data["open"]] == ["wage"]
+    assert [(r["term"], r["addressed_by"]) for r in data["unaddressed"]] == [("pension", ["U"])]
+    assert data["counts"] == {"open": 1, "agreed": 0, "unaddressed": 1}
+    assert data["share"] == 0.0

@@ -1,0 +1,231 @@
+"""The negotiation view (the position model of shared/negotiation-semantics.md), as properties.
+
+Random small negotiations — two or three parties, full and partial drafts, branches, merges,
+joint texts, explicit absences, declared preferences and defaults — are recorded and read back:
+
+- a label never depends on the order in which drafts were recorded;
+- relabelling the parties swaps the labels;
+- a partial draft that states nothing changes no position;
+- the positions read in bulk (``Board``, what positions, gaps and the report use) are the
+  positions of the definition, looked up draft by draft (``View.position``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import REPO, _truncate
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import synthetic  # noqa: E402
+
+from tracker import history  # noqa: E402
+from tracker.canonical import canonical_json  # noqa: E402
+from tracker.store import Pending, Store  # noqa: E402
+from tracker.termsheet import Draft, Negotiation, Term  # noqa: E402
+from tracker.timeline import value_token  # noqa: E402
+from tracker.values import ABSENT, parse_value, value_json  # noqa: E402
+from tracker.view import View  # noqa: E402
+
+
+def record_synthetic(tracker, tmp_path: Path, seed: int, shuffle_dates: bool) -> Store:  # type: ignore[no-untyped-def]
+    """A synthetic negotiation (benchmarks/synthetic.py) recorded with the CLI. Even seeds
+    rename a term in every draft; seeds from 3 on have a third party; ``shuffle_dates`` dates
+    drafts before their parents."""
+    neg = synthetic.generate(60, 14, seed=seed, renames=seed % 2 == 0, parties=3 if seed >= 3 else 2)
+    if shuffle_dates:
+        rng = random.Random(seed)
+        for d in neg.drafts:
+            d.date = synthetic.START + dt.timedelta(days=rng.randrange(6))
+    synthetic.write(neg, tmp_path / "drafts")
+    tracker.ok("record", str(neg.negotiation_path), *[str(d.path) for d in neg.drafts])
+    return Store.open(tracker.url)
+
+
+# --- random negotiations ------------------------------------------------------------------------
+
+# key → the values a draft may give it (shorthand), and the preferences it may carry.
+POOL = {
+    "share": (["5%", "10%", "20%", "30%"], {"A": "higher", "B": "lower"}),
+    "fee": (["$1 million", "$2 million", "$5 million"], {"default": "$0", "B": "lower"}),
+    "tier": (["choice:gold", "choice:silver", "choice:bronze"], {"A": ["gold", "silver", "bronze"]}),
+    "audit": (["yes", "no"], {"B": ["no", "yes"], "default": "no"}),
+    "term": (["30 days", "2 months", "1 year"], {}),
+    "law": (["text:New York law", "text:English law"], {}),
+}
+
+
+@st.composite
+def negotiations(draw: Any) -> dict[str, Any]:
+    parties = draw(st.sampled_from([["A", "B"], ["A", "B", "C"]]))
+    keys = sorted(POOL)
+    prefs = {k: POOL[k][1] for k in keys if POOL[k][1] and draw(st.booleans())}
+    drafts = []
+    for i in range(draw(st.integers(2, 6))):
+        parents = [] if i == 0 else sorted(set(draw(st.lists(st.integers(0, i - 1), min_size=1, max_size=2))))
+        day = max((drafts[p]["day"] for p in parents), default=0) + draw(st.integers(0, 2))
+        coverage = draw(st.sampled_from(["full", "full", "partial"]))
+        terms = {}
+        for k in keys:
+            if draw(st.integers(0, 3)) == 0:
+                continue
+            terms[k] = "none" if draw(st.integers(0, 9)) == 0 else draw(st.sampled_from(POOL[k][0]))
+        drafts.append({
+            "id": f"d{i}", "parents": [f"d{p}" for p in parents], "day": day, "coverage": coverage,
+            "tabled_by": draw(st.lists(st.sampled_from(parties), min_size=1, max_size=2, unique=True)), "terms": terms,
+        })
+    return {"parties": parties, "preferences": prefs, "drafts": drafts}
+
+
+def _models(spec: dict[str, Any], swap: dict[str, str] | None = None) -> tuple[Negotiation, list[Draft]]:
+    swap = swap or {}
+
+    def code(c: str) -> str:
+        return swap.get(c, c)
+
+    prefs = {k: {code(p) if p != "default" else p: v for p, v in ps.items()} for k, ps in spec["preferences"].items()}
+    neg = Negotiation(id="n", title="N", parties=[{"code": code(p), "name": f"Party {code(p)}"} for p in spec["parties"]], preferences=prefs)
+    drafts = [
+        Draft(
+            negotiation="n", id=d["id"], title=d["id"], tabled_by=sorted(code(c) for c in d["tabled_by"]),
+            date=dt.date(2025, 1, 1) + dt.timedelta(days=d["day"]), parents=d["parents"], coverage=d["coverage"],
+            terms={k: Term(value=parse_value(v)) for k, v in d["terms"].items()},
+        )
+        for d in spec["drafts"]
+    ]
+    return neg, drafts
+
+
+@pytest.fixture
+def fresh(backend: str, request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A function that records a negotiation into an empty database and returns its view."""
+    def make(negotiation: Negotiation, drafts: list[Draft]) -> View:
+        if backend == "sqlite":
+            path = tmp_path / f"{uuid.uuid4().hex}.db"
+            shutil.copy(request.getfixturevalue("sqlite_template"), path)
+            url = f"sqlite:///{path}"
+        else:
+            url = request.getfixturevalue("pg_shared_url")
+            _truncate(url)
+        store = Store.open(url)
+        try:
+            store.record([Pending(d) for d in drafts], [negotiation])
+            view = history.load(store, store.negotiation())
+            view.timeline.prefetch(view.timeline.blobs())  # nothing left to read once it is closed
+            return view
+        finally:
+            store.close()
+    return make
+
+
+def labels(view: View) -> dict[tuple[str, str, str], str]:
+    """(draft, term, party) → how the party moved on the term in that draft."""
+    out = {}
+    for d in view.ordered:
+        for key in sorted(view.all_keys):
+            for party, label in view.moves(d, view.aliases(key)).items():
+                out[(d, key, party)] = label
+    return out
+
+
+def positions(view: View) -> dict[tuple[str, str], tuple[str, str] | None]:
+    """(term, party) → (draft, value token) of its position now."""
+    p = history.positions(view)
+    return {
+        (t.key, c): (pos.draft, pos.state.token) if (pos := t.positions[c]) is not None else None
+        for t in p.terms for c in p.parties
+    }
+
+
+PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(spec=negotiations(), order=st.randoms())
+def test_a_label_never_depends_on_the_order_drafts_were_recorded(fresh, spec, order):
+    negotiation, drafts = _models(spec)
+    shuffled = _parents_first_shuffled(drafts, order)
+    a, b = fresh(negotiation, drafts), fresh(negotiation, shuffled)
+    assert labels(a) == labels(b)
+    assert positions(a) == positions(b)
+    assert [(g.a, g.b, [(r.key, r.distance) for r in g.rows], len(g.agreed)) for g in [history.gap(a, "A", "B")]] == [
+        (g.a, g.b, [(r.key, r.distance) for r in g.rows], len(g.agreed)) for g in [history.gap(b, "A", "B")]
+    ]
+
+
+def _parents_first_shuffled(drafts: list[Draft], rng: random.Random) -> list[Draft]:
+    """The drafts in another order that still records each after its parents."""
+    todo, done, out = list(drafts), set(), []
+    while todo:
+        ready = [d for d in todo if set(d.parents) <= done]
+        pick = rng.choice(ready)
+        todo.remove(pick)
+        done.add(pick.id)
+        out.append(pick)
+    return out
+
+
+@PROPERTY
+@given(spec=negotiations())
+def test_relabelling_the_parties_swaps_the_labels(fresh, spec):
+    a = fresh(*_models(spec))
+    b = fresh(*_models(spec, swap={"A": "B", "B": "A"}))
+    swap = {"A": "B", "B": "A"}
+    assert {(d, k, swap.get(p, p)): label for (d, k, p), label in labels(a).items()} == labels(b)
+
+
+@PROPERTY
+@given(spec=negotiations(), data=st.data())
+def test_a_partial_draft_that_states_nothing_changes_no_position(fresh, spec, data):
+    negotiation, drafts = _models(spec)
+    before = fresh(negotiation, drafts)
+    parent = data.draw(st.sampled_from(drafts))
+    silent = Draft(
+        negotiation="n", id="silent", title="silent", coverage="partial", parents=[parent.id],
+        tabled_by=[data.draw(st.sampled_from(spec["parties"]))], date=max(d.date for d in drafts),
+    )
+    after = fresh(negotiation, [*drafts, silent])
+    assert positions(after) == positions(before)
+    assert {k: v for k, v in labels(after).items() if k[0] != "silent"} == labels(before)
+    assert not any(k[0] == "silent" for k in labels(after))
+
+
+@PROPERTY
+@given(spec=negotiations())
+def test_positions_read_in_bulk_are_the_positions_of_the_definition(fresh, spec):
+    view = fresh(*_models(spec))
+    for upto in range(len(view.ordered)):
+        board = view.positions_at(upto)
+        for key in view.all_keys:
+            keys = view.aliases(key)
+            for party in view.parties:
+                bulk, plain = board.position(party, keys), view.position(party, keys, upto + 1)
+                assert _seen(bulk) == _seen(plain), (upto, key, party)
+
+
+def _seen(p: Any) -> tuple[str, str] | None:
+    return None if p is None else (p.draft, p.state.token)
+
+
+# --- on larger synthetic negotiations ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed,shuffle", [(1, False), (2, False), (3, True)])
+def test_value_tokens_cut_from_stored_bodies_are_the_values_canonical_json(tracker, tmp_path, seed, shuffle):
+    store = record_synthetic(tracker, tmp_path, seed, shuffle)
+    view = history.load(store, store.negotiation())
+    tl = view.timeline
+    for blob in tl.blobs():
+        value = tl.term(blob).value
+        expected = ABSENT if value.type == "none" else canonical_json(value_json(value))
+        assert value_token(tl.body(blob)) == expected
