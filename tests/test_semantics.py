@@ -131,3 +131,75 @@ def test_a_term_only_one_side_ever_stated_is_unaddressed_not_counted(tracker, tm
     assert [(r["term"], r["addressed_by"]) for r in data["unaddressed"]] == [("pension", ["U"])]
     assert data["counts"] == {"open": 1, "agreed": 0, "unaddressed": 1}
     assert data["share"] == 0.0
+
+
+# --- recording what a draft states --------------------------------------------------------------
+
+
+def test_a_partial_draft_from_flags_holds_only_what_it_states_and_shows_the_rest_carried(example):
+    result = example.ok(
+        "record", "--from", "d3", "--id", "d6", "--tabled-by", "union", "--date", "2025-09-21", "--coverage", "partial",
+        "--set", "wage=30%", "--drop", "progression", "--source", "{id: paper, outlet: Local paper}",
+    )
+    assert result.stdout.startswith("Recorded d6 as v6 (sha256:")
+    shown = example.json("show", "d6")
+    assert (shown["coverage"], sorted(shown["terms"])) == ("partial", ["progression", "wage"])
+    assert shown["terms"]["progression"]["value"] == {"type": "none"}  # a report says it was removed
+    assert shown["terms"]["progression"]["sources"] == [{"source": "paper"}]
+    # d3 left week and pension out: d6, a report, does not say; it carries both over.
+    assert shown["carried"] == {"pension": {"value": {"type": "none"}, "from": "d3"}, "week": {"value": {"type": "none"}, "from": "d3"}}
+    text = example.ok("show", "d6").stdout
+    assert "Coverage: partial (from reports: what it does not state is unknown)" in text
+    assert "Carried over, unconfirmed (2): not stated by this draft, shown as its parents had them" in text
+    # d3 left week out (the default 40 hours): d6 says nothing of it, so U's position stays d1's.
+    week = {t["term"]: t for t in example.json("positions")["terms"]}["week"]
+    assert week["positions"]["U"]["draft"] == "d5"
+
+
+@pytest.mark.parametrize(("preferences", "terms", "message"), [
+    ("cola: {U: higher}", {"cola": "yes"},
+     "preferences.cola.U: 'higher' does not apply to a yes/no term; rank its values instead, e.g. [yes, no]"),
+    ("tier: {F: lower}", {"tier": "choice:gold"},
+     "preferences.tier.F: 'lower' does not apply to a choice; rank its options instead, best first"),
+    ("wage: {U: [high, low]}", {"wage": "40%"},
+     "preferences.wage.U: a ranking applies to a choice or a yes/no term; for a percentage use higher or lower"),
+    ("hours: {default: 40 hours}", {"hours": "5%"},
+     "preferences.hours.default: the default 40 hours is a number, but the term holds a percentage"),
+    ("memo: {U: higher}", {"memo": "text:Side letter"},
+     "preferences.memo.U: a text term has no direction or ranking: no preference can be declared for it"),
+])
+def test_a_preference_that_cannot_apply_is_one_line_naming_the_term_and_party(tracker, tmp_path, preferences, terms, message):
+    negotiation = NEGOTIATION.replace("  wage: {U: higher, F: lower}\n", f"  {preferences}\n")
+    (tmp_path / "n.yaml").write_text(negotiation, encoding="utf-8")
+    (tmp_path / "d.yaml").write_text(draft_yaml("d1", ("U", "full", "2025-09-01", [], terms)), encoding="utf-8")
+    result = tracker("record", str(tmp_path / "n.yaml"), str(tmp_path / "d.yaml"))
+    assert result.exit_code == 3
+    assert result.stderr == f"Error: {tmp_path / 'd.yaml'}:10: terms.{next(iter(terms))}.value: {message}\n"
+
+
+def test_yes_no_terms_are_ranked_with_yes_no_or_true_false(tracker, tmp_path):
+    negotiation = NEGOTIATION + "  cola: {U: [true, false], F: [no, yes]}\n"
+    drafts = {
+        "d1": ("U", "full", "2025-09-01", [], {"cola": "yes"}),
+        "d2": ("F", "full", "2025-09-02", ["d1"], {"cola": "no"}),
+        "d3": ("U", "full", "2025-09-03", ["d2"], {"cola": "no"}),
+    }
+    record(tracker, tmp_path, negotiation, drafts)
+    rows = {r["id"]: r["moves"] for r in tracker.json("history", "cola")["drafts"]}
+    assert rows == {"d1": {"U": "opening"}, "d2": {"F": "opening"}, "d3": {"U": "concession"}}
+
+
+def test_a_party_cannot_be_coded_default(tracker, tmp_path):
+    (tmp_path / "n.yaml").write_text(NEGOTIATION.replace("code: F", "code: default"), encoding="utf-8")
+    result = tracker("record", str(tmp_path / "n.yaml"))
+    assert result.exit_code == 3
+    assert "'default' is reserved (preferences use it for a term's default value)" in result.stderr
+
+
+def test_the_readme_example_is_what_the_worked_example_prints(example):
+    from conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ tracker history wage", 1)[1].split("```", 1)[0]
+    expected = block.split("\n", 1)[1]  # after the command line's comment
+    assert example.ok("history", "wage").stdout == expected

@@ -6,8 +6,8 @@ joint texts, explicit absences, declared preferences and defaults — are record
 - a label never depends on the order in which drafts were recorded;
 - relabelling the parties swaps the labels;
 - a partial draft that states nothing changes no position;
-- the positions read in bulk (``Board``, what positions, gaps and the report use) are the
-  positions of the definition, looked up draft by draft (``View.position``).
+- the convergence a gap works out from where positions moved (``View.positions``) is the
+  convergence of the definition, every term's positions looked up afresh at every date.
 """
 
 from __future__ import annotations
@@ -202,19 +202,36 @@ def test_a_partial_draft_that_states_nothing_changes_no_position(fresh, spec, da
 
 @PROPERTY
 @given(spec=negotiations())
-def test_positions_read_in_bulk_are_the_positions_of_the_definition(fresh, spec):
+def test_convergence_from_the_moves_is_the_convergence_of_the_definition(fresh, spec):
     view = fresh(*_models(spec))
-    for upto in range(len(view.ordered)):
-        board = view.positions_at(upto)
-        for key in view.all_keys:
-            keys = view.aliases(key)
-            for party in view.parties:
-                bulk, plain = board.position(party, keys), view.position(party, keys, upto + 1)
-                assert _seen(bulk) == _seen(plain), (upto, key, party)
+    assert _convergence(history.gap(view, "A", "B")) == _plain_convergence(view, "A", "B")
 
 
-def _seen(p: Any) -> tuple[str, str] | None:
-    return None if p is None else (p.draft, p.state.token)
+def _convergence(g: history.Gap) -> list[tuple]:  # type: ignore[type-arg]
+    return [(c.date, c.agreed, c.open, c.unaddressed, c.open_terms, {k: d.text() for k, d in c.distances.items()}) for c in g.convergence]
+
+
+def _plain_convergence(view: View, a: str, b: str) -> list[tuple]:  # type: ignore[type-arg]
+    out = []
+    dates = sorted({view.by_id[d].header.date for d in view.ordered})
+    for day in dates:
+        last = history.upto(view, day)
+        counts = {"agreed": 0, "open": 0, "unaddressed": 0}
+        open_terms, distances = [], {}
+        for keys in view.terms():
+            pa, pb = view.position(a, keys, last + 1), view.position(b, keys, last + 1)
+            if pa is None and pb is None:
+                continue
+            state = history.status(view, keys, [pa, pb])
+            counts[state] += 1
+            if state == "open":
+                name = view.name(keys, last)
+                open_terms.append(name)
+                d = history.term_distance(view, keys, pa, pb, (a, b))
+                if d is not None:
+                    distances[name] = d.text()
+        out.append((day, counts["agreed"], counts["open"], counts["unaddressed"], sorted(open_terms), distances))
+    return out
 
 
 # --- on larger synthetic negotiations ------------------------------------------------------------

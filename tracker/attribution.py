@@ -21,7 +21,8 @@ from __future__ import annotations
 from typing import Sequence
 
 from tracker.diff import Attribution, Step
-from tracker.view import View
+from tracker.values import ABSENT
+from tracker.view import Track, View
 
 # Not a draft id (ids are never empty): "before the first draft", where no term exists yet.
 BEFORE = ""
@@ -40,22 +41,35 @@ def attribute_rename(view: View, keys: frozenset[str], new_key: str, old_id: str
     """A term that only moved to a new key: the tabler of the first draft on the path that
     holds it under that key made the move (its value is nobody's new proposal)."""
     path = view.lineage.path(old_id, new_id) or [new_id]
-    introduced = next((d for d in path if (s := view.state(d, new_key)) is not None and s.stated), path[-1])
+    t = view.track(keys)
+    introduced = next((d for d in path if t.stated[i := view.rank[d]] and t.key(i) == new_key and t.blob[i] is not None), path[-1])
     return Attribution(pushed_by=tuple(view.by_id[introduced].header.tabled_by), basis="author", introduced_in=introduced)
 
 
 def attribute_along(view: View, keys: frozenset[str], path: Sequence[str], start: str) -> Attribution | None:
-    """Attribution of the term's value in ``path[-1]``, reached from ``start`` along ``path``."""
-    final = view.term_state(path[-1], keys)
-    if final is None or not final.stated:
+    """Attribution of the term's value in ``path[-1]``, reached from ``start`` along ``path``
+    (asked once per term, path and start; the answer is shared, never changed)."""
+    memo = (keys, tuple(path), start)
+    if memo not in view.attributions:
+        view.attributions[memo] = _attribute_along(view, keys, path, start)
+    return view.attributions[memo]
+
+
+def _attribute_along(view: View, keys: frozenset[str], path: Sequence[str], start: str) -> Attribution | None:
+    t = view.track(keys)
+    rank = view.rank
+    ranks = [rank[d] for d in path]
+    last = ranks[-1]
+    if t.token[last] is None or not t.stated[last]:
         return None
-    token = view.token(final, keys)
-    introduced = next((d for d in path if view.proposes(d, keys, token)), path[-1])  # type: ignore[arg-type]
-    steps = _steps(view, keys, path, start)
-    record = view.by_id[introduced]
-    tabled = tuple(record.header.tabled_by)
-    state = view.term_state(introduced, keys)
-    term = view.term(state) if state is not None and state.blob is not None and view.timeline.pushes(state.blob) else None
+    norm = t.norm
+    token = norm[last]
+    at = next((i for i in ranks if norm[i] == token and view.proposes_at(t, i, token)), last)
+    introduced = view.ordered[at]
+    steps = _steps(view, t, ranks, rank[start] if start else None)
+    tabled = tuple(view.by_id[introduced].header.tabled_by)
+    blob = t.blob[at]
+    term = view.timeline.term(blob) if blob is not None and view.timeline.pushes(blob) else None
 
     def labels(pushers: Sequence[str] = (), adopted: bool = False) -> dict[str, str]:
         out = {}
@@ -70,16 +84,17 @@ def attribute_along(view: View, keys: frozenset[str], path: Sequence[str], start
             pushed_by=tuple(term.pushed_by.parties), basis="explicit", introduced_in=introduced,
             evidence=term.pushed_by.evidence, steps=steps, stance=labels(),
         )
-    first = _first_proposal(view, keys, token, introduced)  # type: ignore[arg-type]
+    first = _first_proposal(view, t, token, introduced)
     if first is not None:
         proposers = tuple(view.by_id[first].header.tabled_by)
         if not set(tabled) <= set(proposers):
             pushed = tuple(p for p in proposers if p in tabled) if len(tabled) > 1 else proposers
             pushed = pushed or proposers
-            if final.absent and view.term_state(first, keys).absent:  # type: ignore[union-attr]
+            i = rank[first]
+            if t.token[last] == ABSENT and t.token[i] == ABSENT:
                 what = "dropping the term"
             else:
-                what = f"the value {view.value(view.term_state(first, keys)).short()}"
+                what = f"the value {view.value(t.state(i, first)).short()}"
             evidence = f"{', '.join(pushed)} proposed {what} in {first} ({view.by_id[first].header.date.isoformat()})"
             return Attribution(
                 pushed_by=pushed, basis="adopted", introduced_in=introduced, adopted_from=first,
@@ -88,22 +103,26 @@ def attribute_along(view: View, keys: frozenset[str], path: Sequence[str], start
     return Attribution(pushed_by=tabled, basis="author", introduced_in=introduced, steps=steps, stance=labels())
 
 
-def _first_proposal(view: View, keys: frozenset[str], token: str, introduced: str) -> str | None:
+def _first_proposal(view: View, t: Track, token: str | None, introduced: str) -> str | None:
     """The first draft in reading order that proposed ``token`` among those ``introduced``
     could have taken it from: its ancestors, and every draft dated before it."""
     earlier = view.lineage.earlier_than(introduced)
-    return next((d for d in view.ordered if d in earlier and view.proposes(d, keys, token)), None)
+    ordered = view.ordered
+    for i in t.stating(token):  # in reading order
+        d = ordered[i]
+        if d in earlier and view.proposes_at(t, i, token):
+            return d
+    return None
 
 
-def _steps(view: View, keys: frozenset[str], path: Sequence[str], start: str) -> list[Step]:
-    """The drafts along ``path`` where the stated value moved, from its value in ``start``."""
+def _steps(view: View, t: Track, ranks: Sequence[int], start: int | None) -> list[Step]:
+    """The drafts along the path where the stated value moved, from its value at ``start``."""
     out = []
-    current = view.token(view.term_state(start, keys), keys) if start else None
-    for d in path:
-        s = view.term_state(d, keys)
-        if s is None or not s.stated or view.token(s, keys) == current:
-            continue
-        r = view.by_id[d]
-        out.append(Step(r.id, r.seq, r.header.date.isoformat(), tuple(r.header.tabled_by), view.value(s)))
-        current = view.token(s, keys)
+    norm, stated = t.norm, t.stated
+    current = norm[start] if start is not None else None
+    for i in ranks:
+        if norm[i] != current and stated[i]:
+            d, seq, date, tabled = view.heading(i)
+            out.append(Step(d, seq, date, tabled, view.value(t.state(i, d))))
+            current = norm[i]
     return out

@@ -70,20 +70,25 @@ def diff_view(view: View, old_id: str | None, new_id: str, *, three_way: bool = 
     tl = view.timeline
     old_ids = _effective(view, old_id) if old_id is not None else {}
     new_ids = _effective(view, new_id)
-    differing = old_ids.items() ^ new_ids.items()
-    keys = {k for k, _ in differing}
+    if old_id is not None and len(old_ids) == len(tl.manifests[old_id]) and len(new_ids) == len(tl.manifests[new_id]):
+        keys = tl.changed(old_id, new_id)  # neither carries anything: the stored rows say what differs
+    else:
+        keys = {k for k, _ in old_ids.items() ^ new_ids.items()}
+    view.prepare(keys)  # the bodies the tracks of the changed terms will read, in one query
     terms = tl.terms({b for k in keys for ids in (old_ids, new_ids) if (b := ids.get(k)) is not None})
     renamed = _known_renames(view, [k for k in old_ids if k not in new_ids], [k for k in new_ids if k not in old_ids])
     result = compare(
         {k: terms[old_ids[k]] for k in keys if k in old_ids}, {k: terms[new_ids[k]] for k in keys if k in new_ids},
         old_ids, new_ids, renamed,
     )
-    stated_old = view.stated(old_id) if old_id is not None else {}
-    stated_new = view.stated(new_id)
+    held_old = tl.manifests[old_id] if old_id is not None else {}
+    held_new = tl.manifests[new_id]
+    i_new = view.rank[new_id]
     changes: list[Change] = []
     for c in result.changes:
         old_key = c.old_term or c.term
-        c.old_stated, c.new_stated = c.old is None or old_key in stated_old, c.term in stated_new
+        c.old_stated = c.old is None or old_key in held_old  # what a draft only carries is not stated
+        c.new_stated = c.term in held_new or c.new is None and view.track(view.aliases(c.term)).stated[i_new]
         if c.new_stated:
             changes.append(c)
         elif c.old_stated and c.old is not None:  # known before, unknown now
@@ -94,28 +99,26 @@ def diff_view(view: View, old_id: str | None, new_id: str, *, three_way: bool = 
             ))
     # A term the old draft holds and the new one only carries over unchanged is no longer
     # reported either (the engine, comparing values, does not list it).
-    held_old = tl.manifests[old_id] if old_id is not None else {}
-    held_new = tl.manifests[new_id]
+    carried_new = view.carried(new_id)
     for key, blob in held_old.items():
-        if key not in keys and key not in stated_new and tl.token(blob) != ABSENT:
+        if key not in keys and key not in held_new and tl.token(blob) != ABSENT:
             term = tl.term(blob)
-            origin = view.carried(new_id)[key].origin
-            changes.append(Change(term=key, kind="unreported", old=term, new=term, new_stated=False, carried_from=origin))
+            changes.append(Change(term=key, kind="unreported", old=term, new=term, new_stated=False, carried_from=carried_new[key].origin))
     for c in changes:
         _same_under_default(view, c)
     changes.sort(key=lambda c: (KINDS.index(c.kind), c.term))
     result.changes = changes
-    result.unchanged = sum(1 for k, b in held_new.items() if old_ids.get(k) == b)
+    result.unchanged = len(held_new) - sum(1 for k in keys if k in held_new)  # held alike on both sides
     for c in result.changes:
         if c.kind in ("annotated", "unreported"):
             continue
-        keys = view.aliases(c.term) | ({c.old_term} if c.old_term else set())
+        keys_of = view.aliases(c.term) | ({c.old_term} if c.old_term else set())
         if old_id is None:
-            c.attribution = attribute_along(view, keys, [new_id], BEFORE)
+            c.attribution = attribute_along(view, keys_of, [new_id], BEFORE)
         elif c.kind == "renamed" and not c.delta:
-            c.attribution = attribute_rename(view, keys, c.term, old_id, new_id)
+            c.attribution = attribute_rename(view, keys_of, c.term, old_id, new_id)
         else:
-            c.attribution = attribute(view, keys, old_id, new_id)
+            c.attribution = attribute(view, keys_of, old_id, new_id)
     out = DraftDiff(view.negotiation, view.by_id[old_id] if old_id is not None else None, view.by_id[new_id], result)
     if three_way:
         _three_way(view, out)
@@ -142,10 +145,8 @@ def _same_under_default(view: View, c: Change) -> None:
 def _known_renames(view: View, only_old: list[str], only_new: list[str]) -> list[tuple[str, str]]:
     """Keys on either side that are one term across renames (possibly over several drafts)."""
     pairs = []
-    free = {k for k in only_new if view.renamed(k)}
+    free = set(only_new)
     for key in sorted(only_old):
-        if not view.renamed(key):
-            continue
         match = sorted(free & view.aliases(key))
         if match:
             pairs.append((key, match[0]))

@@ -31,7 +31,8 @@ from tracker.quantities import Distance, distance, same
 from tracker.store import DraftRecord, Store, resolve_ref
 from tracker.termsheet import Citation, Negotiation, Term
 from tracker.timeline import Timeline
-from tracker.view import AGREED, OPEN, UNADDRESSED, Board, Position, State, View, _with_default
+from tracker.values import ABSENT
+from tracker.view import AGREED, OPEN, UNADDRESSED, Position, State, Track, View, _with_default
 
 
 @contextmanager
@@ -129,7 +130,7 @@ def blame(view: View, ref: str) -> Blame:
     lineage, tl = view.lineage, view.timeline
     path = lineage.order(lineage.ancestors(record.id) | {record.id})
     with gc_paused():
-        tl.prefetch(tl.blobs())  # every term's value is compared somewhere on the path
+        view.prepare(view.all_keys)  # every term's value is compared somewhere on the path
         held = {k: State(k, b, tl.token(b), True, record.id) for k, b in tl.manifests[record.id].items()}
         shown = {**{k: s for k, s in view.carried(record.id).items() if s.blob is not None}, **held}
         found = []
@@ -203,37 +204,40 @@ class TermHistory:
         return next((r.term.label for r in reversed(self.rows) if r.term is not None and r.term.label), None)
 
 
-def _event(view: View, keys: frozenset[str], state: State | None, before: State | None) -> str:
-    """What a draft did to a term against its first parent. Values are compared as the view
-    compares them: a term left out stands for its declared default, if it has one."""
-    if state is None:
+def _event(t: Track, i: int, p: int | None) -> str:
+    """What the draft at rank ``i`` did to a term against its first parent (rank ``p``).
+    Values are compared as the view compares them: a term left out stands for its declared
+    default, if it has one."""
+    token = t.token
+    if token[i] is None:
         return "unknown"
-    if not state.stated:
+    if not t.stated[i]:
         return "carried"
-    prefs = view.preferences(keys)
-    defaulted = prefs is not None and prefs.default is not None
-    had = before is not None and (defaulted or not before.absent)
-    if state.absent and not defaulted:
+    defaulted = t.norm is not t.token
+    had = p is not None and token[p] is not None and (defaulted or token[p] != ABSENT)
+    if token[i] == ABSENT and not defaulted:
         return "dropped" if had else "absent"
     if not had:
         return "added"
-    if view.token(state, keys) != view.token(before, keys):
+    if t.norm[i] != t.norm[p]:
         return "changed"
-    return "renamed" if state.key != before.key and state.blob is not None and before.blob is not None else "unchanged"  # type: ignore[union-attr]
+    return "renamed" if t.key(i) != t.key(p) and t.blob[i] is not None and t.blob[p] is not None else "unchanged"  # type: ignore[index]
 
 
 def term_history(view: View, key: str, drafts: Sequence[str] | None = None, *, moves_only: bool = False) -> TermHistory:
     """The term in every draft of the negotiation (all branches, reading order), or in
     ``drafts`` only; with ``moves_only``, just the drafts where it moved."""
     keys = view.aliases(key)
+    t = view.track(keys)
     rows = []
     for d in drafts if drafts is not None else view.ordered:
+        i = view.rank[d]
         parents = view.lineage.parents(d)
         parent = parents[0] if parents else BEFORE
-        state = view.term_state(d, keys)
-        event = _event(view, keys, state, view.term_state(parent, keys) if parent else None)
+        event = _event(t, i, view.rank[parent] if parent else None)
         if moves_only and event not in MOVES:
             continue
+        state = t.state(i, d)
         a = attribute_along(view, keys, [d], parent) if event in ("added", "changed", "dropped") else None
         term = view.term(state)
         stated = state is not None and state.stated
@@ -249,16 +253,18 @@ def moved_terms(view: View) -> list[tuple[str, list[str]]]:
     tl = view.timeline
     touched: dict[str, set[str]] = {}
     loose: list[str] = []  # drafts whose changes against their first parent are not their own rows
+    rank = view.rank
     for d in view.ordered:
         parents = view.lineage.parents(d)
-        if not parents or len(parents) > 1 or not view._is_base(parents[0], d) or view.carried(d) or view.carried(parents[0]):
+        partial = view.by_id[d].header.coverage == "partial" or any(view.by_id[p].header.coverage == "partial" for p in parents)
+        if not parents or len(parents) > 1 or partial or not view._is_base(rank[parents[0]], rank[d]):
             loose.append(d)
             continue
         for key in tl.own[d]:
             touched.setdefault(key, set()).add(d)
     out = []
     done: set[str] = set()
-    rank = view.rank
+    view.terms()
     for key in sorted(view.all_keys):
         if key in done:
             continue
@@ -269,9 +275,10 @@ def moved_terms(view: View) -> list[tuple[str, list[str]]]:
             drafts |= touched.get(k, set())
         seen = False
         moved = False
+        t = view.track(keys)
         for d in sorted(drafts, key=rank.__getitem__):
-            parents = view.lineage.parents(d)
-            event = _event(view, keys, view.term_state(d, keys), view.term_state(parents[0], keys) if parents else None)
+            i = rank[d]
+            event = _event(t, i, view._parents[i][0] if view._parents[i] else None)
             if event in MOVES:
                 if seen:
                     moved = True
@@ -323,50 +330,41 @@ def status(view: View, keys: frozenset[str], found: Sequence[Position | None]) -
         return UNADDRESSED
     if any(view.deferred(p.state) for p in found):  # type: ignore[union-attr]
         return OPEN  # explicitly left for later, however the wording reads
+    if len({view.token(p.state, keys) for p in found}) == 1:  # type: ignore[union-attr]
+        return AGREED  # the same typed value
     prefs = view.preferences(keys)
     default = prefs.default if prefs else None
     values = [_with_default(view.value(p.state), default) for p in found]  # type: ignore[union-attr]
     return AGREED if all(same(values[0], v) for v in values[1:]) else OPEN
 
 
-def _label(view: View, keys: frozenset[str], found: dict[str, Position | None]) -> str | None:
-    for p in sorted((p for p in found.values() if p is not None), key=lambda p: -view.rank[p.draft]):
-        term = view.term(p.state)
-        if term is not None and term.label:
-            return term.label
+def _label(view: View, found: Sequence[Position | None]) -> str | None:
+    """The term's human name, as the latest of these positions' drafts gives it."""
+    for p in sorted((p for p in found if p is not None), key=lambda p: -view.rank[p.draft]):
+        label = view.label_of(p.state)
+        if label:
+            return label
     return None
 
 
-def _terms_of(view: View, board: Board) -> list[tuple[str, frozenset[str]]]:
-    """(name, keys) of every term some party has a position on."""
-    keys: set[str] = set()
-    for drafts in board.drafts.values():
-        keys.update(drafts)
-    out = []
-    seen: set[str] = set()
-    for key in sorted(keys):
-        if key in seen:
-            continue
-        group = view.aliases(key)
-        seen |= group
-        out.append((key, group))
-    return out
-
-
-def term_positions(view: View, board: Board, keys: frozenset[str], rank: int) -> TermPositions:
-    found = {code: board.position(code, keys) for code in board.parties}
-    known = [p for p in found.values() if p is not None]
-    return TermPositions(view.name(keys, rank), keys, found, status(view, keys, known) if len(known) == len(found) else UNADDRESSED, _label(view, keys, found))
+def term_positions(view: View, keys: frozenset[str], parties: Sequence[str], upto: int) -> TermPositions:
+    """Every party's position on one term among the drafts ranked up to ``upto``."""
+    found = {code: view.position(code, keys, upto + 1) for code in parties}
+    return TermPositions(view.name(keys, upto), keys, found, status(view, keys, list(found.values())), _label(view, list(found.values())))
 
 
 def positions(view: View, as_of: dt.date | None = None, parties: Sequence[str] | None = None) -> Positions:
     codes = list(parties) if parties else list(view.parties)
-    rank = upto(view, as_of)
+    last = upto(view, as_of)
     with gc_paused():
-        board = view.positions_at(rank, codes)
-        terms = [term_positions(view, board, keys, rank) for _, keys in _terms_of(view, board)]
+        terms = []
+        for keys in view.terms():
+            t = term_positions(view, keys, codes, last)
+            if any(p is not None for p in t.positions.values()):
+                terms.append(t)
     terms.sort(key=lambda t: t.key)
-    return Positions(as_of, codes, dict(board.latest), terms)
+    latest = {code: (drafts[-1] if (drafts := view.tabled(code, last)) else None) for code in codes}
+    return Positions(as_of, codes, latest, terms)
 
 
 # --- gap and convergence ----------------------------------------------------------------------
@@ -404,7 +402,7 @@ class ConvergencePoint:
     agreed: int
     open: int
     unaddressed: int
-    known: bool  # both parties had a position on something by then
+    known: bool  # both parties had tabled a draft by then
     open_terms: list[str]
     distances: dict[str, Distance]  # open terms with a typed distance
 
@@ -426,57 +424,74 @@ class Gap:
     convergence: list[ConvergencePoint] = field(default_factory=list)
 
 
-def _gap_row(view: View, board: Board, keys: frozenset[str], rank: int, a: str, b: str) -> tuple[str, GapRow]:
-    t = term_positions(view, board, keys, rank)
-    pa, pb = t.positions[a], t.positions[b]
-    d = term_distance(view, keys, pa, pb, (a, b)) if t.status == OPEN else None
-    deferred = t.status == OPEN and (view.deferred(pa.state if pa else None) or view.deferred(pb.state if pb else None))
-    return t.status, GapRow(t.key, keys, pa, pb, d, deferred, t.label)
+def _gap_row(view: View, keys: frozenset[str], pa: Position | None, pb: Position | None, a: str, b: str, rank: int) -> tuple[str, GapRow]:
+    found = [pa, pb]
+    state = status(view, keys, found)
+    d = term_distance(view, keys, pa, pb, (a, b)) if state == OPEN else None
+    deferred = state == OPEN and (view.deferred(pa.state if pa else None) or view.deferred(pb.state if pb else None))
+    return state, GapRow(view.name(keys, rank), keys, pa, pb, d, deferred, _label(view, found))
 
 
 def gap(view: View, a: str, b: str, as_of: dt.date | None = None) -> Gap:
     """The terms open, agreed and unaddressed between ``a`` and ``b``, and how the share agreed
-    moved draft date by date. Each day only the terms whose positions moved are looked at again
-    (``Board.add`` says which)."""
+    moved draft date by date. Each term is looked at only where one party's position on it
+    moved (``View.positions``); between those drafts its status holds."""
     last = upto(view, as_of)
+    drafts = view.ordered[: last + 1]
+    days: list[dt.date] = []
+    day_of: list[int] = []  # rank → the index of its day
+    for d in drafts:
+        date = view.by_id[d].header.date
+        if not days or days[-1] != date:
+            days.append(date)
+        day_of.append(len(days) - 1)
+    day_end = [0] * len(days)  # each day's last rank
+    for r, j in enumerate(day_of):
+        day_end[j] = r
+    out = Gap(a, b, as_of, [], [], [])
+    counts = [{AGREED: 0, OPEN: 0, UNADDRESSED: 0} for _ in days]
+    open_on: list[list[tuple[str, Distance | None]]] = [[] for _ in days]
     with gc_paused():
-        board = Board(view, [a, b])
-        rows: dict[frozenset[str], tuple[str, GapRow]] = {}
-        out = Gap(a, b, as_of, [], [], [])
-        drafts = view.ordered[: last + 1]
-        i = 0
-        while i < len(drafts):
-            day = view.by_id[drafts[i]].header.date
-            on_day = []
-            moved: set[str] = set()
-            while i < len(drafts) and view.by_id[drafts[i]].header.date == day:
-                moved |= board.add(drafts[i])
-                on_day.append(drafts[i])
-                i += 1
-            rank = i - 1
-            for key in moved:
-                keys = view.aliases(key)
-                rows[keys] = _gap_row(view, board, keys, rank, a, b)
-            if any(len(k) > 1 for k in rows):  # a renamed term's name may change with any draft
-                for keys in [k for k in rows if len(k) > 1 and not (k & moved)]:
-                    status_, row = rows[keys]
-                    row.key = view.name(keys, rank)
-            counts = {AGREED: 0, OPEN: 0, UNADDRESSED: 0}
-            open_terms, distances = [], {}
-            for status_, row in rows.values():
-                counts[status_] += 1
+        for keys in view.terms():
+            moves = sorted([(r, a, p) for r, p in view.positions(keys, a, last)] + [(r, b, p) for r, p in view.positions(keys, b, last)],
+                           key=lambda m: m[0])
+            if not moves:
+                continue
+            now: dict[str, Position | None] = {a: None, b: None}
+            spans: list[tuple[int, str, Distance | None]] = []  # (first day, status, distance) as the day ends
+            for k, (r, code, p) in enumerate(moves):
+                now[code] = p
+                if k + 1 < len(moves) and day_of[moves[k + 1][0]] == day_of[r]:
+                    continue  # the day's last move decides
+                status_ = status(view, keys, [now[a], now[b]])
+                spans.append((day_of[r], status_, term_distance(view, keys, now[a], now[b], (a, b)) if status_ == OPEN else None))
+            renamed = len(keys) > 1
+            name = next(iter(keys))
+            for s_i, (start, status_, dist) in enumerate(spans):
+                end = spans[s_i + 1][0] if s_i + 1 < len(spans) else len(days)
+                counts[start][status_] += 1  # a span of days: counted where it starts and ends
+                if end < len(days):
+                    counts[end][status_] -= 1
                 if status_ == OPEN:
-                    open_terms.append(row.key)
-                    if row.distance is not None:
-                        distances[row.key] = row.distance
-            open_terms.sort()
-            out.convergence.append(ConvergencePoint(
-                date=day, drafts=on_day, agreed=counts[AGREED], open=counts[OPEN], unaddressed=counts[UNADDRESSED],
-                known=board.latest[a] is not None and board.latest[b] is not None,
-                open_terms=open_terms, distances={k: distances[k] for k in open_terms if k in distances},
-            ))
-        for status_, row in sorted(rows.values(), key=lambda sr: sr[1].key):
-            {OPEN: out.rows, AGREED: out.agreed, UNADDRESSED: out.unaddressed}[status_].append(row)
+                    for j in range(start, end):
+                        open_on[j].append((view.name(keys, day_end[j]) if renamed else name, dist))
+            # The positions as of the end, from each party's latest draft stating the term.
+            final_status, final_row = _gap_row(view, keys, view.position(a, keys, last + 1), view.position(b, keys, last + 1), a, b, last)
+            {OPEN: out.rows, AGREED: out.agreed, UNADDRESSED: out.unaddressed}[final_status].append(final_row)
+    for j in range(1, len(days)):
+        for key in counts[j]:
+            counts[j][key] += counts[j - 1][key]
+    tabled = {code: view._tabled.get(code, []) for code in (a, b)}
+    for j, day in enumerate(days):
+        opened = sorted(open_on[j], key=lambda x: x[0])
+        out.convergence.append(ConvergencePoint(
+            date=day, drafts=[d for r, d in enumerate(drafts) if day_of[r] == j],
+            agreed=counts[j][AGREED], open=counts[j][OPEN], unaddressed=counts[j][UNADDRESSED],
+            known=all(any(i <= day_end[j] for i in tabled[code]) for code in (a, b)),
+            open_terms=[k for k, _ in opened], distances={k: dist for k, dist in opened if dist is not None},
+        ))
+    for rows in (out.rows, out.agreed, out.unaddressed):
+        rows.sort(key=lambda r: r.key)
     return out
 
 

@@ -100,13 +100,21 @@ class LogOut(_Out):
     drafts: list[DraftSummaryOut]
 
 
+class CarriedOut(_Out):
+    value: Value
+    from_: str = Field(alias="from", description="the draft that stated it")
+
+
 class DraftOut(DraftSummaryOut):
     schema_: Literal["tracker.draft/v1"] = Field(alias="schema")
     negotiation: str
     sources: list[Source]
     notes: Optional[str] = None
     recorded_at: Optional[str]
-    terms: dict[str, Term]
+    terms: dict[str, Term] = Field(description="the terms the draft states")
+    carried: Optional[dict[str, CarriedOut]] = Field(
+        default=None, description="a partial draft: the terms it carries over from its parents, unconfirmed"
+    )
 
 
 class StepOut(_Out):

@@ -20,6 +20,7 @@ class Lineage:
         self.records = list(records)
         self.by_id = {r.id: r for r in self.records}
         self._earlier: dict[str, frozenset[str]] = {}
+        self._paths: dict[tuple[str, str], list[str]] = {}
 
     @cached_property
     def depth(self) -> dict[str, int]:
@@ -70,12 +71,15 @@ class Lineage:
         When ``old`` is an ancestor of ``new``: the drafts descending from ``old`` on the way
         to ``new``. Otherwise (sibling branches): ``new``'s side from the common ancestors on.
         """
-        up_to_new = self._ancestors[new] | {new}
-        if self.is_ancestor(old, new):
-            between = {d for d in up_to_new if old in self._ancestors[d]}
-        else:
-            between = up_to_new - (self._ancestors[old] | {old})
-        return self.order(between)
+        found = self._paths.get((old, new))  # every change of a diff asks for the same path
+        if found is None:
+            up_to_new = self._ancestors[new] | {new}
+            if self.is_ancestor(old, new):
+                between = {d for d in up_to_new if old in self._ancestors[d]}
+            else:
+                between = up_to_new - (self._ancestors[old] | {old})
+            found = self._paths[(old, new)] = self.order(between)
+        return found
 
     def common_ancestor(self, a: str, b: str) -> str | None:
         """The most recent draft both ``a`` and ``b`` descend from (or are)."""

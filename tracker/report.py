@@ -18,7 +18,7 @@ from tracker.history import Cited, Gap, Positions, TermHistory
 from tracker.store import DraftRecord, Store
 from tracker.termsheet import Negotiation, Source
 from tracker.values import ABSENT
-from tracker.view import AGREED, CONCESSION, Board, View
+from tracker.view import AGREED, CONCESSION, View
 
 
 @dataclass
@@ -63,7 +63,7 @@ def build(store: Store, negotiation: Negotiation) -> Report:
     """The report (``tracker report`` builds it with the garbage collector paused, see
     ``commands/report.py``: it is millions of objects, none in a cycle)."""
     view = history.load(store, negotiation)
-    view.timeline.prefetch(view.timeline.blobs())
+    view.terms()  # every term's track, worked out once for all that follows
     drafts = [view.by_id[d] for d in view.ordered]
     changes = []
     for r in drafts:
@@ -75,7 +75,7 @@ def build(store: Store, negotiation: Negotiation) -> Report:
     for dc in changes:
         dc.evidence = {c.term: history.citations(view, dc.record.id, c.new) for c in dc.result.changes if c.new_stated}
     final = history.positions(view)
-    return Report(
+    out = Report(
         view=view,
         negotiation=negotiation,
         drafts=drafts,
@@ -86,6 +86,8 @@ def build(store: Store, negotiation: Negotiation) -> Report:
         tallies=_tallies(view, changes, final),
         bibliography=_bibliography(drafts),
     )
+    view.forget()  # the report holds its answers; what they were worked out from can go
+    return out
 
 
 def _tallies(view: View, changes: list[DraftChanges], final: Positions) -> list[Tally]:
@@ -120,14 +122,14 @@ def _tallies(view: View, changes: list[DraftChanges], final: Positions) -> list[
                 tallies[party].pushed.append((dc.record.id, c.term))
                 if end_token == token and contested and (token != ABSENT or party not in _opened_by(view, c.term)):
                     won[party].add(end.key)  # type: ignore[union-attr]
-    board = Board(view, list(view.parties))
-    for d in view.ordered:
-        tabled = [p for p in view.by_id[d].header.tabled_by if p in tallies]
-        groups = {view.aliases(k) for k in board.add(d)}
-        for keys in sorted(groups, key=min):
-            for party in tabled:
-                if view.label(party, keys, d) == CONCESSION:
-                    tallies[party].conceded.append((d, view.name(keys, view.rank[d])))
+    conceded: list[tuple[int, str, str, str]] = []  # (rank, name, party, draft)
+    for keys in view.terms():
+        for party in tallies:
+            for r, p in view.positions(keys, party, len(view.ordered) - 1):
+                if view.label(party, keys, p.draft) == CONCESSION:
+                    conceded.append((r, view.name(keys, r), party, p.draft))
+    for _, name, party, d in sorted(conceded):
+        tallies[party].conceded.append((d, name))
     for p, t in tallies.items():
         t.won = sorted(won[p])
     return list(tallies.values())

@@ -78,6 +78,11 @@ class Timeline:
         self._terms: dict[int, Term] = {}
         self._values: dict[int, Any] = {}
 
+    def forget_rows(self) -> None:
+        """Drop the drafts' rows and manifests, keeping the term bodies read so far."""
+        self.own = {}
+        self.manifests = {}
+
     def by_id_pk(self, pk: int | None) -> "DraftRecord | None":
         return None if pk is None else self._pk[pk]
 
@@ -123,9 +128,24 @@ class Timeline:
             found = self._tokens[blob] = value_token(self.body(blob))
         return found
 
+    def tokens(self, blobs: set[int]) -> dict[int, str]:
+        """Value tokens of many blobs (their bodies read in one query where not yet read)."""
+        known = self._tokens
+        missing = [b for b in blobs if b not in known]
+        if missing:
+            self.prefetch(missing)
+            for b in missing:
+                known[b] = value_token(self._bodies[b])
+        return known
+
     def pushes(self, blob: int) -> bool:
         """Whether the stored term names who pushed it (a cheap test before parsing)."""
         return '"pushed_by":' in self.body(blob)
+
+    def label(self, blob: int) -> str | None:
+        """A stored term's label, read without validating the whole term."""
+        body = self.body(blob)
+        return json.loads(body).get("label") if '"label":' in body else None
 
     def deferred(self, blob: int) -> bool:
         """Whether the stored term is marked as left for later (canonical JSON: no spaces)."""

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import repeat
+from itertools import compress
+from operator import not_
 from typing import Any, Iterable, Iterator, Sequence
 
 from tracker.canonical import canonical_json
@@ -59,13 +60,55 @@ class Position:
     state: State
 
 
-# Which of several keys of one term a draft is read under: a held value first.
-def _preference_of(state: State) -> tuple[int, int]:
-    return (not state.stated, state.blob is None)
+class Track:
+    """One term in every draft, indexed by reading-order rank: what each draft says of it.
+
+    Walks along a negotiation (attribution, labels, term histories) read these lists instead
+    of looking a term up draft by draft. ``token[i]`` is None where draft ``i`` says nothing of
+    the term; ``norm[i]`` is the token with an absence read as the term's declared default, which
+    is what values are compared by.
+    """
+
+    __slots__ = ("keys", "blob", "token", "norm", "stated", "keyed", "origin")
+
+    def __init__(self, keys: frozenset[str], n: int):
+        self.keys = keys
+        self.blob: list[int | None] = [None] * n
+        self.token: list[str | None] = [None] * n
+        self.norm: list[str | None] = self.token
+        self.stated: list[bool] = [False] * n
+        # A renamed term: the key each draft has it under (one key's track needs none).
+        self.keyed: list[str | None] | None = [None] * n if len(keys) > 1 else None
+        self.origin: dict[int, str] = {}  # rank → the draft a carried-over state comes from
+
+    def stating(self, token: str | None) -> Iterator[int]:
+        """The ranks of the drafts that state ``token`` (a ``norm`` token), in reading order."""
+        norm, stated = self.norm, self.stated
+        i = -1
+        while True:
+            try:
+                i = norm.index(token, i + 1)
+            except ValueError:
+                return
+            if stated[i]:
+                yield i
+
+    def key(self, i: int) -> str | None:
+        """The term's key in the draft at rank ``i`` (None where it says nothing of it)."""
+        if self.keyed is not None:
+            return self.keyed[i]
+        return next(iter(self.keys)) if self.token[i] is not None else None
+
+    def state(self, i: int, draft: str) -> State | None:
+        token = self.token[i]
+        if token is None:
+            return None
+        return State(self.key(i), self.blob[i], token, self.stated[i], draft if self.stated[i] else self.origin[i])  # type: ignore[arg-type]
 
 
 class View:
-    """Every draft's terms as stated, absent, carried over or unknown; renames; positions."""
+    """Every term in every draft — held, left out, carried over or unknown — with renames and
+    positions, worked out term by term when first asked for (``track``)."""
 
     def __init__(self, negotiation: Negotiation, timeline: Timeline):
         self.negotiation = negotiation
@@ -75,157 +118,180 @@ class View:
         self.ordered = [r.id for r in self.lineage.ordered]
         self.rank = self.lineage.rank
         self.parties = [p.code for p in negotiation.parties]
-        self._absent: dict[str, frozenset[str]] = {}  # full drafts: keys left out
-        self._carried: dict[str, dict[str, State]] = {}  # partial drafts: keys carried over
-        self._renames: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        self._build()
+        n = len(self.ordered)
+        # Drafts' parts by rank. Terms are worked out parents first: in reading order when no
+        # draft is dated before a parent of its, else in the order they were recorded.
+        self._held = [timeline.manifests[d] for d in self.ordered]
+        self._full = [self.by_id[d].header.coverage == "full" for d in self.ordered]
+        self._parents = [[self.rank[p] for p in self.lineage.parents(d)] for d in self.ordered]
+        # Each draft's only parent's rank; -1 for a first draft, -2 for a merge.
+        self._single = [ps[0] if len(ps) == 1 else -1 if not ps else -2 for ps in self._parents]
+        topological = all(p < i for i in range(n) for p in self._parents[i])
+        self._topological = topological
+        self._order = list(range(n)) if topological else [self.rank[r.id] for r in sorted(timeline.records, key=lambda r: r.seq)]
+        self._position = {i: pos for pos, i in enumerate(self._order)}
+        self._renames: dict[tuple[int, int], list[tuple[str, str]]] = {}
+        self._links: dict[str, set[str]] = {}
+        self._carried_values: dict[int, dict[str, tuple[int, str]]] = {}
+        self._keys: dict[str, Track] = {}
+        self._tracks: dict[frozenset[str], Track] = {}
+        self._held_lists: dict[str, list[int | None]] = {}
+        self._moved_from: dict[tuple[int, int], set[str]] = {}
+        self._aliases: dict[str, frozenset[str]] = {}
+        self._labels: dict[tuple[str, frozenset[str], str, bool], str | None] = {}
+        # Attributions asked for more than once (a report's diffs and term histories ask the
+        # same question of each draft): see ``attribution.attribute_along``.
+        self.attributions: dict[tuple[frozenset[str], tuple[str, ...], str], Any] = {}
 
-    # --- building -------------------------------------------------------------------------
+    # --- renames ----------------------------------------------------------------------------
 
-    def _build(self) -> None:
-        tl = self.timeline
-        tl.prefetch(self._rename_candidates())
-        for r in sorted(tl.records, key=lambda r: r.seq):  # parents are recorded first
-            d = r.id
-            parents = self.lineage.parents(d)
-            moved: set[str] = set()
-            for p in parents:
-                found = self._renames[(p, d)] = self._find_renames(p, d)
-                moved.update(old for old, _ in found)
-            held = tl.manifests[d]
-            if r.header.coverage == "partial":
-                self._absent[d] = frozenset()
-                carried: dict[str, State] = {}
-                if parents:
-                    p0 = parents[0]
-                    for key in self.keys(p0):
-                        if key not in held and key not in moved:
-                            s = self.state(p0, key)
-                            carried[key] = s if not s.stated else State(key, s.blob, s.token, False, s.origin)  # type: ignore[union-attr]
-                self._carried[d] = carried
-                continue
-            self._absent[d] = self._left_out(d, parents, held, moved)
+    def _is_base(self, parent: int, child: int) -> bool:
+        base = self.timeline.by_id_pk(self.by_id[self.ordered[child]].base_pk)
+        return base is not None and base.id == self.ordered[parent]
 
-    def _left_out(self, d: str, parents: list[str], held: dict[str, int], moved: set[str]) -> frozenset[str]:
-        """The terms a full draft states as absent: its parents' terms it no longer holds."""
-        tl = self.timeline
-        if len(parents) == 1 and not self._carried.get(parents[0]) and self._is_base(parents[0], d):
-            # A delta against its one parent: only its own rows can change what is left out.
-            p = parents[0]
-            own = tl.own[d]
-            before = self._absent[p]
-            dropped = {k for k, b in own.items() if b is None} - moved
-            if not dropped and before.isdisjoint(own):
-                return before
-            return frozenset((before - own.keys()) | dropped)
-        keys: set[str] = set()
-        for p in parents:
-            keys.update(self.keys(p))
-        return frozenset(keys - held.keys() - moved)
-
-    def _is_base(self, parent: str, child: str) -> bool:
-        base = self.timeline.by_id_pk(self.by_id[child].base_pk)
-        return base is not None and base.id == parent
-
-    def _rename_candidates(self) -> set[int]:
-        """Blobs whose tokens the rename search compares (read in one query up front)."""
-        tl = self.timeline
-        out: set[int] = set()
-        for r in tl.records:
-            held = tl.manifests[r.id]
-            for p in self.lineage.parents(r.id):
-                before = tl.manifests[p]
-                if self._is_base(p, r.id):
-                    changed: Iterable[str] = tl.own[r.id]
-                else:
-                    changed = before.keys() ^ held.keys()
-                for key in changed:
-                    if key not in held:
-                        if key in before:
-                            out.add(before[key])
-                    elif key not in before:
-                        out.add(held[key])
-        return out
-
-    def _find_renames(self, parent: str, child: str) -> list[tuple[str, str]]:
+    def _pair_renames(self, parent: int, child: int) -> list[tuple[str, str]]:
         """Renames between a draft and one parent: declared (``renamed_from``) always; by an
         identical value under a new key only in a full draft (a partial draft's silence about
-        a key is no drop). Found by ``diff.pair_renames``, the diff engine's own rule."""
+        a key is no drop). Found by ``diff.pair_renames``, the diff engine's own rule; worked
+        out once per pair, when a term that comes or goes there is first looked at."""
+        found = self._renames.get((parent, child))
+        if found is not None:
+            return found
         tl = self.timeline
-        held, before = tl.manifests[child], tl.manifests[parent]
-        carried = self._carried.get(parent, {})
-        fast = self._is_base(parent, child) and not carried
-        if fast:
-            own = tl.own[child]
+        held, before = self._held[child], self._held[parent]
+        carried = self._carried(parent)
+        fast = not carried and self._is_base(parent, child)
+        if fast:  # a delta against this parent: its own rows are what changed
+            own = tl.own[self.ordered[child]]
             new = [k for k, b in own.items() if b is not None and k not in before]
         else:
             new = [k for k in held if k not in before and k not in carried]
-        if not new:
-            return []
-        declared = {k: rf for k in new if (rf := tl.renamed_from(held[k])) is not None}
-        detect = self.by_id[child].header.coverage == "full"
-        if not detect and not declared:
-            return []
-        if fast:
-            old = [k for k, b in own.items() if b is None]
-        else:
-            old = [k for k in (*before, *carried) if k not in held]
-        old_tokens = {k: s.token for k in old if (s := self.state(parent, k)) is not None and not s.absent}
-        new_tokens = {k: tl.token(held[k]) for k in new}
-        return pair_renames(old_tokens, new_tokens, declared, detect=detect)
+        found = []
+        if new:
+            declared = {k: rf for k in new if (rf := tl.renamed_from(held[k])) is not None}
+            detect = self._full[child]
+            if detect or declared:
+                if fast:
+                    old = {k: before[k] for k, b in own.items() if b is None}
+                else:
+                    old = {k: b for k, b in before.items() if k not in held}
+                    old.update((k, b) for k, (b, _) in carried.items() if k not in held)
+                tl.prefetch([*old.values(), *(held[k] for k in new)])
+                tokens = {k: t for k, b in old.items() if (t := tl.token(b)) != ABSENT}
+                found = pair_renames(tokens, {k: tl.token(held[k]) for k in new}, declared, detect=detect)
+        for old_key, new_key in found:
+            self._links.setdefault(old_key, set()).add(new_key)
+            self._links.setdefault(new_key, set()).add(old_key)
+        self._renames[(parent, child)] = found
+        return found
 
-    # --- terms and their keys ---------------------------------------------------------------
+    def _moved(self, i: int, key: str, token: list[str | None]) -> bool:
+        """Whether the term under ``key`` moved to another key in the draft at rank ``i``.
+        Only a value a parent holds (or carries) can move: an absence cannot."""
+        for p in self._parents[i]:
+            if token[p] is not None and token[p] != ABSENT:
+                found = self._moved_from.get((p, i))
+                if found is None:
+                    found = self._moved_from[(p, i)] = {old for old, _ in self._pair_renames(p, i)}
+                if key in found:
+                    return True
+        return False
+
+    def _carried(self, i: int) -> dict[str, tuple[int, str]]:
+        """What a partial draft carries over with a value: key → (blob, the stating draft)."""
+        if self._full[i] or not self._parents[i]:
+            return {}
+        found = self._carried_values.get(i)
+        if found is None:
+            p0 = self._parents[i][0]
+            held = self._held[i]
+            moved = {old for old, _ in self._pair_renames(p0, i)}
+            found = {k: v for k, v in self._carried(p0).items() if k not in held and k not in moved}
+            origin = self.ordered[p0]
+            found.update((k, (b, origin)) for k, b in self._held[p0].items() if k not in held and k not in moved)
+            self._carried_values[i] = found
+        return found
+
+    @cached_property
+    def _headings(self) -> list[tuple[str, int, str, tuple[str, ...]]]:
+        return [(d, (r := self.by_id[d]).seq, r.header.date.isoformat(), tuple(r.header.tabled_by)) for d in self.ordered]
+
+    def heading(self, i: int) -> tuple[str, int, str, tuple[str, ...]]:
+        """The draft at rank ``i``: (id, sequence number, date, tabling parties), shared."""
+        return self._headings[i]
+
+    def forget(self) -> None:
+        """Drop what answers were worked out from (tracks, remembered labels and attributions),
+        keeping the drafts and their term bodies: what rendering the answers still reads."""
+        self._keys.clear()
+        self._tracks.clear()
+        self._held_lists.clear()
+        self._labels.clear()
+        self._aliases.clear()
+        self.attributions.clear()
+        self.__dict__.pop("_terms", None)
+        self._held = []
+        self.timeline.forget_rows()
 
     def renames(self, parent: str, child: str) -> list[tuple[str, str]]:
         """(old key, new key) for each term that moved between ``parent`` and ``child``."""
-        return self._renames.get((parent, child), [])
+        return self._pair_renames(self.rank[parent], self.rank[child])
 
-    @cached_property
-    def _groups(self) -> dict[str, frozenset[str]]:
-        """Every key that took part in a rename → all the keys of its term."""
-        links: dict[str, set[str]] = {}
-        for pairs in self._renames.values():
-            for old, new in pairs:
-                links.setdefault(old, set()).add(new)
-                links.setdefault(new, set()).add(old)
-        out: dict[str, frozenset[str]] = {}
-        for start in links:
-            if start in out:
-                continue
-            found, todo = {start}, [start]
-            while todo:
-                for other in links[todo.pop()] - found:
-                    found.add(other)
-                    todo.append(other)
-            out.update(dict.fromkeys(found, frozenset(found)))
-        return out
-
-    def aliases(self, key: str) -> frozenset[str]:
-        """The keys of the term ``key`` names: ``key`` and every key a rename links to it."""
-        return self._groups.get(key) or frozenset((key,))
-
-    def renamed(self, key: str) -> bool:
-        return key in self._groups
-
-    def groups(self) -> list[frozenset[str]]:
-        """The renamed terms, each as its keys."""
-        return sorted(set(self._groups.values()), key=min)
-
-    def name(self, keys: frozenset[str], upto: int | None = None) -> str:
-        """A term's name: its key in the latest draft (in reading order, up to rank ``upto``)
-        that holds or states it."""
-        if len(keys) == 1:
-            return next(iter(keys))
-        for d in reversed(self.ordered[: None if upto is None else upto + 1]):
-            s = self.term_state(d, keys)
-            if s is not None and s.blob is not None:
-                return s.key
-        return min(keys)
+    # --- terms and their keys ---------------------------------------------------------------
 
     @cached_property
     def all_keys(self) -> frozenset[str]:
         """Every key any draft holds or held."""
         return frozenset(k for rows in self.timeline.own.values() for k in rows)
+
+    def aliases(self, key: str) -> frozenset[str]:
+        """The keys of the term ``key`` names: ``key`` and every key a rename links to it."""
+        known = self._aliases.get(key)
+        if known is not None:
+            return known
+        self._key_track(key)
+        if key not in self._links:
+            known = self._aliases[key] = frozenset((key,))
+            return known
+        found, todo = {key}, [key]
+        while todo:
+            k = todo.pop()
+            self._key_track(k)  # looks at every pair where k comes or goes
+            for other in self._links.get(k, ()):
+                if other not in found:
+                    found.add(other)
+                    todo.append(other)
+        return frozenset(found)  # not remembered: a later track may find another link
+
+    def renamed(self, key: str) -> bool:
+        return len(self.aliases(key)) > 1
+
+    @cached_property
+    def _terms(self) -> list[frozenset[str]]:
+        self.prepare(self.all_keys)
+        out, seen = [], set()
+        for key in sorted(self.all_keys):
+            if key not in seen:
+                keys = self.aliases(key)
+                seen |= keys
+                out.append(keys)
+        return out
+
+    def terms(self) -> list[frozenset[str]]:
+        """Every term of the negotiation, as its keys."""
+        return self._terms
+
+    def name(self, keys: frozenset[str], upto: int | None = None) -> str:
+        """A term's name: its key in the latest draft (in reading order, up to rank ``upto``)
+        that holds it."""
+        if len(keys) == 1:
+            return next(iter(keys))
+        t = self.track(keys)
+        last = len(self.ordered) - 1 if upto is None else upto
+        for i in range(last, -1, -1):
+            if t.blob[i] is not None:
+                return t.key(i)  # type: ignore[return-value]
+        return min(keys)
 
     def preferences(self, keys: frozenset[str]) -> TermPreferences | None:
         """The term's declared preferences, under whichever of its keys they were declared."""
@@ -235,38 +301,184 @@ class View:
                 return prefs[key]
         return None
 
-    # --- states -----------------------------------------------------------------------------
+    # --- what drafts say --------------------------------------------------------------------
 
-    def keys(self, draft: str) -> Iterator[str]:
-        """Every key the draft says anything about (held, left out, or carried over)."""
-        yield from self.timeline.manifests[draft]
-        yield from self._absent[draft]
-        yield from self._carried.get(draft, ())
+    def prepare(self, keys: Iterable[str]) -> None:
+        """Read, in one query, the term bodies the tracks of ``keys`` will compare: theirs, and
+        those the rename search compares wherever one of them comes or goes."""
+        wanted = {k for k in keys if k not in self._keys}
+        if not wanted:
+            return
+        parents = self._parents
+        blobs: set[int] = set()
+        pairs: set[tuple[int, int]] = set()
+        if len(wanted) > 64:  # most of the sheet: every pair where anything comes or goes
+            n = len(self._held)
+            lists = {k: [None] * n for k in wanted}
+            for i, m in enumerate(self._held):  # one pass over every draft's terms
+                for k, b in m.items():
+                    found = lists.get(k)
+                    if found is not None:
+                        found[i] = b
+            self._held_lists.update(lists)
+            blobs = self.timeline.blobs()
+            pairs = {(p, i) for i in range(len(parents)) for p in parents[i]}
+        else:
+            for key in wanted:
+                held = self._held_of(key)
+                blobs.update(b for b in held if b is not None)
+                for i, ps in enumerate(parents):
+                    if ps and (held[i] is None) != all(held[p] is None for p in ps):  # it comes or goes here
+                        pairs.update((p, i) for p in ps)
+        for p, i in pairs:
+            if (p, i) not in self._renames:
+                blobs.update(self._candidates(p, i))
+        self.timeline.prefetch(blobs)
 
-    def stated(self, draft: str) -> dict[str, int]:
-        """The keys the draft states, to their blob (0 for a term the text left out)."""
-        out = dict.fromkeys(self._absent[draft], 0)
-        out.update(self.timeline.manifests[draft])
-        return out
+    def _held_of(self, key: str) -> list[int | None]:
+        found = self._held_lists.get(key)
+        if found is None:
+            found = self._held_lists[key] = [m.get(key) for m in self._held]
+        return found
 
-    def carried(self, draft: str) -> dict[str, State]:
-        return self._carried.get(draft, {})
+    def _candidates(self, parent: int, child: int) -> Iterable[int]:
+        """The blobs of the keys that come and go between a draft and a parent."""
+        before, after = self._held[parent], self._held[child]
+        if self._is_base(parent, child):
+            own = self.timeline.own[self.ordered[child]]
+            yield from (b if b is not None else before[k] for k, b in own.items() if (b is None) == (k in before))
+        else:
+            yield from (b for k, b in after.items() if k not in before)
+            yield from (b for k, b in before.items() if k not in after)
 
-    def state(self, draft: str, key: str) -> State | None:
-        """What ``draft`` says about the term under ``key``; None: nothing (unknown)."""
-        blob = self.timeline.manifests[draft].get(key)
-        if blob is not None:
-            return State(key, blob, self.timeline.token(blob), True, draft)
-        if key in self._absent[draft]:
-            return State(key, None, ABSENT, True, draft)
-        return self._carried.get(draft, {}).get(key)
+    def _key_track(self, key: str) -> Track:
+        """One key in every draft, parents first: held; left out by a full draft whose parent
+        had it (and did not rename it); carried over by a partial one; or nothing."""
+        found = self._keys.get(key)
+        if found is not None:
+            return found
+        n = len(self.ordered)
+        t = self._keys[key] = Track(frozenset((key,)), n)
+        held = self._held_lists.pop(key, None) or [m.get(key) for m in self._held]
+        holders = list(compress(range(n), held))  # blob ids start at 1
+        if not holders:
+            return t
+        tl = self.timeline
+        tokens = tl.tokens(set(compress(held, held)))
+        # What each draft holds, in bulk; then, parents first, the drafts that do not hold it.
+        t.blob = held
+        token = t.token = list(map(tokens.get, held))
+        stated = t.stated = list(map(bool, held))
+        origin = t.origin
+        parents, full, single = self._parents, self._full, self._single
+        # No draft recorded before the first that holds it can know the key.
+        if self._topological:
+            first = holders[0]
+            gaps = compress(range(first, n), map(not_, held[first:]))
+        else:
+            gaps = (i for i in self._order[min(self._position[i] for i in holders):] if held[i] is None)
+        for i in [i for i in gaps if parents[i]]:
+            p = single[i]
+            if p >= 0:  # one parent: the common case, without the general loops
+                before = token[p]
+                if before is None:
+                    continue
+                if before != ABSENT and self._moved(i, key, token):
+                    continue
+                if full[i]:
+                    token[i], stated[i] = ABSENT, True
+                else:
+                    held[i], token[i] = held[p], before
+                    origin[i] = self.ordered[p] if stated[p] else origin[p]
+                continue
+            ps = parents[i]
+            if full[i]:
+                if any(token[q] is not None for q in ps) and not self._moved(i, key, token):
+                    token[i], stated[i] = ABSENT, True
+            else:
+                p0 = ps[0]
+                if token[p0] is not None and not self._moved(i, key, token):
+                    held[i], token[i] = held[p0], token[p0]
+                    origin[i] = self.ordered[p0] if stated[p0] else origin[p0]
+        # Where it comes without any parent knowing it, it may have moved from another key.
+        for i in [i for i in holders if (p := single[i]) < -1 or p >= 0 and token[p] is None]:
+            if all(token[q] is None for q in parents[i]):
+                for q in parents[i]:
+                    self._pair_renames(q, i)
+        self._normalise(t)
+        return t
+
+    def track(self, keys: frozenset[str]) -> Track:
+        """A term in every draft (see ``Track``), worked out once."""
+        found = self._tracks.get(keys)
+        if found is None:
+            if len(keys) == 1:
+                found = self._key_track(next(iter(keys)))
+            else:
+                found = self._group_track(keys, [self._key_track(k) for k in sorted(keys)])
+            self._tracks[keys] = found
+        return found
+
+    def _group_track(self, keys: frozenset[str], parts: list[Track]) -> Track:
+        t = Track(keys, len(self.ordered))
+        for i in range(len(self.ordered)):
+            best = None
+            for part in parts:  # a held value first, then an absence, then what is carried over
+                if part.token[i] is not None:
+                    rank = (not part.stated[i], part.blob[i] is None)
+                    if best is None or rank < best[0]:
+                        best = (rank, part)
+            if best is not None:
+                part = best[1]
+                t.blob[i], t.token[i], t.stated[i], t.keyed[i] = part.blob[i], part.token[i], part.stated[i], part.key(i)  # type: ignore[index]
+                if i in part.origin:
+                    t.origin[i] = part.origin[i]
+        self._normalise(t)
+        return t
+
+    def _normalise(self, t: Track) -> None:
+        prefs = self.preferences(t.keys) if self.negotiation.preferences else None
+        if prefs is not None and prefs.default is not None:
+            default = canonical_json(value_json(prefs.default))
+            t.norm = [default if tok == ABSENT else tok for tok in t.token]
+        else:
+            t.norm = t.token
+
+    def proposes_at(self, t: Track, i: int, token: str | None) -> bool:
+        """Whether the draft at rank ``i`` itself put forward ``token`` (a ``Track.norm``
+        token) for the term: it states that value; for absence, it says ``none`` or leaves out
+        a term one of its parents held."""
+        if not t.stated[i] or t.norm[i] != token:
+            return False
+        if t.token[i] != ABSENT or t.blob[i] is not None:
+            return True
+        return any(t.token[p] not in (None, ABSENT) for p in self._parents[i])
 
     def term_state(self, draft: str, keys: frozenset[str]) -> State | None:
         """What ``draft`` says about a term under any of its keys (a held value first)."""
-        if len(keys) == 1:
-            return self.state(draft, next(iter(keys)))
-        found = [s for k in sorted(keys) if (s := self.state(draft, k)) is not None]
-        return min(found, key=_preference_of) if found else None
+        return self.track(keys).state(self.rank[draft], draft)
+
+    def carried(self, draft: str) -> dict[str, State]:
+        """The terms a partial draft carries over with a value, as states."""
+        tl = self.timeline
+        return {k: State(k, b, tl.token(b), False, origin) for k, (b, origin) in self._carried(self.rank[draft]).items()}
+
+    def carried_over(self, draft: str) -> dict[str, State]:
+        """Everything a partial draft carries over unconfirmed — values and absences alike —
+        by the key it has there (works out every term's track)."""
+        i = self.rank[draft]
+        out = {}
+        for keys in self.terms():
+            t = self.track(keys)
+            if t.token[i] is not None and not t.stated[i]:
+                s = t.state(i, draft)
+                out[s.key] = s  # type: ignore[union-attr]
+        return out
+
+    def stated_keys(self, draft: str, keys: Iterable[str]) -> set[str]:
+        """Those of ``keys`` that ``draft`` states (holds, or as a full draft leaves out)."""
+        i = self.rank[draft]
+        return {k for k in keys if self._key_track(k).stated[i]}
 
     def value(self, state: State | None) -> Any:
         """The typed value of a state (``none`` for an absent term; None for no state)."""
@@ -283,6 +495,10 @@ class View:
     def deferred(self, state: State | None) -> bool:
         return state is not None and state.blob is not None and self.timeline.deferred(state.blob)
 
+    def label_of(self, state: State | None) -> str | None:
+        """The human name the stored term gives itself."""
+        return None if state is None or state.blob is None else self.timeline.label(state.blob)
+
     def token(self, state: State | None, keys: frozenset[str]) -> str | None:
         """What a state says, for comparing: its value token, or for an absent term the token
         of the term's declared default (the value that applies when a text is silent)."""
@@ -294,52 +510,47 @@ class View:
                 return canonical_json(value_json(prefs.default))
         return state.token
 
-    def proposes(self, draft: str, keys: frozenset[str], token: str) -> bool:
-        """Whether ``draft`` itself put forward ``token`` (see ``token``) for the term: it
-        states that value; for absence, it says ``none`` or leaves out a term a parent held."""
-        s = self.term_state(draft, keys)
-        if s is None or not s.stated or self.token(s, keys) != token:
-            return False
-        if not s.absent or s.blob is not None:
-            return True
-        return any((ps := self.term_state(p, keys)) is not None and not ps.absent for p in self.lineage.parents(draft))
-
     # --- positions --------------------------------------------------------------------------
 
     @cached_property
-    def _tabled(self) -> dict[str, list[str]]:
-        """party → the drafts it tabled, alone or jointly, in reading order; a withdrawn draft
-        is nobody's position."""
-        out: dict[str, list[str]] = {p: [] for p in self.parties}
-        for d in self.ordered:
+    def _tabled(self) -> dict[str, list[int]]:
+        """party → the ranks of the drafts it tabled, alone or jointly, in reading order; a
+        withdrawn draft is nobody's position."""
+        out: dict[str, list[int]] = {p: [] for p in self.parties}
+        for i, d in enumerate(self.ordered):
             header = self.by_id[d].header
             if header.status == "withdrawn":
                 continue
             for code in header.tabled_by:
-                out.setdefault(code, []).append(d)
+                out.setdefault(code, []).append(i)
         return out
 
     def tabled(self, party: str, upto: int | None = None) -> list[str]:
         """The drafts ``party`` tabled, up to rank ``upto`` included."""
-        drafts = self._tabled.get(party, [])
-        return drafts if upto is None else [d for d in drafts if self.rank[d] <= upto]
+        return [self.ordered[i] for i in self._tabled.get(party, []) if upto is None or i <= upto]
 
     def position(self, party: str, keys: frozenset[str], before: int) -> Position | None:
         """``party``'s position on a term among the drafts ranked before ``before``."""
-        for d in reversed(self._tabled.get(party, ())):
-            if self.rank[d] >= before:
-                continue
-            s = self.term_state(d, keys)
-            if s is not None and s.stated:
-                return Position(party, d, s)
+        t = self.track(keys)
+        for i in reversed(self._tabled.get(party, ())):
+            if i < before and t.stated[i]:
+                d = self.ordered[i]
+                return Position(party, d, t.state(i, d))  # type: ignore[arg-type]
         return None
 
-    def positions_at(self, upto: int, parties: Sequence[str] | None = None) -> "Board":
-        """Every party's position on every term, among the drafts ranked up to ``upto``."""
-        board = Board(self, list(parties or self.parties))
-        for d in self.ordered[: upto + 1]:
-            board.add(d)
-        return board
+    def positions(self, keys: frozenset[str], party: str, upto: int) -> list[tuple[int, Position]]:
+        """Where ``party``'s position on a term moved, up to rank ``upto``: (rank, position)
+        at each draft it tabled that states the term with another value than before."""
+        t = self.track(keys)
+        stated, norm, blob = t.stated, t.norm, t.blob
+        out: list[tuple[int, Position]] = []
+        last = (None, None)
+        for i in [i for i in self._tabled.get(party, ()) if i <= upto and stated[i]]:
+            if (norm[i], blob[i]) != last:
+                d = self.ordered[i]
+                out.append((i, Position(party, d, t.state(i, d))))  # type: ignore[arg-type]
+                last = (norm[i], blob[i])
+        return out
 
     # --- labels -----------------------------------------------------------------------------
 
@@ -348,13 +559,21 @@ class View:
         opening, concession, hardening or neutral; None when it did not move (or ``draft``
         does not state the term). ``adopted``: the draft took up another party's earlier
         value, which is a concession where the values themselves cannot say."""
-        new = self.term_state(draft, keys)
-        if new is None or not new.stated:
+        memo = (party, keys, draft, adopted)
+        if memo in self._labels:
+            return self._labels[memo]
+        found = self._labels[memo] = self._label(party, keys, draft, adopted)
+        return found
+
+    def _label(self, party: str, keys: frozenset[str], draft: str, adopted: bool) -> str | None:
+        t = self.track(keys)
+        i = self.rank[draft]
+        if not t.stated[i]:
             return None
-        before = self.rank[draft]
-        previous = self.position(party, keys, before)
+        previous = self.position(party, keys, i)
         if previous is None:
             return OPENING
+        new = t.state(i, draft)
         prefs = self.preferences(keys)
         default = prefs.default if prefs else None
         old_v, new_v = _with_default(self.value(previous.state), default), _with_default(self.value(new), default)
@@ -363,13 +582,12 @@ class View:
         joint = set(self.by_id[draft].header.tabled_by)
         others = []
         for q in self.parties:
-            if q != party and (p := self.position(q, keys, before)) is not None:
+            if q != party and (p := self.position(q, keys, i)) is not None:
                 others.append((_with_default(self.value(p.state), default), q in joint))
         move = judge(old_v, new_v, prefs.of(party) if prefs else None, others, _rankings(prefs))
         if move is None:
             return CONCESSION if adopted else NEUTRAL
         return move
-
 
     def moves(self, draft: str, keys: frozenset[str]) -> dict[str, str]:
         """Each party that tabled ``draft`` and moved on the term there: its label."""
@@ -436,53 +654,3 @@ def _apart(a: Any, b: Any) -> int:
     if isinstance(a, Absent) or isinstance(b, Absent):
         return 0 if isinstance(a, Absent) and isinstance(b, Absent) else 2
     return 0 if same(a, b) else 1
-
-
-class Board:
-    """Every party's position on every term as drafts are added in reading order.
-
-    Each party's positions are kept per key (the latest draft it tabled that states the key);
-    ``add`` returns the keys whose position moved, so a caller can re-evaluate only those.
-    """
-
-    def __init__(self, view: View, parties: list[str]):
-        self.view = view
-        self.parties = parties
-        self.drafts: dict[str, dict[str, str]] = {p: {} for p in parties}  # party → key → draft
-        self.blobs: dict[str, dict[str, int]] = {p: {} for p in parties}  # party → key → blob (0: left out)
-        self.latest: dict[str, str | None] = dict.fromkeys(parties)
-
-    def add(self, draft: str) -> set[str]:
-        header = self.view.by_id[draft].header
-        if header.status == "withdrawn":
-            return set()
-        moved: set[str] = set()
-        stated = None
-        for code in header.tabled_by:
-            if code not in self.drafts:
-                continue
-            if stated is None:
-                stated = self.view.stated(draft)
-            blobs = self.blobs[code]
-            moved.update(k for k, _ in stated.items() - blobs.items())
-            blobs.update(stated)
-            self.drafts[code].update(zip(stated, repeat(draft)))
-            self.latest[code] = draft
-        return moved
-
-    def position(self, party: str, keys: frozenset[str]) -> Position | None:
-        """The party's position on a term (under the key it stated last, for a renamed one)."""
-        drafts = self.drafts[party]
-        if len(keys) == 1:
-            key = next(iter(keys))
-            d = drafts.get(key)
-            if d is None:
-                return None
-            blob = self.blobs[party][key]
-            tl = self.view.timeline
-            return Position(party, d, State(key, blob or None, tl.token(blob) if blob else ABSENT, True, d))
-        found = [d for k in keys if (d := drafts.get(k)) is not None]
-        if not found:
-            return None
-        d = max(found, key=self.view.rank.__getitem__)
-        return Position(party, d, self.view.term_state(d, keys))  # type: ignore[arg-type]

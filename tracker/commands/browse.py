@@ -37,14 +37,23 @@ def show_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str
     store = app(ctx).store()
     neg = store.negotiation(negotiation)
     loaded = store.read(ref, neg.id)
+    carried = _carried(store, neg, loaded.record) if loaded.record.header.coverage == "partial" else {}
     if fmt == "json":
         from tracker.render import jsonout
 
-        emit_json(jsonout.draft(loaded.record, loaded.draft))
+        emit_json(jsonout.draft(loaded.record, loaded.draft, carried))
     else:
         from tracker.render import text
 
-        click.echo(text.draft(neg, loaded.record, loaded.draft, quotes=quotes))
+        click.echo(text.draft(neg, loaded.record, loaded.draft, quotes=quotes, carried=carried))
+
+
+def _carried(store, negotiation, record):  # type: ignore[no-untyped-def]
+    """What a partial draft carries over from its parents, unconfirmed: key → (term, origin)."""
+    from tracker.history import load
+
+    view = load(store, negotiation)
+    return {k: (view.value(s), s.origin) for k, s in view.carried_over(record.id).items()}
 
 
 @click.command("parties")

@@ -35,10 +35,11 @@ def log(negotiation: Negotiation, records: list[DraftRecord]) -> dict[str, Any]:
     }
 
 
-def draft(record: DraftRecord, draft: Draft) -> dict[str, Any]:
+def draft(record: DraftRecord, draft: Draft, carried: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A draft and the terms it states; a partial draft also lists what it carries over."""
     body = draft.header.model_dump(mode="json", exclude_none=True)
     body["sources"] = [s.canonical() for s in draft.sources]
-    return {
+    out = {
         "schema": "tracker.draft/v1",
         **draft_summary(record),
         "negotiation": draft.negotiation,
@@ -47,6 +48,9 @@ def draft(record: DraftRecord, draft: Draft) -> dict[str, Any]:
         "recorded_at": record.recorded_at.isoformat() if record.recorded_at else None,
         "terms": {key: term.canonical() for key, term in draft.terms.items()},
     }
+    if draft.coverage == "partial":
+        out["carried"] = {key: {"value": value_json(value), "from": origin} for key, (value, origin) in sorted((carried or {}).items())}
+    return out
 
 
 def parties(negotiation: Negotiation) -> dict[str, Any]:

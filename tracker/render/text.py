@@ -62,7 +62,7 @@ def disputed_note(term: Term | None) -> str | None:
 
 
 def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes: bool = False, carried: dict | None = None) -> str:  # type: ignore[type-arg]
-    """A draft and its terms; ``carried``: key → (term, origin draft) a partial draft carries over."""
+    """A draft and its terms; ``carried``: key → (value, origin draft) a partial draft carries over."""
     lines = [
         f"{draft.id} (v{record.seq})  {record.hash}",
         draft.title,
@@ -101,7 +101,7 @@ def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes
                     lines.append(f"  {key} [{c.source}]: “{c.quote}”")
     if carried:
         lines += ["", f"Carried over, unconfirmed ({len(carried)}): not stated by this draft, shown as its parents had them"]
-        lines.append(table([["  " + named(k, t.label), _clip(t.value.short(), 60), f"from {origin}"] for k, (t, origin) in sorted(carried.items())]))
+        lines.append(table([["  " + k, _clip(v.short(), 60), f"from {origin}"] for k, (v, origin) in sorted(carried.items())]))
     return "\n".join(lines)
 
 
