@@ -49,16 +49,16 @@ def attribute_rename(view: View, keys: frozenset[str], new_key: str, old_id: str
 def attribute_along(view: View, keys: frozenset[str], path: Sequence[str], start: str) -> Attribution | None:
     """Attribution of the term's value in ``path[-1]``, reached from ``start`` along ``path``
     (asked once per term, path and start; the answer is shared, never changed)."""
-    memo = (keys, tuple(path), start)
+    steps_key, ranks = view.along(path)
+    memo = (keys, steps_key, start)
     if memo not in view.attributions:
-        view.attributions[memo] = _attribute_along(view, keys, path, start)
+        view.attributions[memo] = _attribute_along(view, keys, ranks, start)
     return view.attributions[memo]
 
 
-def _attribute_along(view: View, keys: frozenset[str], path: Sequence[str], start: str) -> Attribution | None:
+def _attribute_along(view: View, keys: frozenset[str], ranks: Sequence[int], start: str) -> Attribution | None:
     t = view.track(keys)
     rank = view.rank
-    ranks = [rank[d] for d in path]
     last = ranks[-1]
     if t.token[last] is None or not t.stated[last]:
         return None

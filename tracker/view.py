@@ -14,8 +14,10 @@
 - A party's move is labelled against its own previous position (``label``).
 
 Diffs, attribution, blame, term histories, positions, gaps and the report all read this view,
-so they cannot disagree. It is built from a :class:`~tracker.timeline.Timeline` in one pass
-over the drafts, parents first; nothing here writes to the database.
+so they cannot disagree. It reads a :class:`~tracker.timeline.Timeline` and works each term
+out once, when first asked for, as a :class:`Track` (what every draft says of it): a diff of two
+drafts looks at the terms that differ and the drafts where they come or go, a report at all of
+them. Nothing here writes to the database.
 """
 
 from __future__ import annotations
@@ -138,6 +140,12 @@ class View:
         self._held_lists: dict[str, list[int | None]] = {}
         self._moved_from: dict[tuple[int, int], set[str]] = {}
         self._aliases: dict[str, frozenset[str]] = {}
+        self._along: dict[int, tuple[Sequence[str], tuple[str, ...], list[int]]] = {}
+        # Drafts that are no delta of their first parent (first drafts, merges, snapshots,
+        # another base), and, once every term is asked for, the ranks whose own rows hold a key.
+        self._loose = [i for i in range(n) if self._single[i] < 0 or not self._is_base(self._single[i], i)]
+        self._loose_set = set(self._loose)
+        self._rows_of: dict[str, list[int]] | None = None
         self._labels: dict[tuple[str, frozenset[str], str, bool], str | None] = {}
         # Attributions asked for more than once (a report's diffs and term histories ask the
         # same question of each draft): see ``attribution.attribute_along``.
@@ -220,6 +228,19 @@ class View:
         """The draft at rank ``i``: (id, sequence number, date, tabling parties), shared."""
         return self._headings[i]
 
+    def along(self, path: Sequence[str]) -> tuple[tuple[str, ...], list[int]]:
+        """A path of drafts as a hashable key and as ranks (the last few paths, remembered:
+        attribution asks about one path for many terms)."""
+        found = self._along.get(id(path))
+        if found is not None and found[0] is path:
+            return found[1], found[2]
+        key = tuple(path)
+        ranks = [self.rank[d] for d in path]
+        if len(self._along) > 64:
+            self._along.clear()
+        self._along[id(path)] = (path, key, ranks)
+        return key, ranks
+
     def forget(self) -> None:
         """Drop what answers were worked out from (tracks, remembered labels and attributions),
         keeping the drafts and their term bodies: what rendering the answers still reads."""
@@ -232,10 +253,6 @@ class View:
         self.__dict__.pop("_terms", None)
         self._held = []
         self.timeline.forget_rows()
-
-    def renames(self, parent: str, child: str) -> list[tuple[str, str]]:
-        """(old key, new key) for each term that moved between ``parent`` and ``child``."""
-        return self._pair_renames(self.rank[parent], self.rank[child])
 
     # --- terms and their keys ---------------------------------------------------------------
 
@@ -262,9 +279,6 @@ class View:
                     found.add(other)
                     todo.append(other)
         return frozenset(found)  # not remembered: a later track may find another link
-
-    def renamed(self, key: str) -> bool:
-        return len(self.aliases(key)) > 1
 
     @cached_property
     def _terms(self) -> list[frozenset[str]]:
@@ -322,6 +336,13 @@ class View:
                         found[i] = b
             self._held_lists.update(lists)
             blobs = self.timeline.blobs()
+            if self._rows_of is None:
+                rows_of: dict[str, list[int]] = {}
+                for i, d in enumerate(self.ordered):
+                    if i not in self._loose_set:
+                        for k in self.timeline.own[d]:
+                            rows_of.setdefault(k, []).append(i)
+                self._rows_of = rows_of
             pairs = {(p, i) for i in range(len(parents)) for p in parents[i]}
         else:
             for key in wanted:
@@ -400,8 +421,10 @@ class View:
                 if token[p0] is not None and not self._moved(i, key, token):
                     held[i], token[i] = held[p0], token[p0]
                     origin[i] = self.ordered[p0] if stated[p0] else origin[p0]
-        # Where it comes without any parent knowing it, it may have moved from another key.
-        for i in [i for i in holders if (p := single[i]) < -1 or p >= 0 and token[p] is None]:
+        # Where it comes without any parent knowing it, it may have moved from another key:
+        # only where the draft's own stored rows hold it, or the draft is no delta of its parent.
+        candidates = (*self._rows_of.get(key, ()), *self._loose) if self._rows_of is not None else holders
+        for i in [i for i in candidates if held[i] is not None and ((p := single[i]) < -1 or p >= 0 and token[p] is None)]:
             if all(token[q] is None for q in parents[i]):
                 for q in parents[i]:
                     self._pair_renames(q, i)
@@ -474,11 +497,6 @@ class View:
                 s = t.state(i, draft)
                 out[s.key] = s  # type: ignore[union-attr]
         return out
-
-    def stated_keys(self, draft: str, keys: Iterable[str]) -> set[str]:
-        """Those of ``keys`` that ``draft`` states (holds, or as a full draft leaves out)."""
-        i = self.rank[draft]
-        return {k for k in keys if self._key_track(k).stated[i]}
 
     def value(self, state: State | None) -> Any:
         """The typed value of a state (``none`` for an absent term; None for no state)."""
