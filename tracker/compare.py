@@ -74,7 +74,7 @@ def diff_view(view: View, old_id: str | None, new_id: str, *, three_way: bool = 
         keys = tl.changed(old_id, new_id)  # neither carries anything: the stored rows say what differs
     else:
         keys = {k for k, _ in old_ids.items() ^ new_ids.items()}
-    view.prepare(keys)  # the bodies the tracks of the changed terms will read, in one query
+    view.compute(keys)  # the changed terms, worked out together
     terms = tl.terms({b for k in keys for ids in (old_ids, new_ids) if (b := ids.get(k)) is not None})
     renamed = _known_renames(view, [k for k in old_ids if k not in new_ids], [k for k in new_ids if k not in old_ids])
     result = compare(

@@ -130,7 +130,7 @@ def blame(view: View, ref: str) -> Blame:
     lineage, tl = view.lineage, view.timeline
     path = lineage.order(lineage.ancestors(record.id) | {record.id})
     with gc_paused():
-        view.prepare(view.all_keys)  # every term's value is compared somewhere on the path
+        view.compute(tl.manifests[record.id])  # every term of the draft, worked out together
         held = {k: State(k, b, tl.token(b), True, record.id) for k, b in tl.manifests[record.id].items()}
         shown = {**{k: s for k, s in view.carried(record.id).items() if s.blob is not None}, **held}
         found = []

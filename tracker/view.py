@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import compress
-from operator import not_
+from itertools import repeat
+from operator import is_not
 from typing import Any, Iterable, Iterator, Sequence
 
 from tracker.canonical import canonical_json
@@ -141,11 +141,6 @@ class View:
         self._moved_from: dict[tuple[int, int], set[str]] = {}
         self._aliases: dict[str, frozenset[str]] = {}
         self._along: dict[int, tuple[Sequence[str], tuple[str, ...], list[int]]] = {}
-        # Drafts that are no delta of their first parent (first drafts, merges, snapshots,
-        # another base), and, once every term is asked for, the ranks whose own rows hold a key.
-        self._loose = [i for i in range(n) if self._single[i] < 0 or not self._is_base(self._single[i], i)]
-        self._loose_set = set(self._loose)
-        self._rows_of: dict[str, list[int]] | None = None
         self._labels: dict[tuple[str, frozenset[str], str, bool], str | None] = {}
         # Attributions asked for more than once (a report's diffs and term histories ask the
         # same question of each draft): see ``attribution.attribute_along``.
@@ -192,18 +187,6 @@ class View:
             self._links.setdefault(new_key, set()).add(old_key)
         self._renames[(parent, child)] = found
         return found
-
-    def _moved(self, i: int, key: str, token: list[str | None]) -> bool:
-        """Whether the term under ``key`` moved to another key in the draft at rank ``i``.
-        Only a value a parent holds (or carries) can move: an absence cannot."""
-        for p in self._parents[i]:
-            if token[p] is not None and token[p] != ABSENT:
-                found = self._moved_from.get((p, i))
-                if found is None:
-                    found = self._moved_from[(p, i)] = {old for old, _ in self._pair_renames(p, i)}
-                if key in found:
-                    return True
-        return False
 
     def _carried(self, i: int) -> dict[str, tuple[int, str]]:
         """What a partial draft carries over with a value: key → (blob, the stating draft)."""
@@ -282,7 +265,7 @@ class View:
 
     @cached_property
     def _terms(self) -> list[frozenset[str]]:
-        self.prepare(self.all_keys)
+        self._compute(self.all_keys)
         out, seen = [], set()
         for key in sorted(self.all_keys):
             if key not in seen:
@@ -319,30 +302,16 @@ class View:
 
     def prepare(self, keys: Iterable[str]) -> None:
         """Read, in one query, the term bodies the tracks of ``keys`` will compare: theirs, and
-        those the rename search compares wherever one of them comes or goes."""
+        those the rename search compares wherever one of them comes or goes. (``_compute``
+        calls it; call ``_compute`` itself to work many terms out at once.)"""
         wanted = {k for k in keys if k not in self._keys}
         if not wanted:
             return
         parents = self._parents
         blobs: set[int] = set()
         pairs: set[tuple[int, int]] = set()
-        if len(wanted) > 64:  # most of the sheet: every pair where anything comes or goes
-            n = len(self._held)
-            lists = {k: [None] * n for k in wanted}
-            for i, m in enumerate(self._held):  # one pass over every draft's terms
-                for k, b in m.items():
-                    found = lists.get(k)
-                    if found is not None:
-                        found[i] = b
-            self._held_lists.update(lists)
+        if self._many(wanted):  # much of the sheet: every pair where anything comes or goes
             blobs = self.timeline.blobs()
-            if self._rows_of is None:
-                rows_of: dict[str, list[int]] = {}
-                for i, d in enumerate(self.ordered):
-                    if i not in self._loose_set:
-                        for k in self.timeline.own[d]:
-                            rows_of.setdefault(k, []).append(i)
-                self._rows_of = rows_of
             pairs = {(p, i) for i in range(len(parents)) for p in parents[i]}
         else:
             for key in wanted:
@@ -355,6 +324,11 @@ class View:
             if (p, i) not in self._renames:
                 blobs.update(self._candidates(p, i))
         self.timeline.prefetch(blobs)
+
+    def _many(self, keys: set[str]) -> bool:
+        """Whether ``keys`` are a fifth of the negotiation's keys or more: then one pass over
+        every draft's terms costs less than looking each key up draft by draft."""
+        return len(keys) * 5 >= len(self.all_keys)
 
     def _held_of(self, key: str) -> list[int | None]:
         found = self._held_lists.get(key)
@@ -373,63 +347,116 @@ class View:
             yield from (b for k, b in before.items() if k not in after)
 
     def _key_track(self, key: str) -> Track:
-        """One key in every draft, parents first: held; left out by a full draft whose parent
-        had it (and did not rename it); carried over by a partial one; or nothing."""
         found = self._keys.get(key)
-        if found is not None:
-            return found
-        n = len(self.ordered)
-        t = self._keys[key] = Track(frozenset((key,)), n)
-        held = self._held_lists.pop(key, None) or [m.get(key) for m in self._held]
-        holders = list(compress(range(n), held))  # blob ids start at 1
-        if not holders:
-            return t
+        if found is None:
+            self._compute((key,))
+            found = self._keys[key]
+        return found
+
+    def compute(self, keys: Iterable[str]) -> None:
+        """Work out the tracks of ``keys`` together (far cheaper than one at a time)."""
+        self._compute(keys)
+
+    def _compute(self, keys: Iterable[str]) -> None:
+        """Work out what every draft says of each of ``keys``, by the one rule, parents first:
+        a draft holds it; or, full, leaves out what a parent knew of it (unless it moved to
+        another key there); or, partial, carries over what its first parent knew; or says
+        nothing. Done for all the keys at once, draft by draft, with sets of keys."""
+        wanted = {k for k in keys if k not in self._keys}
+        if not wanted:
+            return
+        self.prepare(wanted)
+        every = self._many(wanted)
+        left, kept = self._rule(wanted, every)
         tl = self.timeline
-        tokens = tl.tokens(set(compress(held, held)))
-        # What each draft holds, in bulk; then, parents first, the drafts that do not hold it.
-        t.blob = held
-        token = t.token = list(map(tokens.get, held))
-        stated = t.stated = list(map(bool, held))
-        origin = t.origin
-        parents, full, single = self._parents, self._full, self._single
-        # No draft recorded before the first that holds it can know the key.
-        if self._topological:
-            first = holders[0]
-            gaps = compress(range(first, n), map(not_, held[first:]))
+        held_by_rank = self._held
+        order = sorted(wanted)
+        tokens = tl.tokens(tl.blobs() if every else {b for k in order for m in held_by_rank if (b := m.get(k)) is not None})
+        if every:  # a row per draft, turned into a column per key: all in C, no loop per entry
+            blobs = list(zip(*[list(map(m.get, order)) for m in held_by_rank]))
+            rows = []
+            for i, m in enumerate(held_by_rank):
+                state = dict.fromkeys(left.get(i, ()), ABSENT)
+                state.update(zip(m, map(tokens.get, m.values())))
+                rows.append(list(map(state.get, order)))
+            columns = list(zip(*rows))
+            del rows
         else:
-            gaps = (i for i in self._order[min(self._position[i] for i in holders):] if held[i] is None)
-        for i in [i for i in gaps if parents[i]]:
-            p = single[i]
-            if p >= 0:  # one parent: the common case, without the general loops
-                before = token[p]
-                if before is None:
-                    continue
-                if before != ABSENT and self._moved(i, key, token):
-                    continue
-                if full[i]:
-                    token[i], stated[i] = ABSENT, True
-                else:
-                    held[i], token[i] = held[p], before
-                    origin[i] = self.ordered[p] if stated[p] else origin[p]
-                continue
+            blobs = [self._held_lists.pop(k, None) or [m.get(k) for m in held_by_rank] for k in order]
+            columns = [list(map(tokens.get, b)) for b in blobs]
+            for i, ks in left.items():
+                for j, k in enumerate(order):
+                    if k in ks:
+                        columns[j][i] = ABSENT  # type: ignore[index]
+        for j, k in enumerate(order):
+            t = Track(frozenset((k,)), 0)
+            t.blob, t.token = list(blobs[j]), list(columns[j])
+            t.stated = list(map(is_not, t.token, repeat(None)))
+            self._keys[k] = t
+        for i in sorted(kept, key=self._position.__getitem__):  # parents first
+            p0, origin = self._parents[i][0], self.ordered[self._parents[i][0]]
+            for k in kept[i]:
+                t = self._keys[k]
+                t.blob[i], t.token[i], t.stated[i] = t.blob[p0], t.token[p0], False
+                t.origin[i] = origin if t.stated[p0] else t.origin[p0]
+        for k in order:
+            self._normalise(self._keys[k])
+
+    def _rule(self, wanted: set[str], every: bool) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+        """The keys each draft leaves out (a full draft, of what its parents knew of) and those
+        it carries over (a partial draft, of what its first parent knew of): rank → keys."""
+        n = len(self.ordered)
+        parents, full = self._parents, self._full
+        waiting = [0] * n  # children still to work out, per draft: when none are left, its sets can go
+        for ps in parents:
+            for p in ps:
+                waiting[p] += 1
+        valued: dict[int, set[str]] = {}  # keys a draft holds or carries with a value
+        absent: dict[int, set[str]] = {}  # keys a draft leaves out, or carries over as left out
+        left: dict[int, set[str]] = {}
+        kept: dict[int, set[str]] = {}
+        for i in self._order:
+            held = self._held[i]
+            mine = set(held) & wanted if every else {k for k in wanted if k in held}
             ps = parents[i]
+            if not ps:
+                valued[i], absent[i] = mine, set()
+                continue
+            if full[i] and len(ps) > 1:  # a full merge: what any parent knew of
+                had, was = set().union(*(valued[p] for p in ps)), set().union(*(absent[p] for p in ps))
+            else:  # one parent, or a partial draft: its first parent
+                had, was = valued[ps[0]], absent[ps[0]]
+            gone = had - mine
+            if gone:
+                gone -= self._moved_keys(i, gone)  # only a value can move to another key
+            out = (was - mine) | gone if full[i] else was - mine
             if full[i]:
-                if any(token[q] is not None for q in ps) and not self._moved(i, key, token):
-                    token[i], stated[i] = ABSENT, True
-            else:
-                p0 = ps[0]
-                if token[p0] is not None and not self._moved(i, key, token):
-                    held[i], token[i] = held[p0], token[p0]
-                    origin[i] = self.ordered[p0] if stated[p0] else origin[p0]
-        # Where it comes without any parent knowing it, it may have moved from another key:
-        # only where the draft's own stored rows hold it, or the draft is no delta of its parent.
-        candidates = (*self._rows_of.get(key, ()), *self._loose) if self._rows_of is not None else holders
-        for i in [i for i in candidates if held[i] is not None and ((p := single[i]) < -1 or p >= 0 and token[p] is None)]:
-            if all(token[q] is None for q in parents[i]):
-                for q in parents[i]:
-                    self._pair_renames(q, i)
-        self._normalise(t)
-        return t
+                valued[i], absent[i] = mine, out
+                if out:
+                    left[i] = out
+            else:  # partial: what the first parent knew of, carried over, unconfirmed
+                valued[i], absent[i] = mine | gone, out
+                if gone or out:
+                    kept[i] = gone | out
+            fresh = mine - had - was if len(ps) == 1 else mine.difference(*(valued[p] for p in ps), *(absent[p] for p in ps))
+            if fresh:  # it comes here without a parent knowing it: from another key?
+                for p in ps:
+                    self._pair_renames(p, i)
+            for p in ps:
+                waiting[p] -= 1
+                if not waiting[p]:
+                    del valued[p], absent[p]
+        return left, kept
+
+    def _moved_keys(self, i: int, keys: set[str]) -> set[str]:
+        """Those of ``keys`` that moved to another key in the draft at rank ``i``."""
+        out: set[str] = set()
+        for p in self._parents[i]:
+            found = self._moved_from.get((p, i))
+            if found is None:
+                found = self._moved_from[(p, i)] = {old for old, _ in self._pair_renames(p, i)}
+            out |= found & keys
+        return out
 
     def track(self, keys: frozenset[str]) -> Track:
         """A term in every draft (see ``Track``), worked out once."""
