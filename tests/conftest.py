@@ -167,6 +167,15 @@ class Tracker:
         assert result.exit_code == 0, f"exit {result.exit_code}: {result.output}"
         return result
 
+    def record_texts(self, files: dict[str, str]) -> None:
+        """Write each file (name → text) into the working folder, then record them all at once."""
+        paths = []
+        for name, text in files.items():
+            path = self.cwd / name
+            path.write_text(text, encoding="utf-8")
+            paths.append(str(path))
+        self.ok("record", *paths)
+
     def json(self, *args: str):  # type: ignore[no-untyped-def]
         import json
 

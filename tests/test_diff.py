@@ -4,7 +4,6 @@ three-way view, every output format, and the case study's story."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonpatch
 import jsonschema
@@ -49,14 +48,8 @@ def draft_yaml(draft_id: str) -> str:
 
 
 @pytest.fixture
-def example(tracker, tmp_path: Path):
-    paths = [tmp_path / "negotiation.yaml"]
-    paths[0].write_text(NEGOTIATION, encoding="utf-8")
-    for draft_id in DRAFTS:
-        p = tmp_path / f"{draft_id}.yaml"
-        p.write_text(draft_yaml(draft_id), encoding="utf-8")
-        paths.append(p)
-    tracker.ok("record", *map(str, paths))
+def example(tracker):
+    tracker.record_texts({"negotiation.yaml": NEGOTIATION, **{f"{d}.yaml": draft_yaml(d) for d in DRAFTS}})
     return tracker
 
 

@@ -19,7 +19,6 @@ shared/negotiation-semantics.md.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -63,14 +62,8 @@ def _yaml(draft_id: str) -> str:
 
 
 @pytest.fixture
-def hospital(tracker, tmp_path: Path):
-    paths = [tmp_path / "negotiation.yaml"]
-    paths[0].write_text(NEGOTIATION, encoding="utf-8")
-    for draft_id in DRAFTS:
-        path = tmp_path / f"{draft_id}.yaml"
-        path.write_text(_yaml(draft_id), encoding="utf-8")
-        paths.append(path)
-    tracker.ok("record", *map(str, paths))
+def hospital(tracker):
+    tracker.record_texts({"negotiation.yaml": NEGOTIATION, **{f"{d}.yaml": _yaml(d) for d in DRAFTS}})
     return tracker
 
 

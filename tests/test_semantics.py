@@ -4,7 +4,6 @@ then the rules one at a time on small negotiations of their own."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -41,19 +40,13 @@ def draft_yaml(draft_id: str, spec: tuple) -> str:  # type: ignore[type-arg]
     return "\n".join(lines) + "\n"
 
 
-def record(tracker, tmp_path: Path, negotiation: str, drafts: dict) -> None:  # type: ignore[type-arg]
-    paths = [tmp_path / "negotiation.yaml"]
-    paths[0].write_text(negotiation, encoding="utf-8")
-    for draft_id, spec in drafts.items():
-        p = tmp_path / f"{draft_id}.yaml"
-        p.write_text(draft_yaml(draft_id, spec), encoding="utf-8")
-        paths.append(p)
-    tracker.ok("record", *map(str, paths))
+def record(tracker, negotiation: str, drafts: dict) -> None:  # type: ignore[type-arg]
+    tracker.record_texts({"negotiation.yaml": negotiation, **{f"{d}.yaml": draft_yaml(d, spec) for d, spec in drafts.items()}})
 
 
 @pytest.fixture
-def example(tracker, tmp_path: Path):
-    record(tracker, tmp_path, NEGOTIATION, EXAMPLE)
+def example(tracker):
+    record(tracker, NEGOTIATION, EXAMPLE)
     return tracker
 
 
@@ -125,7 +118,7 @@ def test_a_term_only_one_side_ever_stated_is_unaddressed_not_counted(tracker, tm
         "d2": ("F", "full", "2025-09-05", ["d1"], {"wage": "9%"}),
         "d3": ("U", "partial", "2025-09-06", ["d1"], {"pension": "yes"}),
     }
-    record(tracker, tmp_path, NEGOTIATION, drafts)
+    record(tracker, NEGOTIATION, drafts)
     data = tracker.json("gap")
     assert [r["term"] for r in data["open"]] == ["wage"]
     assert [(r["term"], r["addressed_by"]) for r in data["unaddressed"]] == [("pension", ["U"])]
@@ -184,7 +177,7 @@ def test_yes_no_terms_are_ranked_with_yes_no_or_true_false(tracker, tmp_path):
         "d2": ("F", "full", "2025-09-02", ["d1"], {"cola": "no"}),
         "d3": ("U", "full", "2025-09-03", ["d2"], {"cola": "no"}),
     }
-    record(tracker, tmp_path, negotiation, drafts)
+    record(tracker, negotiation, drafts)
     rows = {r["id"]: r["moves"] for r in tracker.json("history", "cola")["drafts"]}
     assert rows == {"d1": {"U": "opening"}, "d2": {"F": "opening"}, "d3": {"U": "concession"}}
 

@@ -19,7 +19,7 @@ from tracker.termsheet import Negotiation
 from tracker.timeline import Timeline
 from tracker.quantities import same
 from tracker.values import ABSENT, Absent
-from tracker.view import View, _with_default
+from tracker.view import View, with_default
 
 _ABSENT = Absent(type="none")
 
@@ -136,7 +136,7 @@ def _same_under_default(view: View, c: Change) -> None:
         return
     old = c.old.value if c.old is not None else None
     new = c.new.value if c.new is not None else _ABSENT
-    if old is None or not same(_with_default(old, prefs.default), _with_default(new, prefs.default)):
+    if old is None or not same(with_default(old, prefs.default), with_default(new, prefs.default)):
         return
     c.annotations = {"value": {"from": old.short(), "to": new.short(), "default": prefs.default.short()}, **c.annotations}
     c.kind, c.delta = ("renamed" if c.kind == "renamed" else "annotated"), {}

@@ -32,7 +32,7 @@ from tracker.store import DraftRecord, Store, resolve_ref
 from tracker.termsheet import Citation, Negotiation, Term
 from tracker.timeline import Timeline
 from tracker.values import ABSENT
-from tracker.view import AGREED, OPEN, UNADDRESSED, Position, State, Track, View, _with_default
+from tracker.view import AGREED, OPEN, UNADDRESSED, Position, State, Track, View
 
 
 @contextmanager
@@ -257,7 +257,7 @@ def moved_terms(view: View) -> list[tuple[str, list[str]]]:
     for d in view.ordered:
         parents = view.lineage.parents(d)
         partial = view.by_id[d].header.coverage == "partial" or any(view.by_id[p].header.coverage == "partial" for p in parents)
-        if not parents or len(parents) > 1 or partial or not view._is_base(rank[parents[0]], rank[d]):
+        if not parents or len(parents) > 1 or partial or not view.is_base(rank[parents[0]], rank[d]):
             loose.append(d)
             continue
         for key in tl.own[d]:
@@ -278,7 +278,7 @@ def moved_terms(view: View) -> list[tuple[str, list[str]]]:
         t = view.track(keys)
         for d in sorted(drafts, key=rank.__getitem__):
             i = rank[d]
-            event = _event(t, i, view._parents[i][0] if view._parents[i] else None)
+            event = _event(t, i, view.first_parent(i))
             if event in MOVES:
                 if seen:
                     moved = True
@@ -332,9 +332,7 @@ def status(view: View, keys: frozenset[str], found: Sequence[Position | None]) -
         return OPEN  # explicitly left for later, however the wording reads
     if len({view.token(p.state, keys) for p in found}) == 1:  # type: ignore[union-attr]
         return AGREED  # the same typed value
-    prefs = view.preferences(keys)
-    default = prefs.default if prefs else None
-    values = [_with_default(view.value(p.state), default) for p in found]  # type: ignore[union-attr]
+    values = [view.stands_for(p.state, keys) for p in found]  # type: ignore[union-attr]
     return AGREED if all(same(values[0], v) for v in values[1:]) else OPEN
 
 
@@ -376,12 +374,8 @@ def term_distance(view: View, keys: frozenset[str], a: Position | None, b: Posit
     if a is None or b is None:
         return None
     prefs = view.preferences(keys)
-    default = prefs.default if prefs else None
     ranked = [(code, prefs.parties[code]) for code in [*order, *prefs.parties] if code in prefs.parties and isinstance(prefs.parties[code], tuple)] if prefs else []
-    return distance(
-        _with_default(view.value(a.state), default), _with_default(view.value(b.state), default),
-        [r for _, r in ranked], [c for c, _ in ranked],
-    )
+    return distance(view.stands_for(a.state, keys), view.stands_for(b.state, keys), [r for _, r in ranked], [c for c, _ in ranked])
 
 
 @dataclass
@@ -481,7 +475,7 @@ def gap(view: View, a: str, b: str, as_of: dt.date | None = None) -> Gap:
     for j in range(1, len(days)):
         for key in counts[j]:
             counts[j][key] += counts[j - 1][key]
-    tabled = {code: view._tabled.get(code, []) for code in (a, b)}
+    tabled = {code: view.tabled_ranks(code) for code in (a, b)}
     for j, day in enumerate(days):
         opened = sorted(open_on[j], key=lambda x: x[0])
         out.convergence.append(ConvergencePoint(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import yaml
 from pydantic import ValidationError
@@ -95,19 +95,13 @@ def _source(spec: str, negotiation: Negotiation, known: dict[str, Source]) -> So
         raise InvalidInput(f"--source: {format_loc(loc)}: {msg}") from None
 
 
-def _parent_terms(store: Store, negotiation: Negotiation, parent: Any) -> dict[str, Term]:
-    """What a parent draft holds, and (a partial parent) what it carries over: the terms a
-    new draft answering it starts from."""
-    if parent.header.coverage == "full":
-        return dict(store.terms(parent).items())
-    from tracker.history import load
-
-    view = load(store, negotiation)
-    carried = {k: view.term(s) for k, s in view.carried(parent.id).items() if s.blob is not None}
-    return {**carried, **dict(store.terms(parent).items())}  # type: ignore[dict-item]
+# What a partial draft carries over from its parents (key → term), for a draft answering it.
+CarriedOver = Callable[[Any], Mapping[str, Term]]
 
 
-def derive_draft(store: Store, negotiation: Negotiation, edits: DraftEdits, *, allow_incomplete: bool = False) -> Draft:
+def derive_draft(
+    store: Store, negotiation: Negotiation, edits: DraftEdits, *, allow_incomplete: bool = False, carried_over: CarriedOver | None = None,
+) -> Draft:
     """The new draft: the first ``--from`` draft's terms with the edits applied.
 
     A changed term gets a fresh record (its old citations spoke of the old value); it cites the
@@ -117,9 +111,14 @@ def derive_draft(store: Store, negotiation: Negotiation, edits: DraftEdits, *, a
     A ``partial`` draft (known from reports) holds only what the edits state: ``--set``,
     ``--rename`` (the parent's term under its new key) and ``--drop`` (recorded as an explicit
     ``none``: a report says the clause was removed). The rest of its parent is carried over.
+
+    A draft answering a partial draft starts from what that draft states and what it carries
+    over (``carried_over``, worked out by the negotiation's view, which the caller supplies).
     """
     parents = [store.resolve(ref, negotiation.id) for ref in edits.from_refs]
-    base = _parent_terms(store, negotiation, parents[0]) if parents else {}
+    base = dict(store.terms(parents[0]).items()) if parents else {}
+    if parents and parents[0].header.coverage == "partial" and carried_over is not None:
+        base = {**carried_over(parents[0]), **base}
     base_header = parents[0].header if parents else None
     partial = edits.coverage == "partial"
     known: dict[str, Term] = {k: t.model_copy(update={"renamed_from": None}) for k, t in base.items()}

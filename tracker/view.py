@@ -148,7 +148,9 @@ class View:
 
     # --- renames ----------------------------------------------------------------------------
 
-    def _is_base(self, parent: int, child: int) -> bool:
+    def is_base(self, parent: int, child: int) -> bool:
+        """Whether the draft at rank ``child`` is stored as a delta against the one at ``parent``
+        (then its own rows are exactly what changed between them)."""
         base = self.timeline.by_id_pk(self.by_id[self.ordered[child]].base_pk)
         return base is not None and base.id == self.ordered[parent]
 
@@ -163,7 +165,7 @@ class View:
         tl = self.timeline
         held, before = self._held[child], self._held[parent]
         carried = self._carried(parent)
-        fast = not carried and self._is_base(parent, child)
+        fast = not carried and self.is_base(parent, child)
         if fast:  # a delta against this parent: its own rows are what changed
             own = tl.own[self.ordered[child]]
             new = [k for k, b in own.items() if b is not None and k not in before]
@@ -339,7 +341,7 @@ class View:
     def _candidates(self, parent: int, child: int) -> Iterable[int]:
         """The blobs of the keys that come and go between a draft and a parent."""
         before, after = self._held[parent], self._held[child]
-        if self._is_base(parent, child):
+        if self.is_base(parent, child):
             own = self.timeline.own[self.ordered[child]]
             yield from (b if b is not None else before[k] for k, b in own.items() if (b is None) == (k in before))
         else:
@@ -487,10 +489,10 @@ class View:
         return t
 
     def _normalise(self, t: Track) -> None:
-        prefs = self.preferences(t.keys) if self.negotiation.preferences else None
-        if prefs is not None and prefs.default is not None:
-            default = canonical_json(value_json(prefs.default))
-            t.norm = [default if tok == ABSENT else tok for tok in t.token]
+        default = self.default(t.keys)
+        if default is not None:
+            token = canonical_json(value_json(default))
+            t.norm = [token if tok == ABSENT else tok for tok in t.token]
         else:
             t.norm = t.token
 
@@ -544,16 +546,22 @@ class View:
         """The human name the stored term gives itself."""
         return None if state is None or state.blob is None else self.timeline.label(state.blob)
 
+    def default(self, keys: frozenset[str]) -> Any:
+        """The term's declared default: the value that applies when a text is silent (or None)."""
+        prefs = self.preferences(keys)
+        return prefs.default if prefs is not None else None
+
+    def stands_for(self, state: State | None, keys: frozenset[str]) -> Any:
+        """The typed value a state stands for: its own, or for an absent term the term's default."""
+        return with_default(self.value(state), self.default(keys))
+
     def token(self, state: State | None, keys: frozenset[str]) -> str | None:
         """What a state says, for comparing: its value token, or for an absent term the token
         of the term's declared default (the value that applies when a text is silent)."""
         if state is None:
             return None
-        if state.absent:
-            prefs = self.preferences(keys)
-            if prefs is not None and prefs.default is not None:
-                return canonical_json(value_json(prefs.default))
-        return state.token
+        default = self.default(keys) if state.absent else None
+        return canonical_json(value_json(default)) if default is not None else state.token
 
     # --- positions --------------------------------------------------------------------------
 
@@ -569,6 +577,15 @@ class View:
             for code in header.tabled_by:
                 out.setdefault(code, []).append(i)
         return out
+
+    def tabled_ranks(self, party: str) -> list[int]:
+        """The ranks of the drafts ``party`` tabled (not withdrawn), in reading order."""
+        return self._tabled.get(party, [])
+
+    def first_parent(self, i: int) -> int | None:
+        """The rank of the first parent of the draft at rank ``i`` (None for a first draft)."""
+        ps = self._parents[i]
+        return ps[0] if ps else None
 
     def tabled(self, party: str, upto: int | None = None) -> list[str]:
         """The drafts ``party`` tabled, up to rank ``upto`` included."""
@@ -618,17 +635,15 @@ class View:
         previous = self.position(party, keys, i)
         if previous is None:
             return OPENING
-        new = t.state(i, draft)
         prefs = self.preferences(keys)
-        default = prefs.default if prefs else None
-        old_v, new_v = _with_default(self.value(previous.state), default), _with_default(self.value(new), default)
+        old_v, new_v = self.stands_for(previous.state, keys), self.stands_for(t.state(i, draft), keys)
         if same(old_v, new_v):
             return None
         joint = set(self.by_id[draft].header.tabled_by)
         others = []
         for q in self.parties:
             if q != party and (p := self.position(q, keys, i)) is not None:
-                others.append((_with_default(self.value(p.state), default), q in joint))
+                others.append((self.stands_for(p.state, keys), q in joint))
         move = judge(old_v, new_v, prefs.of(party) if prefs else None, others, _rankings(prefs))
         if move is None:
             return CONCESSION if adopted else NEUTRAL
@@ -644,7 +659,8 @@ class View:
         return out
 
 
-def _with_default(value: Any, default: Any) -> Any:
+def with_default(value: Any, default: Any) -> Any:
+    """``value``, or ``default`` (when there is one) where the value is an absence."""
     return default if default is not None and isinstance(value, Absent) else value
 
 

@@ -87,11 +87,23 @@ def _record_flags(ctx: click.Context, opts: dict) -> None:  # type: ignore[type-
         sets=list(opts["sets"]), drops=list(opts["drops"]), renames=list(opts["renames"]),
         sources=list(opts["sources"]), quotes=list(opts["quotes"]), pushed=list(opts["pushed"]),
     )
-    draft = derive_draft(store, negotiation, edits, allow_incomplete=opts["edit"])
+    draft = derive_draft(store, negotiation, edits, allow_incomplete=opts["edit"], carried_over=_carried_over(store, negotiation))
     origin = None
     if opts["edit"]:
         draft, origin = edit_in_editor(negotiation, draft)
     _report(store.record([Pending(draft, origin)]))
+
+
+def _carried_over(store, negotiation):  # type: ignore[no-untyped-def]
+    """What a partial draft carries over with a value (key → term), from the negotiation's view."""
+
+    def carried(record):  # type: ignore[no-untyped-def]
+        from tracker.history import load
+
+        view = load(store, negotiation)
+        return {k: view.term(s) for k, s in view.carried(record.id).items() if s.blob is not None}
+
+    return carried
 
 
 def edit_in_editor(negotiation, draft):  # type: ignore[no-untyped-def]

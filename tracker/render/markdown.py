@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.render.text import describe_attribution, describe_delta, show_value
+from tracker.render.text import describe_attribution, describe_delta, moves_text, show_value
 
 # A convergence row lists this many typed distances (the JSON report has them all).
 MAX_LISTED = 6
@@ -31,7 +31,7 @@ def _disputed(reports: Any, side: str = "") -> str:
 
 
 def _stances(stance: Any) -> str:
-    return cell(", ".join(f"{p} {label}" for p, label in (stance or {}).items()))
+    return cell(moves_text(stance))
 
 
 def diff(d: Any) -> str:

@@ -202,8 +202,14 @@ def kind_title(d: object, kind: str, n: int) -> str:
     return f"Not stated by {new.id} ({n}): its lineage never held these (unknown there, not dropped)"
 
 
+def moves_text(moves: dict[str, str] | None) -> str:
+    """Each party's move, ``US concession, UA opening``."""
+    return ", ".join(f"{p} {label}" for p, label in (moves or {}).items())
+
+
 def stance_text(a: object) -> str:
-    return ", ".join(f"{p} {label}" for p, label in (a.stance.items() if a else []))  # type: ignore[attr-defined]
+    """The moves of an attribution's tabling parties ('' without an attribution)."""
+    return moves_text(a.stance if a else None)  # type: ignore[attr-defined]
 
 
 def old_new(c: object, width: int = 32) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.render.text import disputed_note, named, party_names, show_value, table
+from tracker.render.text import disputed_note, moves_text, named, party_names, show_value, stance_text, table
 
 WIDE = 40
 
@@ -33,10 +33,6 @@ def _who(a: Any) -> str:
     return f"{','.join(a.pushed_by)} ({basis})"
 
 
-def _stance(a: Any) -> str:
-    return ", ".join(f"{p} {label}" for p, label in a.stance.items()) if a is not None else ""
-
-
 def blame(b: Any) -> str:
     r = b.record
     lines = [f"{r.id} (v{r.seq}, {','.join(r.header.tabled_by)}, {r.header.date.isoformat()}): where each term's value comes from", ""]
@@ -45,7 +41,7 @@ def blame(b: Any) -> str:
         origin = f"{line.draft} (v{line.seq})" + (f" as {line.first_key}" if line.first_key != line.key else "")
         value = show_value(line.term, WIDE) + ("" if line.stated else " (carried over, unconfirmed)")
         rows.append([named(line.key, line.term.label), value, origin, line.date.isoformat(), _who(line.attribution),
-                     _stance(line.attribution), ",".join(c.source for c in line.sources)])
+                     stance_text(line.attribution), ",".join(c.source for c in line.sources)])
     lines.append(table(rows, ["term", "value", "from draft", "date", "pushed by", "moves", "sources"]))
     for line in b.lines:
         if line.attribution.evidence:
@@ -78,7 +74,7 @@ def term_history(h: Any) -> str:
         if row.state is not None and not row.state.stated:
             value += f" (from {row.state.origin}, unconfirmed)"
         rows.append([f"v{r.seq}", r.header.date.isoformat(), r.id, ",".join(r.header.tabled_by), EVENT_TEXT.get(row.event, row.event),
-                     value, key, conf, _who(row.attribution), ", ".join(f"{p} {label}" for p, label in row.moves.items())])
+                     value, key, conf, _who(row.attribution), moves_text(row.moves)])
     lines.append(table(rows, ["seq", "date", "draft", "tabled", "event", "value", "as key", "confidence", "pushed by", "moves"]))
     quotes = [(row.record.id, c) for row in h.rows for c in row.sources if c.quote]
     if quotes:
