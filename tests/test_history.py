@@ -147,7 +147,7 @@ def test_blame_on_the_joint_text_credits_each_value_where_it_was_first_stated(se
 
 def test_blame_follows_a_rename_back_to_the_draft_that_first_set_the_value(deal):
     terms = _terms(deal.json("blame", "d5"))
-    assert terms["exclusivity"]["from"] == {"id": "d1", "seq": 1, "date": "2025-03-01", "tabled_by": ["A"], "key": "no_shop"}
+    assert terms["exclusivity"]["from"] == {"id": "d1", "seq": 1, "date": "2025-03-01", "tabled_by": ["A"], "key": "no_shop", "left_out": False}
     assert (terms["x"]["from"]["id"], terms["x"]["pushed_by"], terms["x"]["basis"]) == ("d2", ["B"], "author")
     assert terms["x"]["sources"] == [{"source": "memo", "outlet": "Internal memo", "quote": "five per cent", "url": "https://example.org/memo"}]
     assert (terms["y"]["from"]["id"], terms["y"]["pushed_by"]) == ("d1", ["A"])  # $5M → $6M → $5M

@@ -196,3 +196,91 @@ def test_the_readme_example_is_what_the_worked_example_prints(example):
     block = readme.split("$ tracker history wage", 1)[1].split("```", 1)[0]
     expected = block.split("\n", 1)[1]  # after the command line's comment
     assert example.ok("history", "wage").stdout == expected
+
+
+# A sale: durations written in other units, free text taken up from the other side, and a
+# clause left out that a declared default fills.
+SALE = """\
+kind: negotiation
+id: plant
+title: Sale of a plant
+parties:
+  - {code: B, name: Buyer}
+  - {code: S, name: Seller}
+preferences:
+  exclusivity: {default: 30 days}
+"""
+SALE_DRAFTS = {
+    "s0": ("S", "full", "2026-03-02", [], {"non_compete": "12 months", "law": "text:New York law", "exclusivity": "60 days", "survival": "12 months"}),
+    "b1": ("B", "full", "2026-03-09", ["s0"], {"non_compete": "2 years", "law": "text:Delaware law", "survival": "18 months"}),
+    "s2": ("S", "full", "2026-03-16", ["b1"], {"non_compete": "24 months", "law": "text:Delaware law", "exclusivity": "45 days", "survival": "3 years"}),
+    "f3": ("B, S", "full", "2026-03-23", ["s2"], {"non_compete": "24 months", "law": "text:Delaware law", "exclusivity": "30 days", "survival": "3 years"}),
+}
+
+
+@pytest.fixture
+def sale(tracker):
+    record(tracker, SALE, SALE_DRAFTS)
+    return tracker
+
+
+def test_a_duration_written_in_other_units_is_the_same_value(sale):
+    # 24 months is B's 2 years: S took up B's value (a concession), not a change of its own.
+    diff = sale.json("diff", "b1", "s2")
+    change = next(c for c in diff["changes"] if c["term"] == "non_compete")
+    assert (change["kind"], change["annotations"]["value"]) == ("annotated", {"from": "2 years", "to": "24 months"})
+    assert "  non_compete  24 months  written 2 years → 24 months (the same value)\n" in sale.ok("diff", "b1", "s2").stdout
+    whole = {c["term"]: c for c in sale.json("diff", "s0", "f3")["changes"]}
+    assert (whole["non_compete"]["pushed_by"], whole["non_compete"]["introduced_in"]) == (["B"], "b1")
+    moves = {r["id"]: r["moves"] for r in sale.json("history", "non_compete")["drafts"]}
+    assert moves == {"s0": {"S": "opening"}, "b1": {"B": "opening"}, "s2": {"S": "concession"}, "f3": {}}
+    assert sale.json("gap")["counts"] == {"open": 0, "agreed": 4, "unaddressed": 0}
+
+
+def test_taking_up_the_other_sides_wording_is_a_concession(sale):
+    # Free text has no distance, but moving to the other side's very words is moving to it.
+    moves = {r["id"]: r["moves"] for r in sale.json("history", "law")["drafts"]}
+    assert moves == {"s0": {"S": "opening"}, "b1": {"B": "opening"}, "s2": {"S": "concession"}, "f3": {}}
+
+
+def test_a_change_of_a_duration_reads_in_its_unit(sale):
+    out = sale.ok("diff", "s0", "f3").stdout
+    assert "  exclusivity  60 days → 30 days            -30 days (×0.5)  " in out
+    assert "  survival     12 months → 3 years          +24 months  " in out
+
+
+def test_blame_says_where_a_value_came_from_a_clause_left_out(sale):
+    # f3's 30 days is the default, which b1 stated by leaving the clause out.
+    line = next(t for t in sale.json("blame", "f3")["terms"] if t["term"] == "exclusivity")
+    assert (line["from"]["id"], line["from"]["left_out"], line["pushed_by"]) == ("b1", True, ["B"])
+    assert "\nexclusivity  30 days       b1 (v2), left out there (the default)  2026-03-09  B (author)  B opening\n" in sale.ok("blame", "f3").stdout
+
+
+@pytest.mark.parametrize(("preferences", "message"), [
+    ("cola: {U: [true, false, true]}", "preferences.cola: U: 'yes' is ranked twice"),
+    ("tier: {default: 'choice:platinum', U: [gold, silver]}",
+     "preferences.tier: default: 'platinum' is not among the options ranked for U: gold, silver"),
+])
+def test_a_negotiation_file_declaring_an_impossible_preference_is_refused(tracker, tmp_path, preferences, message):
+    (tmp_path / "n.yaml").write_text(NEGOTIATION.replace("  wage: {U: higher, F: lower}\n", f"  {preferences}\n"), encoding="utf-8")
+    result = tracker("record", str(tmp_path / "n.yaml"))
+    assert (result.exit_code, result.stderr) == (3, f"Error: {tmp_path / 'n.yaml'}:8: {message}\n")
+
+
+def test_preferences_follow_a_declared_rename_when_a_draft_is_checked(tracker, tmp_path):
+    (tmp_path / "n.yaml").write_text(NEGOTIATION, encoding="utf-8")
+    (tmp_path / "d1.yaml").write_text(draft_yaml("d1", ("U", "full", "2025-09-01", [], {"wage": "40%"})), encoding="utf-8")
+    tracker.ok("record", str(tmp_path / "n.yaml"), str(tmp_path / "d1.yaml"))
+    d2 = draft_yaml("d2", ("F", "full", "2025-09-02", ["d1"], {})) + "  pay: {value: 'text:negotiable', renamed_from: wage}\n"
+    (tmp_path / "d2.yaml").write_text(d2, encoding="utf-8")
+    result = tracker("record", str(tmp_path / "d2.yaml"))
+    assert (result.exit_code, result.stderr) == (
+        3, f"Error: {tmp_path / 'd2.yaml'}:10: terms.pay.value: preferences.wage.F: a text term has no direction or ranking:"
+        " no preference can be declared for it\n",
+    )
+
+
+def test_a_duration_cannot_be_negative(example):
+    result = example("record", "--from", "d1", "--id", "d9", "--tabled-by", "F", "--date", "2025-09-30", "--set", "progression=-3 months")
+    assert (result.exit_code, result.stderr) == (3, "Error: --set progression: a duration cannot be negative, got -3 months\n")
+    assert [d["id"] for d in example.json("log")["drafts"]] == ["d1", "d2", "d3", "d4", "d5"]

@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "diff": ("diff", "Compare two drafts term by term, with who pushed each change."),
     "blame": ("history", "For each term of a draft, the draft and party that gave it its value."),
     "history": ("history", "One term's value through every draft, with sources and quotes."),
-    "positions": ("history", "Each party's latest position on each term: agreed, open or dropped."),
+    "positions": ("history", "Each party's position on each term: agreed, open or stated by one side only."),
     "gap": ("history", "Open terms between two parties, how far apart, and convergence over time."),
     "report": ("report", "Export a negotiation's change history (markdown, html, json, csv)."),
     "seed": ("demo", "Load the bundled case study into the database (idempotent)."),

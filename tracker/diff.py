@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping, Sequence
 
-from tracker.canonical import canonical_json, term_hash
-from tracker.values import ABSENT, Boolean, Choice, Date, Money, Number, Percent, StringSet, Text, canonical_decimal, value_json
+from tracker.canonical import term_hash
+from tracker.values import ABSENT, Boolean, Choice, Date, Money, Number, Percent, StringSet, Text, canonical_decimal, token_of
 
 KINDS = ("changed", "renamed", "dropped", "added", "annotated", "unreported")
 # Parts of a term other than its value whose change is reported as such.
@@ -151,7 +151,8 @@ def compare(
 
 
 def _value_key(term: Any) -> str:
-    return canonical_json(value_json(term.value))
+    """What a term's value is compared by (``2 years`` and ``24 months`` are one value)."""
+    return token_of(term.value)
 
 
 # Values too common to identify a term by: yes/no and none are never matched by value alone.
@@ -213,6 +214,8 @@ def _most_similar(candidates: list[str], key: str) -> str:
 def _detailed(key: str, old: Any, new: Any, kind: str | None = None) -> Change:
     value_moved = _value_key(old) != _value_key(new)
     annotations = annotation_changes(old, new)
+    if not value_moved and old.value != new.value:  # one value, written another way
+        annotations = {"value": {"from": old.value.short(), "to": new.value.short()}, **annotations}
     if kind is None:
         kind = "changed" if value_moved else "annotated"
     return Change(

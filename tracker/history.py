@@ -110,6 +110,7 @@ class BlameLine:
     date: dt.date
     tabled_by: tuple[str, ...]
     first_key: str  # the key the value had there (differs after a rename)
+    left_out: bool  # that draft left the term out: the term's default, which is the same value
     attribution: Attribution
     sources: list[Cited]
 
@@ -158,6 +159,7 @@ def blame(view: View, ref: str) -> Blame:
                     key=key, term=terms[state.blob], stated=state.stated, draft=r.id, seq=r.seq,  # type: ignore[index]
                     date=r.header.date, tabled_by=tuple(r.header.tabled_by),
                     first_key=origin.key if origin is not None else key, attribution=a, sources=sources,
+                    left_out=origin is not None and origin.absent and terms[state.blob].value.type != "none",  # type: ignore[index]
                 )
             )
     return Blame(record, lines)

@@ -232,6 +232,9 @@ class BlameOriginOut(_Out):
     date: str
     tabled_by: list[str]
     key: str = Field(description="the term's key there (differs from `term` after a rename)")
+    left_out: bool = Field(
+        description="that draft left the term out, which the term's declared default makes the same value"
+    )
 
 
 class BlameTermOut(AttributionOut):

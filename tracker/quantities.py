@@ -67,6 +67,16 @@ def _numeric(a: Any, b: Any) -> tuple[Decimal, Decimal, str] | None:
     return None
 
 
+def difference(old: Number, new: Number) -> tuple[Decimal, str | None] | None:
+    """``new - old`` in one unit (durations converted exactly within a family, e.g. months),
+    with that unit; None when the two are not exactly comparable (days against months)."""
+    exact = _numeric(old, new)
+    if exact is None:
+        return None
+    a, b, unit = exact
+    return b - a, unit or None
+
+
 def _sign(x: Decimal) -> int:
     return (x > 0) - (x < 0)
 

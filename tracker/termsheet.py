@@ -12,8 +12,8 @@ from typing import Annotated, Any, Iterator, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
-from tracker.quantities import default_problem, preference_problem
-from tracker.values import Absent, Choice, Value, parse_value, value_json
+from tracker.quantities import default_problem, preference_problem, ranked_word
+from tracker.values import Absent, Boolean, Choice, Value, parse_value, value_json
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", min_length=1, max_length=100)]
 PartyCode = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")]
@@ -217,8 +217,11 @@ def _preference(raw: Any) -> Preference:
             if not isinstance(item, str) or not item.strip():
                 raise ValueError(f"ranked options must be words, got {item!r}")
             items.append(item.strip())
-        if len(items) < 2 or len(set(items)) != len(items):
-            raise ValueError("rank at least two different options, best first")
+        twice = next((item for i, item in enumerate(items) if item in items[:i]), None)
+        if twice is not None:
+            raise ValueError(f"{twice!r} is ranked twice")
+        if len(items) < 2:
+            raise ValueError("rank at least two options, best first")
         return tuple(items)
     raise ValueError(f"expected higher, lower or the options ranked best first (e.g. [gold, silver]), got {raw!r}")
 
@@ -253,6 +256,16 @@ class TermPreferences(Model):
                 except ValueError as exc:
                     raise ValueError(f"{name}: {exc}") from None
         return out
+
+    @model_validator(mode="after")
+    def _default_ranked(self) -> "TermPreferences":
+        """A choice's (or yes/no term's) default must be among the options each party ranks."""
+        if isinstance(self.default, (Choice, Boolean)):
+            word = ranked_word(self.default)
+            for code, pref in self.parties.items():
+                if isinstance(pref, tuple) and word not in pref:
+                    raise ValueError(f"default: {word!r} is not among the options ranked for {code}: {', '.join(pref)}")
+        return self
 
     @model_serializer
     def _as_written(self) -> dict[str, Any]:
@@ -322,14 +335,16 @@ class Negotiation(Model):
                     yield ("terms", key, "pushed_by", "source"), (
                         f"cites source {term.pushed_by.source!r}, which the draft does not list"
                     )
-            prefs = self.preferences.get(key)
+            # Preferences follow a declared rename: those of the key this term was renamed from.
+            declared = key if key in self.preferences else term.renamed_from
+            prefs = self.preferences.get(declared) if declared else None
             if prefs is not None:
                 for code, pref in prefs.parties.items():
                     problem = preference_problem(term.value, pref, code)
                     if problem and isinstance(term.value, Choice) and isinstance(pref, tuple):
                         yield ("terms", key, "value"), problem  # the value is what is wrong
                     elif problem:
-                        yield ("terms", key, "value"), f"preferences.{key}.{code}: {problem}"
+                        yield ("terms", key, "value"), f"preferences.{declared}.{code}: {problem}"
                 problem = default_problem(term.value, prefs.default)
                 if problem:
-                    yield ("terms", key, "value"), f"preferences.{key}.default: {problem}"
+                    yield ("terms", key, "value"), f"preferences.{declared}.default: {problem}"

@@ -17,10 +17,11 @@ import json
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+from tracker.canonical import canonical_json
 from tracker.lineage import Lineage
 from tracker.store import parse_terms
 from tracker.termsheet import Term
-from tracker.values import ABSENT, value_from_json
+from tracker.values import ABSENT, comparable, is_duration_json, value_from_json
 
 if TYPE_CHECKING:
     from tracker.store import DraftRecord, Store
@@ -28,18 +29,26 @@ if TYPE_CHECKING:
 _NONE_VALUE = '{"type":"none"}'
 _VALUE_FIELD = '"value":{'
 
+
 def value_token(body: str) -> str:
-    """The canonical JSON of a stored term's value (``ABSENT`` for ``none``), without parsing.
+    """The comparable form of a stored term's value (``ABSENT`` for ``none``; otherwise
+    ``values.token_of(value)``), cut from the body without parsing it.
 
     Stored bodies are canonical JSON (``canonical.py``): keys sorted, so ``value`` is the last
     top-level field and its object is the last ``"value":{`` in the text. Values are flat
     objects, report values come earlier (``reports`` < ``value``), and inside a JSON string a
-    quote is always escaped, so no other occurrence can come after it. The result equals
-    ``canonical_json(value_json(term.value))`` (tested). A term field sorting after ``value``
-    would break this: none exists, and ``tests/test_timeline.py`` would catch one.
+    quote is always escaped, so no other occurrence can come after it; only a number with a
+    unit (perhaps a duration) is parsed, to be written in its base unit. A term field sorting
+    after ``value`` would break this: none exists, and ``tests/test_view.py`` would catch one.
     """
     token = body[body.rindex(_VALUE_FIELD) + len(_VALUE_FIELD) - 1 : -1]
-    return ABSENT if token == _NONE_VALUE else token
+    if token == _NONE_VALUE:
+        return ABSENT
+    if is_duration_json(token):  # perhaps a duration: compared in its family's base unit
+        data = json.loads(token)
+        norm = comparable(data)
+        return token if norm is data else canonical_json(norm)
+    return token
 
 
 @lru_cache(maxsize=1 << 16)

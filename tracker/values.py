@@ -25,7 +25,10 @@ from pydantic import (
     TypeAdapter,
     WithJsonSchema,
     field_validator,
+    model_validator,
 )
+
+from tracker.canonical import canonical_json
 
 # Amounts beyond this are typos or hostile input: the largest real-world sums fit easily.
 MAX_INTEGER_DIGITS = 18
@@ -94,7 +97,7 @@ CURRENCIES = frozenset(
 # Durations: unit (singular) → (family, size in the family's base unit). Within a family
 # units convert exactly; ``tracker.quantities`` compares across families with care.
 DURATIONS: dict[str, tuple[str, Decimal]] = {
-    "day": ("days", Decimal(1)), "week": ("days", Decimal(7)),
+    "day": ("days", Decimal(1)), "week": ("days", Decimal(7)), "fortnight": ("days", Decimal(14)),
     "month": ("months", Decimal(1)), "year": ("months", Decimal(12)),
     "minute": ("minutes", Decimal(1)), "hour": ("minutes", Decimal(60)),
 }
@@ -177,6 +180,12 @@ class Number(_Value):
     type: Literal["number"]
     value: Exact
     unit: str | None = Field(default=None, min_length=1, max_length=40)
+
+    @model_validator(mode="after")
+    def _no_negative_duration(self) -> "Number":
+        if self.value < 0 and self.unit and unit_name(self.unit):
+            raise ValueError(f"a duration cannot be negative, got {canonical_decimal(self.value)} {self.unit}")
+        return self
 
     def short(self) -> str:
         return unit_text(self.value, self.unit)
@@ -533,3 +542,30 @@ def value_from_json(data: Any) -> Any:
 def value_json(value: Any) -> dict[str, Any]:
     """The canonical JSON-ready mapping of a value."""
     return value.model_dump(mode="json", exclude_none=True)
+
+
+# A duration family's base unit: what durations are compared in.
+_BASE_UNITS = {"days": "day", "months": "month", "minutes": "minute"}
+
+
+def comparable(data: dict[str, Any]) -> dict[str, Any]:
+    """A value's canonical mapping (``value_json``) as values are compared: a duration in its
+    family's base unit, so that ``2 years`` and ``24 months`` are one value (as
+    ``quantities.same`` says); any other value as it is (the same object). Every equality of
+    values — diffs, attribution, positions — goes through this form."""
+    if data.get("type") == "number" and "unit" in data and (name := unit_name(data["unit"])) is not None:
+        family, size = DURATIONS[name]
+        return {**data, "unit": _BASE_UNITS[family], "value": canonical_decimal(Decimal(data["value"]) * size)}
+    return data
+
+
+def token_of(value: Any) -> str:
+    """What a typed value is compared by: ``ABSENT`` for none, else its comparable mapping's
+    canonical JSON (the token ``timeline.value_token`` cuts from a stored term)."""
+    return ABSENT if isinstance(value, Absent) else canonical_json(comparable(value_json(value)))
+
+
+def is_duration_json(text: str) -> bool:
+    """Whether a value's canonical JSON may hold a duration (a number with a unit): a cheap
+    test before parsing it."""
+    return text.startswith('{"type":"number"') and '"unit":' in text

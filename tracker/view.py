@@ -28,12 +28,11 @@ from itertools import repeat
 from operator import is_not
 from typing import Any, Iterable, Iterator, Sequence
 
-from tracker.canonical import canonical_json
 from tracker.diff import pair_renames
 from tracker.quantities import closeness, same, toward
 from tracker.termsheet import Negotiation, Term, TermPreferences
 from tracker.timeline import Timeline
-from tracker.values import ABSENT, Absent, value_json
+from tracker.values import ABSENT, Absent, token_of
 
 OPENING, CONCESSION, HARDENING, NEUTRAL = "opening", "concession", "hardening", "neutral"
 AGREED, OPEN, UNADDRESSED = "agreed", "open", "unaddressed"
@@ -491,7 +490,7 @@ class View:
     def _normalise(self, t: Track) -> None:
         default = self.default(t.keys)
         if default is not None:
-            token = canonical_json(value_json(default))
+            token = token_of(default)
             t.norm = [token if tok == ABSENT else tok for tok in t.token]
         else:
             t.norm = t.token
@@ -561,7 +560,7 @@ class View:
         if state is None:
             return None
         default = self.default(keys) if state.absent else None
-        return canonical_json(value_json(default)) if default is not None else state.token
+        return token_of(default) if default is not None else state.token
 
     # --- positions --------------------------------------------------------------------------
 
@@ -678,8 +677,9 @@ def judge(
     least one other party's current position and away from none is a concession, the reverse
     a hardening; dropping its own demand when nobody else has a position is a concession.
     ``others`` are (position, co-tabled): in a joint text, moving away from a co-tabler's
-    previous position is no hardening against it — it moved there too. None when the values
-    cannot be compared.
+    previous position is no hardening against it — it moved there too. Taking up another
+    party's value is moving toward it, even where the values are otherwise not measurable
+    (free text). None when the values cannot be compared.
     """
     absent_involved = isinstance(old, Absent) or isinstance(new, Absent)
     if preference is not None and not absent_involved:
@@ -696,6 +696,10 @@ def judge(
         else:
             before, after = closeness(old, other, rankings), closeness(new, other, rankings)
         if before is None or after is None:
+            # Not measurable (changed wording), except that taking up another party's very
+            # value is moving to it, and leaving it is moving away.
+            closer += after == 0 and before != 0
+            farther += before == 0 and after != 0 and not joint
             continue
         closer += after < before
         farther += after > before and not joint

@@ -179,7 +179,8 @@ def blame(negotiation: Negotiation, b: Any) -> dict[str, Any]:
                 "text": _text(line.value),
                 "stated": line.stated,
                 "reports": _reports(line.term),
-                "from": {"id": line.draft, "seq": line.seq, "date": line.date.isoformat(), "tabled_by": list(line.tabled_by), "key": line.first_key},
+                "from": {"id": line.draft, "seq": line.seq, "date": line.date.isoformat(), "tabled_by": list(line.tabled_by), "key": line.first_key,
+                         "left_out": line.left_out},
                 **attribution(line.attribution),
                 "sources": [cited(c) for c in line.sources],
             }

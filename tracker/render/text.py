@@ -170,7 +170,7 @@ def describe_delta(change: object) -> str:
             amount = Decimal(d["difference"])
             text = ("+" if amount >= 0 else "") + format_money(amount, d["currency"])
         else:
-            text = _signed(d["difference"])
+            text = _number_difference(change) or _signed(d["difference"])
         return text + (f" (×{d['ratio']})" if "ratio" in d else "")
     if "added" in d or "removed" in d:
         parts = [f"+[{', '.join(d.get('added', []))}]" if d.get("added") else "",
@@ -180,9 +180,25 @@ def describe_delta(change: object) -> str:
         return _clip(redline_text(d["redline"]), 70)
     if "days" in d:
         return _signed(str(d["days"]), " days")
-    if "unit_changed" in d:
-        return f"unit {d['unit_changed']['from']} → {d['unit_changed']['to']}"
+    if "unit_changed" in d:  # "3 years → 12 months": -24 months, where units convert exactly
+        return _number_difference(change) or f"unit {d['unit_changed']['from']} → {d['unit_changed']['to']}"
     return ""
+
+
+def _number_difference(change: object) -> str | None:
+    """A change of a number in its unit: ``+6 months``, ``-30 days`` (None where the two
+    values have no exact common unit)."""
+    from tracker.quantities import difference
+    from tracker.values import Number, unit_text
+
+    old, new = (getattr(getattr(change, side), "value", None) for side in ("old", "new"))
+    if not (isinstance(old, Number) and isinstance(new, Number)):
+        return None
+    found = difference(old, new)
+    if found is None:
+        return None
+    amount, unit = found
+    return ("+" if amount > 0 else "") + unit_text(amount, unit)
 
 
 def describe_attribution(change: object) -> tuple[str, str]:
@@ -298,7 +314,8 @@ def _annotation_text(name: str, value: dict) -> str:  # type: ignore[type-arg]
         bits += [f"~{s}" for s in value.get("requoted", [])]
         return "sources " + " ".join(bits)
     if name == "value":
-        return f"written {value['from']} → {value['to']} (both mean the default, {value['default']})"
+        same = f"both mean the default, {value['default']}" if "default" in value else "the same value"
+        return f"written {value['from']} → {value['to']} ({same})"
     if name in ("confidence", "label") and "from" in value:
         return f"{name} {value['from']} → {value['to']}"
     if name == "deferred":

@@ -39,6 +39,8 @@ def blame(b: Any) -> str:
     rows = []
     for line in b.lines:
         origin = f"{line.draft} (v{line.seq})" + (f" as {line.first_key}" if line.first_key != line.key else "")
+        if line.left_out:
+            origin += ", left out there (the default)"
         value = show_value(line.term, WIDE) + ("" if line.stated else " (carried over, unconfirmed)")
         rows.append([named(line.key, line.term.label), value, origin, line.date.isoformat(), _who(line.attribution),
                      stance_text(line.attribution), ",".join(c.source for c in line.sources)])
@@ -109,7 +111,7 @@ def positions(view: Any, p: Any) -> str:
 
 
 def _key(t: Any) -> str:
-    return named(t.key, t.label) + (f" (was {', '.join(t.aliases)})" if t.aliases else "")
+    return named(t.key, t.label) + (f" (also known as {', '.join(t.aliases)})" if t.aliases else "")
 
 
 def _share(share: float | None) -> str:
