@@ -13,6 +13,9 @@ Exit codes:
     6  database: unreachable, not migrated, wrong URL
     7  integrity: ``tracker verify`` found tampering
     8  aborted by the user (an unchanged or emptied editor buffer)
+    9  output: the file or standard output could not be written (a full disk, no permission)
+   70  internal error: a bug in tracker (please report it, with TRACKER_DEBUG=1's traceback)
+  130  interrupted (Ctrl-C); nothing was recorded
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ CONFLICT = 5
 DATABASE = 6
 INTEGRITY = 7
 ABORTED = 8
+OUTPUT = 9
 
 
 class TrackerError(Exception):
@@ -61,3 +65,7 @@ class IntegrityFailure(TrackerError):
 
 class Aborted(TrackerError):
     exit_code = ABORTED
+
+
+class OutputError(TrackerError):
+    exit_code = OUTPUT

@@ -15,11 +15,13 @@ Hostile input is refused early: files over ``MAX_FILE_BYTES``, YAML anchors/alia
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, BinaryIO, Iterable
 
 import yaml
 from pydantic import ValidationError
@@ -284,20 +286,39 @@ def read_document(path: str | Path, *, display_name: str | None = None) -> Docum
     return document_from_text(_decode(raw, name), name, is_json=p.suffix.lower() == ".json")
 
 
-def read_bytes(path: Path, name: str, *, max_bytes: int | None = None) -> bytes:
-    """A file's bytes, with one-line errors for a missing, unreadable or oversized file."""
+def read_bytes(path: Path, name: str, *, max_bytes: int) -> bytes:
+    """A regular file's bytes, at most ``max_bytes`` of them, with one-line errors for a
+    missing, unreadable, oversized or special file (a device or FIFO behind a symlink
+    included: its size says nothing, and it may never end)."""
     try:
-        if max_bytes is not None:
-            size = path.stat().st_size
-            if size > max_bytes:
-                raise InvalidInput(f"file is {size / 2**20:.1f} MiB; at most {max_bytes // 2**20} MiB", where=name)
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not hang the open
     except FileNotFoundError:
         raise InvalidInput("no such file", where=name) from None
     except IsADirectoryError:
         raise InvalidInput("is a directory, not a file", where=name) from None
     except OSError as exc:
         raise InvalidInput(f"cannot read: {exc.strerror}", where=name) from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise InvalidInput("is a directory, not a file", where=name)
+        if not stat.S_ISREG(st.st_mode):
+            raise InvalidInput("is not a regular file (a device, FIFO or socket)", where=name)
+        return read_bounded(fh, name, max_bytes, st.st_size)
+
+
+def read_bounded(fh: BinaryIO, name: str, max_bytes: int, size: int | None = None) -> bytes:
+    """Up to ``max_bytes`` from ``fh``; more is refused (the bytes actually read are counted:
+    a file can grow, and standard input has no size)."""
+    if size is not None and size > max_bytes:
+        raise InvalidInput(f"file is {size / 2**20:.1f} MiB; at most {max_bytes // 2**20} MiB", where=name)
+    try:
+        raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read: {exc.strerror}", where=name) from None
+    if len(raw) > max_bytes:
+        raise InvalidInput(f"more than {max_bytes // 2**20} MiB; at most {max_bytes // 2**20} MiB", where=name)
+    return raw
 
 
 def document_from_text(text: str, name: str, *, is_json: bool = False) -> Document:

@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
 from tracker import __version__, canonical
 from tracker.errors import Conflict, InvalidInput
-from tracker.loading import Origin, format_loc, parse_text, read_bytes
+from tracker.loading import Origin, format_loc, parse_text, read_bounded, read_bytes
 from tracker.store import Pending, Recorded, Store
 from tracker.termsheet import Draft, Negotiation
 
@@ -70,21 +68,6 @@ def dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def write(data: dict[str, Any], path: Path) -> None:
-    """Write atomically: a crash leaves the old file or the new one, never half of one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(dumps(data))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _iso(value: dt.datetime) -> str:
     # SQLite returns naive datetimes; everything the store records is UTC.
     if value.tzinfo is None:
@@ -105,9 +88,17 @@ class Imported:
         return sum(r.created for r in self.results)
 
 
+# An export holds every draft in full: far larger than one draft file may be, but bounded.
+MAX_IMPORT_BYTES = 1024 * 2**20
+
+
 def read(path: str | Path, *, display_name: str | None = None) -> "ExportFile":
     name = display_name or str(path)
-    return ExportFile.from_bytes(read_bytes(Path(path), name), name)
+    return ExportFile.from_bytes(read_bytes(Path(path), name, max_bytes=MAX_IMPORT_BYTES), name)
+
+
+def read_stdin(stream: BinaryIO) -> "ExportFile":
+    return ExportFile.from_bytes(read_bounded(stream, "<stdin>", MAX_IMPORT_BYTES), "<stdin>")
 
 
 class ExportFile:

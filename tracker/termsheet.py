@@ -278,6 +278,10 @@ class TermPreferences(Model):
         return self.parties.get(party)
 
 
+def _folded(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
 class Negotiation(Model):
     id: Slug
     title: str = Field(min_length=1, max_length=500)
@@ -286,11 +290,25 @@ class Negotiation(Model):
     sources: list[Source] = Field(default_factory=list)
     notes: str | None = None
 
+    @field_validator("parties")
+    @classmethod
+    def _one_party_per_name(cls, parties: list[Party]) -> list[Party]:
+        """Every name a party answers to (code, name, aliases) names only that party, ignoring
+        case and spacing: otherwise `--tabled-by b` could credit a draft to the wrong side."""
+        named: dict[str, tuple[str, str]] = {}
+        for p in parties:
+            for what, name in (("code", p.code), ("name", p.name), *(("alias", a) for a in p.aliases)):
+                other = named.setdefault(_folded(name), (p.code, what))
+                if other[0] != p.code:
+                    raise ValueError(
+                        f"{name!r} names two parties, {other[0]} ({other[1]}) and {p.code} ({what}); "
+                        "codes, names and aliases must differ, ignoring case"
+                    )
+        return parties
+
     @model_validator(mode="after")
     def _consistent(self) -> "Negotiation":
         codes = [p.code for p in self.parties]
-        if len(set(codes)) != len(codes):
-            raise ValueError("party codes must be unique")
         ids = [s.id for s in self.sources]
         if len(set(ids)) != len(ids):
             raise ValueError("source ids must be unique")
@@ -301,12 +319,15 @@ class Negotiation(Model):
         return self
 
     def party(self, name: str) -> Party | None:
-        """Find a party by code, name or alias, ignoring case."""
-        wanted = name.strip().casefold()
+        """The party a code, name or alias names: exactly as written, else ignoring case and
+        spacing (unambiguous: no two parties share a name that way; see ``_consistent``)."""
+        wanted = name.strip()
         for p in self.parties:
-            if wanted in {p.code.casefold(), p.name.casefold(), *(a.casefold() for a in p.aliases)}:
+            if wanted == p.code or wanted == p.name or wanted in p.aliases:
                 return p
-        return None
+        folded = _folded(wanted)
+        found = [p for p in self.parties if folded in {_folded(n) for n in (p.code, p.name, *p.aliases)}]
+        return found[0] if len(found) == 1 else None
 
     def source(self, source_id: str) -> Source | None:
         return next((s for s in self.sources if s.id == source_id), None)

@@ -52,10 +52,11 @@ def demo_command(ctx: click.Context) -> None:
     click.echo(f"What changed from {first.id} to {last.id}:")
     print_diff(store, negotiation, first, last, fmt="text")
 
-    from tracker.commands.report import demo_report_path, render, write
+    from tracker.commands import outfile
+    from tracker.commands.report import demo_report_path, render
 
     path = demo_report_path(store)
-    write(path, render(store, negotiation, "html"), force=True)
+    outfile.write(path, render(store, negotiation, "html"), force=True)
     click.echo("")
     click.echo(f"The full change history (timeline, convergence, who pushed what, sources) is in {path}")
     click.echo("Open it in a browser; `tracker report --help` exports it as markdown, JSON or CSV.")

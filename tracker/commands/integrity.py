@@ -47,21 +47,30 @@ def verify_command(ctx: click.Context, negotiation: str | None, fmt: str) -> Non
 
 @click.command("export")
 @negotiation_option
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path), help="Write to FILE instead of standard output.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), metavar="FILE", help="Write to FILE ('-': standard output, the default).")
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @click.pass_context
-def export_command(ctx: click.Context, negotiation: str | None, output: Path | None) -> None:
+def export_command(ctx: click.Context, negotiation: str | None, output: Path | None, force: bool) -> None:
     """Write a negotiation (default: the whole database) as a portable JSON file.
 
     The file holds every draft in sequence order with its full content and hashes;
     `tracker import` restores it, into another database or another kind of database.
+
+    \b
+      tracker export -o acme.json
+      tracker export -n acme-merger | gzip > acme.json.gz
     """
     from tracker import portable
+    from tracker.commands import outfile
 
+    to_stdout = outfile.is_stdout(output)
+    if not to_stdout:
+        outfile.check(output, force)  # before any work is done
     data = portable.export(app(ctx).store(), negotiation)
-    if output is None:
-        click.echo(portable.dumps(data), nl=False)
+    if to_stdout:
+        outfile.echo([portable.dumps(data)])
         return
-    portable.write(data, output)
+    outfile.write(output, [portable.dumps(data)], force)
     drafts = sum(len(n["drafts"]) for n in data["negotiations"])
     click.echo(f"Exported {_count(len(data['negotiations']), 'negotiation')}, {_count(drafts, 'draft')} to {output}")
 
@@ -78,7 +87,7 @@ def import_command(ctx: click.Context, file: Path) -> None:
     from tracker import portable
 
     if str(file) == "-":
-        export_file = portable.ExportFile.from_bytes(sys.stdin.buffer.read(), "<stdin>")
+        export_file = portable.read_stdin(sys.stdin.buffer)
     else:
         export_file = portable.read(file)
     if not export_file.validate():  # refuse a tampered file before opening the database

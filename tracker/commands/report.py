@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from contextlib import closing
 from pathlib import Path
-from typing import Any, BinaryIO, Generator, Iterable, Iterator
+from typing import Any, Generator, Iterator
 
 import click
 
+from tracker.commands import outfile
 from tracker.commands.options import app, negotiation_option
 
 FORMATS = ("markdown", "html", "json", "csv")
@@ -61,67 +60,10 @@ def _formatted(data: dict[str, Any], fmt: str) -> Iterator[str]:
         yield markdown.report(data)
 
 
-def check_target(path: Path, force: bool) -> None:
-    """Refuse before any work is done: an existing file without --force, or a missing folder."""
-    from tracker.errors import Conflict, InvalidInput
-
-    if path.is_dir():
-        raise InvalidInput(f"{path}: is a folder; give a file name")
-    if path.exists() and not force:
-        raise Conflict(f"{path}: already exists; use --force to overwrite it")
-    if not path.parent.is_dir():
-        raise InvalidInput(f"{path}: folder {path.parent} does not exist")
-
-
-def write(path: Path, pieces: Iterable[str], force: bool) -> None:
-    """Write the pieces to ``path``: without ``force`` only if the file still does not exist
-    (and removed again if writing fails); with it, atomically (a reader never sees half a
-    report)."""
-    from tracker.errors import Conflict, InvalidInput
-
-    try:
-        if not force:
-            with open(path, "xb") as f:
-                try:
-                    _write_all(f, pieces)
-                except BaseException:
-                    path.unlink(missing_ok=True)
-                    raise
-            return
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            os.chmod(tmp, _file_mode(path))  # mkstemp makes it private; a report is an ordinary file
-            with os.fdopen(fd, "wb") as f:
-                _write_all(f, pieces)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except FileExistsError:
-        raise Conflict(f"{path}: already exists; use --force to overwrite it") from None
-    except OSError as exc:
-        raise InvalidInput(f"{path}: cannot write: {exc.strerror or exc}") from None
-
-
-def _write_all(f: BinaryIO, pieces: Iterable[str]) -> None:
-    for piece in pieces:
-        f.write(piece.encode("utf-8"))
-
-
-def _file_mode(path: Path) -> int:
-    """The mode of the file being replaced, or what a new file gets under the umask."""
-    try:
-        return path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 @click.command("report")
 @negotiation_option
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), help="Output format (default: from FILE's extension, else markdown).")
-@click.option("--output", "-o", type=click.Path(path_type=Path), metavar="FILE", help="Write the report to FILE instead of standard output.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), metavar="FILE", help="Write the report to FILE ('-': standard output, the default).")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @click.pass_context
 def report_command(ctx: click.Context, negotiation: str | None, fmt: str | None, output: Path | None, force: bool) -> None:
@@ -135,17 +77,17 @@ def report_command(ctx: click.Context, negotiation: str | None, fmt: str | None,
       tracker report -o report.html
       tracker report --format csv > changes.csv
     """
-    if output is not None:
-        check_target(output, force)
-    fmt = fmt or (SUFFIXES.get(output.suffix.lower()) if output else None) or "markdown"
+    to_stdout = outfile.is_stdout(output)
+    if not to_stdout:
+        outfile.check(output, force)  # before any work is done
+    fmt = fmt or (SUFFIXES.get(output.suffix.lower()) if not to_stdout else None) or "markdown"
     store = app(ctx).store()
     neg = store.negotiation(negotiation)
     with closing(render(store, neg, fmt)) as pieces:  # even if writing fails: see _rendered
-        if output is None:
-            for piece in pieces:
-                click.echo(piece, nl=False)
+        if to_stdout:
+            outfile.echo(pieces)
             return
-        write(output, pieces, force)
+        outfile.write(output, pieces, force)
     click.echo(f"Wrote the {fmt} report of {neg.id} to {output}")
 
 

@@ -1,0 +1,152 @@
+"""Hardening: where output goes, what is read, and how much — each refusal one exact line,
+a documented exit code and an unchanged database (issue: output paths, bounded reads, …)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import Tracker, snapshot
+
+SAMPLE = Path(__file__).parent / "sample"
+
+
+@pytest.fixture
+def acme(tracker: Tracker) -> Tracker:
+    tracker.ok("record", str(SAMPLE / "negotiation.yaml"), str(SAMPLE / "d1.yaml"))
+    return tracker
+
+
+def refused(t: Tracker, *args: str) -> tuple[int, str]:
+    before = snapshot(t.url)
+    result = t(*args)
+    assert snapshot(t.url) == before, "the database changed"
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    return result.exit_code, result.stderr.removeprefix("Error: ").rstrip("\n")
+
+
+# --- output paths -------------------------------------------------------------------------
+
+
+def _special(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / kind
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "symlink":
+        (tmp_path / "real.json").write_text("mine")
+        path.symlink_to(tmp_path / "real.json")
+    elif kind == "dangling":
+        path.symlink_to(tmp_path / "nowhere.json")
+    elif kind == "device":
+        return Path("/dev/null")
+    return path
+
+
+NOT_REGULAR = "is not a regular file (a device, FIFO or socket); give the path of a regular file"
+SYMLINK = "is a symbolic link; give the path of a regular file"
+
+
+@pytest.mark.parametrize("command", [("export",), ("report", "--format", "json")], ids=["export", "report"])
+@pytest.mark.parametrize("kind, message", [("fifo", NOT_REGULAR), ("device", NOT_REGULAR), ("symlink", SYMLINK), ("dangling", SYMLINK)])
+@pytest.mark.parametrize("force", [False, True], ids=["", "force"])
+def test_output_goes_only_to_a_regular_file(acme, tmp_path, command, kind, message, force):
+    target = _special(tmp_path, kind)
+    before = os.lstat(target)
+    args = [*command, "-o", str(target), *(["--force"] if force else [])]
+    assert refused(acme, *args) == (3, f"{target}: {message}")
+    after = os.lstat(target)
+    assert (after.st_mode, after.st_ino, after.st_rdev) == (before.st_mode, before.st_ino, before.st_rdev)
+    if kind == "symlink":
+        assert (tmp_path / "real.json").read_text() == "mine"
+    assert not (tmp_path / "nowhere.json").exists()
+
+
+def test_export_never_overwrites_without_force_and_replaces_with_it(acme, tmp_path):
+    target = tmp_path / "acme.json"
+    target.write_text("my notes")
+    assert refused(acme, "export", "-o", str(target)) == (5, f"{target}: already exists; use --force to overwrite it")
+    assert target.read_text() == "my notes"
+    result = acme.ok("export", "-o", str(target), "--force")
+    assert result.stdout == f"Exported 1 negotiation, 1 draft to {target}\n"
+    assert target.read_text().startswith('{\n  "schema": "tracker.export/v1"')
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+
+
+def test_export_into_a_missing_folder_or_onto_a_folder_is_one_line(acme, tmp_path):
+    missing = tmp_path / "missing" / "x.json"
+    assert refused(acme, "export", "-o", str(missing)) == (3, f"{missing}: folder {missing.parent} does not exist")
+    assert refused(acme, "export", "-o", str(tmp_path)) == (3, f"{tmp_path}: is a folder; give a file name")
+
+
+@pytest.mark.parametrize("command", [("export",), ("report",)])
+def test_dash_is_standard_output(acme, tmp_path, command):
+    plain = acme.ok(*command).stdout
+    assert acme.ok(*command, "-o", "-").stdout == plain
+    assert not (tmp_path / "-").exists()
+
+
+def test_a_new_file_gets_the_umask_and_a_replaced_one_keeps_its_mode(acme, tmp_path):
+    target = tmp_path / "r.md"
+    old = os.umask(0o027)
+    try:
+        acme.ok("report", "-o", str(target))
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o640
+    target.chmod(0o604)
+    acme.ok("report", "-o", str(target), "--force")
+    assert target.stat().st_mode & 0o777 == 0o604
+
+
+# --- bounded reads ------------------------------------------------------------------------
+
+
+def test_a_draft_that_is_a_fifo_or_a_device_is_refused_without_reading(acme, tmp_path):
+    os.mkfifo(tmp_path / "pipe.yaml")  # nobody writes to it: reading would hang
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")  # reading would never end
+    assert refused(acme, "record", "pipe.yaml") == (3, "pipe.yaml: is not a regular file (a device, FIFO or socket)")
+    assert refused(acme, "record", "zero.yaml") == (3, "zero.yaml: is not a regular file (a device, FIFO or socket)")
+    assert refused(acme, "import", "zero.yaml") == (3, "zero.yaml: is not a regular file (a device, FIFO or socket)")
+
+
+def test_a_symlink_to_a_regular_draft_is_read(acme, tmp_path):
+    (tmp_path / "d2.yaml").symlink_to(SAMPLE / "d2.yaml")
+    assert "counter" in acme.ok("record", "d2.yaml").stdout
+
+
+def test_import_from_standard_input_is_bounded(acme, monkeypatch):
+    from tracker import portable
+
+    monkeypatch.setattr(portable, "MAX_IMPORT_BYTES", 2**20)
+    result = acme("import", "-", input="x" * (2**20 + 1))
+    assert (result.exit_code, result.stderr) == (3, "Error: <stdin>: more than 1 MiB; at most 1 MiB\n")
+
+
+# --- parties: one name, one party ---------------------------------------------------------
+
+CLASHES = [
+    ("    aliases: [B]\n  - code: B\n    name: Beta\n", "'B' names two parties, A (alias) and B (code)"),
+    ("  - code: a\n    name: Beta\n", "'a' names two parties, A (code) and a (code)"),
+    ("  - code: B\n    name: ALPHA  CORP\n", "'ALPHA CORP' names two parties, A (name) and B (name)"),
+    ("    aliases: [Shared]\n  - code: B\n    name: Beta\n    aliases: [shared]\n", "'shared' names two parties, A (alias) and B (alias)"),
+]
+
+
+@pytest.mark.parametrize("rest, message", CLASHES, ids=["alias-is-a-code", "codes-differ-by-case", "same-name", "shared-alias"])
+def test_a_name_that_could_mean_two_parties_is_refused(tracker, tmp_path, rest, message):
+    (tmp_path / "n.yaml").write_text("kind: negotiation\nid: clash\ntitle: Clash\nparties:\n  - code: A\n    name: Alpha Corp\n" + rest)
+    assert refused(tracker, "record", "n.yaml") == (3, f"n.yaml:4: parties: {message}; codes, names and aliases must differ, ignoring case")
+
+
+def test_the_cli_refuses_the_same_clash(tracker):
+    assert refused(tracker, "negotiation", "create", "x", "-t", "X", "-p", "A=Alpha", "-p", "B=alpha") == (
+        3, "parties: 'alpha' names two parties, A (name) and B (name); codes, names and aliases must differ, ignoring case")
+
+
+@pytest.mark.parametrize("name, party", [("A", "A"), ("a", "A"), ("acme", "A"), ("Acme Corp", "A"), ("acme  corp", "A"), ("b", "B"), ("beta ltd", "B")])
+def test_a_party_is_found_by_code_name_or_alias(acme, name, party):
+    acme.ok("record", "--from", "first-offer", "--id", "reply", "--tabled-by", name, "--set", "price=$6 million")
+    assert acme.json("show", "reply")["tabled_by"] == [party]
