@@ -3,6 +3,7 @@ a documented exit code and an unchanged database (issue: output paths, bounded r
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -150,3 +151,53 @@ def test_the_cli_refuses_the_same_clash(tracker):
 def test_a_party_is_found_by_code_name_or_alias(acme, name, party):
     acme.ok("record", "--from", "first-offer", "--id", "reply", "--tabled-by", name, "--set", "price=$6 million")
     assert acme.json("show", "reply")["tabled_by"] == [party]
+
+
+# --- control characters -------------------------------------------------------------------
+
+ESC = "\x1b[2J\x1b]0;owned\x07"  # clear the screen, set the window title, ring the bell
+FORGED = "\nv9  2099-01-01  forged  A  tabled\r\u2028\x9b31m"
+
+
+def test_one_line_fields_refuse_control_characters(acme, tmp_path):
+    head = "kind: draft\nnegotiation: acme-merger\nid: ctl\ntabled_by: [B]\ndate: 2025-03-08\nparents: [first-offer]\n"
+    cases = [
+        ('title: "Reply \\e[31m"\nterms: {}\n', "ctl.yaml:7: title: control character U+001B"),
+        ('title: Reply\nterms:\n  price:\n    label: "Price\\nforged"\n    value: $6 million\n', "ctl.yaml:10: terms.price.label: control character U+000A"),
+        ('title: Reply\nterms:\n  hours:\n    value: {type: number, value: 40, unit: "h\\a"}\n', "ctl.yaml:10: terms.hours.value.unit: control character U+0007"),
+        ('title: Reply\nterms:\n  venue:\n    value: {type: choice, value: "court\\u2028"}\n', "ctl.yaml:10: terms.venue.value.value: control character U+2028"),
+    ]
+    for body, start in cases:
+        (tmp_path / "ctl.yaml").write_text(head + body)
+        code, message = refused(acme, "record", "ctl.yaml")
+        assert code == 3 and message.startswith(start + " is not allowed here"), message
+    (tmp_path / "ctl.yaml").write_text(head + 'title: Reply\nterms:\n  places:\n    value: {type: set, items: ["Paris\\e"]}\n')
+    assert refused(acme, "record", "ctl.yaml") == (3, "ctl.yaml:10: terms.places.value.items: control character U+001B is not allowed here: set items are one line of plain text")
+    assert refused(acme, "record", "--from", "first-offer", "--id", "x", "--tabled-by", "B", "--title", "a\x1bb")[0] == 3
+
+
+def test_free_text_keeps_control_characters_and_every_text_output_escapes_them(acme, tmp_path):
+    (tmp_path / "reply.yaml").write_text(json.dumps({
+        "kind": "draft", "negotiation": "acme-merger", "id": "reply", "title": "Reply", "tabled_by": ["B"],
+        "date": "2025-03-08", "parents": ["first-offer"], "notes": "notes" + ESC + FORGED, "sources": ["memo-1"],
+        "terms": {
+            "price": {"value": "$6 million", "sources": [{"source": "memo-1", "quote": "quote" + ESC + FORGED}],
+                      "pushed_by": {"parties": ["B"], "evidence": "evidence" + ESC + FORGED}},
+            "clause": {"value": {"type": "text", "value": "text" + ESC + FORGED}},
+        },
+    }))
+    acme.ok("record", "reply.yaml")
+    shown = acme.json("show", "reply")
+    assert shown["notes"] == "notes" + ESC + FORGED  # kept as recorded
+    commands = [("log",), ("show", "reply", "--quotes"), ("diff", "first-offer", "reply"), ("diff", "first-offer", "reply", "-f", "markdown"),
+                ("blame", "reply"), ("history", "clause"), ("history", "price"), ("positions",), ("gap",), ("report",)]
+    for args in commands:
+        out = acme.ok(*args).stdout
+        assert not [c for c in out if c != "\n" and (ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f or c in "\u2028\u2029")], args
+        assert not [line for line in out.splitlines() if line.lstrip().startswith(("v9", "2099"))], args  # no forged row
+    assert "text\\x1b[2J\\x1b]0;owned\\x07 v9" in acme.ok("show", "reply").stdout
+
+
+def test_set_items_in_composed_and_decomposed_form_are_one_item(acme):
+    acme.ok("record", "--from", "first-offer", "--id", "reply", "--tabled-by", "B", "--set", "jurisdictions=[Québec, Que\u0301bec, Delaware]")
+    assert acme.json("show", "reply")["terms"]["jurisdictions"]["value"]["items"] == ["Delaware", "Québec"]

@@ -20,6 +20,8 @@ Exit codes:
 
 from __future__ import annotations
 
+from tracker.plain import escaped, one_line
+
 DIFFERENT = 1
 INVALID_INPUT = 3
 NOT_FOUND = 4
@@ -36,8 +38,10 @@ class TrackerError(Exception):
     exit_code = INVALID_INPUT
 
     def __init__(self, message: str, *, where: str | None = None):
-        # Always one line: messages can quote user input or driver text with newlines in it.
-        message = " ".join(str(message).split())
+        # Always one line of plain text: messages quote user input (a file name, a value) and
+        # driver text, which may hold newlines or terminal escapes.
+        message = one_line(str(message))
+        where = escaped(where) if where is not None else None  # a file name: every character shown
         self.message = message
         self.where = where
         super().__init__(f"{where}: {message}" if where else message)

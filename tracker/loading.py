@@ -31,7 +31,7 @@ _YAMLLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 from tracker.errors import InvalidInput
 from tracker.termsheet import Draft, Negotiation
-from tracker.values import VALUE_TYPES
+from tracker.values import LINE_PATTERN, VALUE_TYPES, control_message
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 40
@@ -343,6 +343,8 @@ def describe_validation_error(exc: ValidationError) -> tuple[Path_, str]:
     if loc and loc[-1] == "[key]":  # pydantic's marker for a bad dict key
         loc = loc[:-1]
         msg = f"invalid key {loc[-1]!r}: use letters, digits, '_' and '-', with '.' between groups"
+    elif kind == "string_pattern_mismatch" and (first.get("ctx") or {}).get("pattern") == LINE_PATTERN:
+        msg = control_message(str(first.get("input", "")))
     elif kind == "extra_forbidden":
         loc, msg = loc[:-1], f"unknown field {loc[-1]!r}"
     elif kind == "missing":

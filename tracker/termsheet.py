@@ -13,7 +13,7 @@ from typing import Annotated, Any, Iterator, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 from tracker.quantities import default_problem, preference_problem, ranked_word
-from tracker.values import Absent, Boolean, Choice, Value, parse_value, value_json
+from tracker.values import LINE_PATTERN, Absent, Boolean, Choice, Line, Value, parse_value, value_json
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", min_length=1, max_length=100)]
 PartyCode = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")]
@@ -52,8 +52,8 @@ class Model(BaseModel):
 
 class Party(Model):
     code: PartyCode
-    name: str = Field(min_length=1, max_length=200)
-    aliases: list[str] = Field(default_factory=list)
+    name: str = Field(min_length=1, max_length=200, pattern=LINE_PATTERN)
+    aliases: list[Line] = Field(default_factory=list)
 
     @field_validator("code")
     @classmethod
@@ -65,11 +65,11 @@ class Party(Model):
 
 class Source(Model):
     id: Slug
-    outlet: str = Field(min_length=1, max_length=300)
-    title: str | None = None
+    outlet: str = Field(min_length=1, max_length=300, pattern=LINE_PATTERN)
+    title: Line | None = None
     date: dt.date | None = None
-    url: str | None = Field(default=None, max_length=2000)
-    reliability: str | None = None
+    url: str | None = Field(default=None, max_length=2000, pattern=LINE_PATTERN)
+    reliability: Line | None = None
     notes: str | None = None
 
 
@@ -110,7 +110,7 @@ class _Hinted:
 
 
 class Term(Model):
-    label: str | None = None
+    label: Line | None = None
     value: Value
     sources: list[Citation] = Field(default_factory=list)
     confidence: Confidence = "reported"
@@ -153,7 +153,7 @@ class DraftHeader(Model):
 
     negotiation: Slug
     id: Slug
-    title: str = Field(min_length=1, max_length=500)
+    title: str = Field(min_length=1, max_length=500, pattern=LINE_PATTERN)
     tabled_by: list[PartyCode] = Field(min_length=1)
     date: dt.date
     parents: list[Slug] = Field(default_factory=list)
@@ -284,7 +284,7 @@ def _folded(name: str) -> str:
 
 class Negotiation(Model):
     id: Slug
-    title: str = Field(min_length=1, max_length=500)
+    title: str = Field(min_length=1, max_length=500, pattern=LINE_PATTERN)
     parties: list[Party] = Field(min_length=1)
     preferences: dict[TermKey, TermPreferences] = Field(default_factory=dict)
     sources: list[Source] = Field(default_factory=list)

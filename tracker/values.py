@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
@@ -29,6 +30,7 @@ from pydantic import (
 )
 
 from tracker.canonical import canonical_json
+from tracker.plain import CONTROL
 
 # Amounts beyond this are typos or hostile input: the largest real-world sums fit easily.
 MAX_INTEGER_DIGITS = 18
@@ -128,6 +130,20 @@ def unit_text(amount: Decimal, unit: str | None) -> str:
 
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
+
+# One line of plain text (titles, names, labels, units, options): no control character, no
+# line or paragraph separator — such a string could forge a row of output or send a terminal
+# a command. Checked by pydantic's own regex engine, with a plain message (``control_message``).
+LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+Line = Annotated[str, Field(pattern=LINE_PATTERN)]
+
+
+def control_message(text: str) -> str:
+    """Why ``text`` is not one line of plain text (``LINE_PATTERN``)."""
+    found = CONTROL.search(text)
+    code = f"U+{ord(found.group()):04X}" if found else "a control character"
+    return f"control character {code} is not allowed here: titles, names, labels, units and options are one line of plain text"
+
 Qualifier = Literal["cap", "floor", "approximate"]
 
 
@@ -179,7 +195,7 @@ class Percent(_Value):
 class Number(_Value):
     type: Literal["number"]
     value: Exact
-    unit: str | None = Field(default=None, min_length=1, max_length=40)
+    unit: str | None = Field(default=None, min_length=1, max_length=40, pattern=LINE_PATTERN)
 
     @model_validator(mode="after")
     def _no_negative_duration(self) -> "Number":
@@ -201,7 +217,7 @@ class Boolean(_Value):
 
 class Choice(_Value):
     type: Literal["choice"]
-    value: str = Field(min_length=1, max_length=200)
+    value: str = Field(min_length=1, max_length=200, pattern=LINE_PATTERN)
 
     def short(self) -> str:
         return self.value
@@ -220,9 +236,13 @@ class StringSet(_Value):
         for item in v:
             if not isinstance(item, str):
                 raise ValueError(f"set items must be strings, got {type(item).__name__}")
-            item = " ".join(item.split())
+            # One spelling per item: spacing folded, and composed (NFC), so that "é" typed as one
+            # character or as "e" and an accent is one item.
+            item = unicodedata.normalize("NFC", " ".join(item.split()))
             if not item:
                 raise ValueError("set items must not be empty")
+            if CONTROL.search(item):
+                raise ValueError(control_message(item).replace("titles, names, labels, units and options", "set items"))
             out.add(item)
         return tuple(sorted(out))
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.render.text import describe_attribution, describe_delta, moves_text, show_value
+from tracker.render.text import describe_attribution, describe_delta, moves_text, one_line, show_value
 
 # A convergence row lists this many typed distances (the JSON report has them all).
 MAX_LISTED = 6
 
 
 def cell(text: Any) -> str:
-    """Table-cell safe: pipes escaped, newlines folded, markup characters escaped."""
-    s = " ".join(str(text).split())
+    """Table-cell safe: pipes escaped, newlines folded, control characters and markup
+    characters escaped."""
+    s = one_line(str(text))
     for ch in ("\\", "|", "*", "_", "`", "<", ">", "[", "]"):
         s = s.replace(ch, "\\" + ch)
     return s

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from tracker.plain import one_line
 from tracker.termsheet import Draft, Negotiation, Term
 
 if TYPE_CHECKING:  # renderers format plain data; they never need the store (SQLAlchemy) itself
@@ -76,7 +77,7 @@ def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes
             bits = [s.outlet] + ([s.title] if s.title else []) + ([s.date.isoformat()] if s.date else [])
             lines.append(f"  [{s.id}] " + ", ".join(bits) + (f" <{s.url}>" if s.url else ""))
     if draft.notes:
-        lines.append(f"Notes: {draft.notes}")
+        lines.append(f"Notes: {one_line(draft.notes)}")
     lines.append("")
     lines.append(f"Terms ({len(draft.terms)}):" if draft.coverage == "full" else f"Terms it states ({len(draft.terms)}):")
     rows = []
@@ -98,7 +99,7 @@ def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes
         for key, term in sorted(draft.terms.items()):
             for c in term.sources:
                 if c.quote:
-                    lines.append(f"  {key} [{c.source}]: “{c.quote}”")
+                    lines.append(f"  {key} [{c.source}]: “{one_line(c.quote)}”")
     if carried:
         lines += ["", f"Carried over, unconfirmed ({len(carried)}): not stated by this draft, shown as its parents had them"]
         lines.append(table([["  " + k, _clip(v.short(), 60), f"from {origin}"] for k, (v, origin) in sorted(carried.items())]))
@@ -106,7 +107,7 @@ def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes
 
 
 def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
+    text = one_line(text)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

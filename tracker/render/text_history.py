@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.render.text import disputed_note, moves_text, named, party_names, show_value, stance_text, table
+from tracker.render.text import disputed_note, moves_text, named, one_line, party_names, show_value, stance_text, table
 
 WIDE = 40
 
@@ -47,7 +47,7 @@ def blame(b: Any) -> str:
     lines.append(table(rows, ["term", "value", "from draft", "date", "pushed by", "moves", "sources"]))
     for line in b.lines:
         if line.attribution.evidence:
-            lines.append(f"  {line.key}: {line.attribution.evidence}")
+            lines.append(f"  {line.key}: {one_line(line.attribution.evidence)}")
         note = disputed_note(line.term)
         if note:
             lines.append(f"  {line.key}: {note}")
@@ -81,7 +81,7 @@ def term_history(h: Any) -> str:
     quotes = [(row.record.id, c) for row in h.rows for c in row.sources if c.quote]
     if quotes:
         lines += ["", "Quotes:"]
-        lines += [f"  {draft} [{c.source}{', ' + c.outlet if c.outlet else ''}]: “{c.quote}”" for draft, c in quotes]
+        lines += [f"  {draft} [{c.source}{', ' + c.outlet if c.outlet else ''}]: “{one_line(c.quote)}”" for draft, c in quotes]
     for row in h.rows:
         note = disputed_note(row.term) if row.state is not None and row.state.stated else None
         if note:
