@@ -201,3 +201,39 @@ def test_free_text_keeps_control_characters_and_every_text_output_escapes_them(a
 def test_set_items_in_composed_and_decomposed_form_are_one_item(acme):
     acme.ok("record", "--from", "first-offer", "--id", "reply", "--tabled-by", "B", "--set", "jurisdictions=[Québec, Que\u0301bec, Delaware]")
     assert acme.json("show", "reply")["terms"]["jurisdictions"]["value"]["items"] == ["Delaware", "Québec"]
+
+
+# --- YAML read as YAML 1.2 reads it; values as written ------------------------------------
+
+READ_AS = [
+    ("010", {"type": "number", "value": "10"}),  # YAML 1.1: 8
+    ("1:30", {"type": "text", "value": "1:30"}),  # YAML 1.1: 90
+    ("1:30.5", {"type": "text", "value": "1:30.5"}),
+    ("1_000", {"type": "number", "value": "1000"}),
+    ("off", {"type": "text", "value": "off"}),  # YAML 1.1: false
+    ("on", {"type": "text", "value": "on"}),
+    ("yes", {"type": "boolean", "value": True}),  # tracker's own shorthand, not YAML's
+    ("'-$5 million'", {"type": "money", "amount": "-5000000", "currency": "USD"}),
+    ("$-5 million", {"type": "money", "amount": "-5000000", "currency": "USD"}),
+    ("-5 USD", {"type": "money", "amount": "-5", "currency": "USD"}),
+    ("EUR -2.5m", {"type": "money", "amount": "-2500000", "currency": "EUR"}),
+    ("-5 hours", {"type": "number", "value": "-5", "unit": "hours"}),
+]
+
+
+@pytest.mark.parametrize("written, stored", READ_AS, ids=[w for w, _ in READ_AS])
+def test_a_value_is_read_as_written(acme, tmp_path, written, stored):
+    head = "kind: draft\nnegotiation: acme-merger\nid: reply\ntitle: Reply\ntabled_by: [B]\ndate: 2025-03-08\nparents: [first-offer]\n"
+    (tmp_path / "reply.yaml").write_text(head + f"terms:\n  x:\n    value: {written}\n")
+    if written == "-5 hours":
+        assert refused(acme, "record", "reply.yaml") == (3, "reply.yaml:10: terms.x.value: a duration cannot be negative, got -5 hours")
+        return
+    acme.ok("record", "reply.yaml")
+    assert acme.json("show", "reply")["terms"]["x"]["value"] == stored
+
+
+def test_sources_given_on_the_command_line_follow_the_files_rules(acme):
+    base = ("record", "--from", "first-offer", "--id", "reply", "--tabled-by", "B", "--set", "price=$7m", "--source")
+    assert refused(acme, *base, "{id: &a memo, outlet: *a}") == (3, "--source:1: YAML anchors and aliases are not supported")
+    assert refused(acme, *base, "{id: memo, outlet: " + "[" * 50 + "]" * 50 + "}") == (3, "--source:1: document is nested more than 40 levels deep")
+    assert refused(acme, *base, "{id: memo, outlet: Paper, date: 0}") == (3, "--source: date: a date is written YYYY-MM-DD, not 0")

@@ -99,7 +99,7 @@ def test_a_bad_term_is_reported_with_file_line_and_term_path(terms, expected):
     [
         ({"tabled_by": "[Z]"}, "d.yaml:5: tabled_by[0]: unknown party 'Z' (parties: A, W)"),
         ({"tabled_by": "[]"}, "d.yaml:5: tabled_by: List should have at least 1 item after validation, not 0"),
-        ({"date": "12/03/2025"}, "d.yaml:6: date: Input should be a valid date or datetime, invalid character in year"),
+        ({"date": "12/03/2025"}, "d.yaml:6: date: ambiguous date '12/03/2025': write dates as YYYY-MM-DD"),
         ({"sources": "[memo-2]"}, "d.yaml:7: sources[0]: unknown source 'memo-2' (not in acme-merger's bibliography)"),
         ({"id": "latest"}, "d.yaml:3: id: 'latest' is reserved for references (latest, v1, v2, …)"),
         ({"id": "v2"}, "d.yaml:3: id: 'v2' is reserved for references (latest, v1, v2, …)"),

@@ -143,7 +143,7 @@ class _Reader:
                         raise self.fail(key_event, "YAML anchors and aliases are not supported")
                     raise self.fail(key_event, "mapping keys must be plain strings")
                 if self.tag(key_event) == "tag:yaml.org,2002:merge":
-                    raise self.fail(key_event, "mapping keys must be plain strings")
+                    raise self.fail(key_event, "YAML merge keys ('<<') are not supported")
                 key = key_event.value
                 if key in out:
                     where = format_loc(path + (key,))
@@ -177,15 +177,15 @@ class _Reader:
         if tag == "tag:yaml.org,2002:null":
             return None
         if tag == "tag:yaml.org,2002:bool":
-            # YAML 1.1 reads yes/no/on/off as booleans ("the Norway problem"): only true/false are.
-            return {"true": True, "false": False}.get(text.lower(), text)
+            return text.lower() == "true"
         if tag == "tag:yaml.org,2002:int":
-            return self.constructor.construct_yaml_int(yaml.ScalarNode(tag, text))
+            return exact_int(text.replace("_", ""))
         if tag == "tag:yaml.org,2002:float":
-            cleaned = text.replace("_", "")
-            if cleaned.lower().lstrip("+-") in (".inf", ".nan"):
+            if text.lower().lstrip("+-") in (".inf", ".nan"):
                 raise self.fail(event, f"{text!r}: NaN and Infinity are not numbers a term can hold")
-            return Decimal(cleaned)  # exact: never through a binary float
+            return Decimal(text.replace("_", ""))  # exact: never through a binary float
+        if tag == _RADIX_TAG:
+            raise self.fail(event, f"{text!r}: numbers are written in decimal; quote it if it is text")
         if tag == "tag:yaml.org,2002:timestamp":
             try:
                 return self.constructor.construct_yaml_timestamp(yaml.ScalarNode(tag, text))
@@ -194,7 +194,29 @@ class _Reader:
         raise self.fail(event, f"unsupported YAML tag {tag!r}")
 
 
-_RESOLVER = yaml.resolver.Resolver()
+class _CoreResolver(yaml.resolver.BaseResolver):
+    """Plain scalars read as YAML 1.2's core schema reads them, not as YAML 1.1 (PyYAML's
+    default): ``yes``, ``no``, ``on`` and ``off`` are words; ``010`` is ten, not eight; ``1:30``
+    is text, not ninety (``1_000`` is a thousand, as in both); only ``true``/``false`` are booleans and only ``null``/``~``/nothing is
+    null. Hexadecimal and octal forms (``0x1F``, ``0o17``) are refused rather than read.
+    Dates (``2025-02-28``) are still dates: a draft's dates are what its text says."""
+
+
+_RADIX_TAG = "tag:tracker,2025:radix"
+for _tag, _pattern, _first in (
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:int", r"^[-+]?[0-9][0-9_]*$", "-+0123456789"),
+    ("tag:yaml.org,2002:float", r"^(?:[-+]?(?:\.[0-9][0-9_]*|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+     "-+.0123456789"),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:merge", r"^<<$", "<"),
+    (_RADIX_TAG, r"^[-+]?0[xXoO][0-9a-fA-F_]+$", "-+0"),
+    ("tag:yaml.org,2002:timestamp", r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+     r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$", "0123456789"),
+):
+    _CoreResolver.add_implicit_resolver(_tag, re.compile(_pattern, re.ASCII), list(_first))
+
+_RESOLVER = _CoreResolver()
 _COLLECTION_TAGS = (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 _EMPTY = object()
 
@@ -258,6 +280,12 @@ def _locate_json_error(text: str, name: str, exc: InvalidInput) -> InvalidInput:
     return exc
 
 
+def exact_int(text: str) -> int | Decimal:
+    """A JSON or YAML integer; a huge one as a Decimal, so that the value's digit limit names
+    it (Python refuses to convert more than 4,300 digits to an int)."""
+    return int(text) if len(text) < 20 else Decimal(text)
+
+
 def _parse_json(text: str, name: str) -> Any:
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -271,7 +299,7 @@ def _parse_json(text: str, name: str) -> Any:
         raise InvalidInput(f"{word}: NaN and Infinity are not numbers a term can hold", where=name)
 
     try:
-        return json.loads(text, object_pairs_hook=pairs, parse_float=Decimal, parse_constant=constant)
+        return json.loads(text, object_pairs_hook=pairs, parse_float=Decimal, parse_int=exact_int, parse_constant=constant)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"invalid JSON: {exc.msg} (column {exc.colno})", where=f"{name}:{exc.lineno}") from None
     except RecursionError:

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from tracker import __version__, canonical
 from tracker.errors import Conflict, InvalidInput
-from tracker.loading import Origin, format_loc, parse_text, read_bounded, read_bytes
+from tracker.loading import Origin, exact_int, format_loc, parse_text, read_bounded, read_bytes
 from tracker.store import Pending, Recorded, Store
 from tracker.termsheet import Draft, Negotiation
 
@@ -116,7 +116,7 @@ class ExportFile:
         except UnicodeDecodeError as exc:
             raise InvalidInput(f"not UTF-8 text (byte {exc.start})", where=name) from None
         try:
-            data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant, parse_float=Decimal)
+            data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant, parse_float=Decimal, parse_int=exact_int)
         except (ValueError, RecursionError):
             # The loader parses JSON by the same rules and names the line of what is wrong.
             parse_text(text, name, is_json=True)

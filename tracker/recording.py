@@ -11,11 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-import yaml
 from pydantic import ValidationError
 
 from tracker.errors import InvalidInput, NotFound
-from tracker.loading import Document, build_draft, build_negotiation, describe_validation_error, format_loc
+from tracker.loading import Document, build_draft, build_negotiation, describe_validation_error, format_loc, parse_text
 from tracker.store import Pending, Recorded, Store
 from tracker.termsheet import Citation, Draft, Negotiation, PushedBy, Source, Term
 from tracker.values import ShorthandError, parse_value
@@ -85,11 +84,11 @@ def _source(spec: str, negotiation: Negotiation, known: dict[str, Source]) -> So
     if not spec.startswith("{"):
         ids = ", ".join(sorted({*known, *(s.id for s in negotiation.sources)})) or "none"
         raise NotFound(f"--source {spec!r}: unknown source id (known: {ids}); or give a mapping '{{id: …, outlet: …}}'")
+    data, _ = parse_text(spec, "--source")  # by the files' rules: no anchors, no deep nesting
+    if not isinstance(data, dict):
+        raise InvalidInput(f"--source {spec!r}: not a valid mapping")
     try:
-        data = yaml.safe_load(spec)
         return Source.model_validate(data)
-    except yaml.YAMLError:
-        raise InvalidInput(f"--source {spec!r}: not a valid mapping") from None
     except ValidationError as exc:
         loc, msg = describe_validation_error(exc)
         raise InvalidInput(f"--source: {format_loc(loc)}: {msg}") from None

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Iterator, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 from tracker.quantities import default_problem, preference_problem, ranked_word
-from tracker.values import LINE_PATTERN, Absent, Boolean, Choice, Line, Value, parse_value, value_json
+from tracker.values import LINE_PATTERN, Absent, Boolean, Choice, IsoDate, Line, Value, parse_value, value_json
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", min_length=1, max_length=100)]
 PartyCode = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")]
@@ -67,7 +67,7 @@ class Source(Model):
     id: Slug
     outlet: str = Field(min_length=1, max_length=300, pattern=LINE_PATTERN)
     title: Line | None = None
-    date: dt.date | None = None
+    date: IsoDate | None = None
     url: str | None = Field(default=None, max_length=2000, pattern=LINE_PATTERN)
     reliability: Line | None = None
     notes: str | None = None
@@ -155,7 +155,7 @@ class DraftHeader(Model):
     id: Slug
     title: str = Field(min_length=1, max_length=500, pattern=LINE_PATTERN)
     tabled_by: list[PartyCode] = Field(min_length=1)
-    date: dt.date
+    date: IsoDate
     parents: list[Slug] = Field(default_factory=list)
     status: Status = "proposed"
     coverage: Coverage = "full"

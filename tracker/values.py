@@ -37,7 +37,7 @@ MAX_INTEGER_DIGITS = 18
 MAX_FRACTION_DIGITS = 8
 
 
-_PLAIN_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_PLAIN_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
 
 
 def canonical_decimal(d: Decimal) -> str:
@@ -67,6 +67,10 @@ def to_decimal(raw: Any) -> Decimal:
         raise ValueError(f"expected a number, got {type(raw).__name__}")
     if not d.is_finite():
         raise ValueError("numbers must be finite (no NaN or Infinity)")
+    if d and d.adjusted() >= MAX_INTEGER_DIGITS:  # before normalize(): 1e1000000 would overflow it
+        raise ValueError(f"number has {d.adjusted() + 1} digits before the point; at most {MAX_INTEGER_DIGITS}")
+    if d and d.adjusted() < -MAX_FRACTION_DIGITS:
+        raise ValueError(f"number has {-d.adjusted()} decimal places; at most {MAX_FRACTION_DIGITS}")
     sign, digits, exponent = d.normalize().as_tuple()
     int_digits = max(len(digits) + exponent, 0)
     frac_digits = max(-exponent, 0)
@@ -76,6 +80,31 @@ def to_decimal(raw: Any) -> Decimal:
         raise ValueError(f"number has {frac_digits} decimal places; at most {MAX_FRACTION_DIGITS}")
     return d if d != 0 else Decimal(0)
 
+
+def _only_true_or_false(v: Any) -> bool:
+    """A typed yes/no value is true or false: not 0, "off" or "n" (shorthand reads yes/no)."""
+    if isinstance(v, bool):
+        return v
+    raise ValueError(f"a boolean value is true or false, not {v!r}")
+
+
+def _only_a_date(v: Any) -> Any:
+    """A date is a date or a ``YYYY-MM-DD`` string: never a number (``0`` is not 1970-01-01)."""
+    if isinstance(v, dt.datetime):
+        raise ValueError("dates are plain YYYY-MM-DD, without a time")
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str) and _DATE_RE.match(v.strip()):
+        try:
+            return dt.date.fromisoformat(v.strip())
+        except ValueError:
+            raise ValueError(f"{v.strip()!r} is not a valid date") from None
+    if isinstance(v, str) and _LOOKS_LIKE_DATE_RE.match(v.strip()):
+        raise ValueError(f"ambiguous date {v.strip()!r}: write dates as YYYY-MM-DD")
+    raise ValueError(f"a date is written YYYY-MM-DD, not {v!r}")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_only_a_date), WithJsonSchema({"type": "string", "format": "date"})]
 
 Exact = Annotated[
     Decimal,
@@ -197,6 +226,13 @@ class Number(_Value):
     value: Exact
     unit: str | None = Field(default=None, min_length=1, max_length=40, pattern=LINE_PATTERN)
 
+    @field_validator("unit")
+    @classmethod
+    def _not_a_currency(cls, v: str | None) -> str | None:
+        if v is not None and (v.strip() in CURRENCIES or v.strip() in _SYMBOLS):
+            raise ValueError(f"{v.strip()!r} is a currency, not a unit: write the amount as money (e.g. {v.strip()} 5)")
+        return v
+
     @model_validator(mode="after")
     def _no_negative_duration(self) -> "Number":
         if self.value < 0 and self.unit and unit_name(self.unit):
@@ -209,7 +245,7 @@ class Number(_Value):
 
 class Boolean(_Value):
     type: Literal["boolean"]
-    value: bool
+    value: Annotated[bool, BeforeValidator(_only_true_or_false)]
 
     def short(self) -> str:
         return "yes" if self.value else "no"
@@ -260,7 +296,7 @@ class Text(_Value):
 
 class Date(_Value):
     type: Literal["date"]
-    value: dt.date
+    value: IsoDate
 
     def short(self) -> str:
         return self.value.isoformat()
@@ -338,16 +374,21 @@ _QUALIFIERS = [
     ("roughly ", "approximate"), ("~", "approximate"), ("c. ", "approximate"),
 ]
 _NUMBER = r"\d[\d,.\s]*"
+# Digits are ASCII (re.ASCII): "٥٠%" is refused with a hint, never read as 50%. A sign may
+# come before or after a currency prefix: "-$5 million", "$-5 million", "USD -5".
 _MONEY_RE = re.compile(
-    r"^(?P<pre>[A-Za-z]{3}|US\$|NZ\$|HK\$|[CASR]\$|[$€£₴₹₩₽₺₪¥₣]|kr|Fr|zł)?\s*"
-    r"(?P<num>\d[\d,. ]*?)\s*"
+    r"^(?P<sign>[+-])?\s*(?P<pre>[A-Za-z]{3}|US\$|NZ\$|HK\$|[CASR]\$|[$€£₴₹₩₽₺₪¥₣]|kr|Fr|zł)?\s*"
+    r"(?P<sign2>[+-])?(?P<num>\d[\d,. ]*?)\s*"
     r"(?P<scale>[A-Za-z]+)?\s*"
-    r"(?P<post>[A-Za-z]{3}|kr|zł)?$"
+    r"(?P<post>[A-Za-z]{3}|kr|zł)?$",
+    re.ASCII,
 )
-_PERCENT_RE = re.compile(r"^(?P<num>[+-]?\d[\d,.]*)\s*(%|percent|per cent|pct)$", re.IGNORECASE)
-_NUMBER_UNIT_RE = re.compile(r"^(?P<num>[+-]?\d[\d,.]*)(?:\s+(?P<unit>[^\d\s][^\n]{0,39}))?$")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_LOOKS_LIKE_DATE_RE = re.compile(r"^\d{1,4}[/.]\d{1,2}[/.]\d{1,4}$")
+_PERCENT_RE = re.compile(r"^(?P<num>[+-]?\d[\d,.]*)\s*(%|percent|per cent|pct)$", re.IGNORECASE | re.ASCII)
+_NUMBER_UNIT_RE = re.compile(r"^(?P<num>[+-]?\d[\d,.]*)(?:\s+(?P<unit>[^\d\s][^\n]{0,39}))?$", re.ASCII)
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_LOOKS_LIKE_DATE_RE = re.compile(r"^\d{1,4}[/.]\d{1,2}[/.]\d{1,4}$", re.ASCII)
+# A number written with other digits than 0-9 (Arabic-Indic, Devanagari, full-width, …).
+_OTHER_DIGITS_RE = re.compile(r"^[^\d]{0,4}[+-]?\d[\d,.\s]*\D{0,12}$")
 _TYPED_PREFIX_RE = re.compile(r"^(?P<type>money|percent|number|boolean|choice|set|text|date|none):(?P<rest>.*)$", re.S)
 _TRUE = {"true", "yes", "y"}
 _FALSE = {"false", "no", "n"}
@@ -376,7 +417,7 @@ def parse_number_text(text: str) -> Decimal:
         t = int_part.replace(",", "") + ("." + frac if frac else "")
     if t.count(".") > 1:
         raise ShorthandError(f"ambiguous number {text!r}: several dots (write 1000000 or 1,000,000)")
-    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", t):
+    if not _PLAIN_DECIMAL.fullmatch(t):
         raise ShorthandError(f"{text!r} is not a number")
     # Digit limits apply to the final amount (after "bn" etc.), in the value models.
     return Decimal(t)
@@ -393,11 +434,16 @@ def _parse_money(text: str, default_currency: str | None) -> Money | None:
     if not m:
         return None
     pre, num, scale, post = m.group("pre"), m.group("num"), m.group("scale"), m.group("post")
+    if m.group("sign") and m.group("sign2"):
+        raise ShorthandError(f"two signs in {text!r}")
+    negative = "-" in (m.group("sign"), m.group("sign2"))
     if scale and not pre and not post and unit_name(scale):
         return None  # "1 day", "2 yrs": a duration, not an amount in currency "DAY"
     if scale and scale.upper() in CURRENCIES and not post:
         # "500 USD": the trailing word is the currency, not a scale.
         scale, post = None, scale
+    if negative and not (pre or post):
+        return None  # "-5", "-5 m": a number; money needs its currency written
     if scale and post is None and scale.lower() not in _SCALES and len(scale) == 3 and scale.isalpha():
         raise ShorthandError(f"unknown currency {scale!r} in {text!r}")
     currency = None
@@ -432,6 +478,8 @@ def _parse_money(text: str, default_currency: str | None) -> Money | None:
     amount = parse_number_text(num.strip())
     if scale:
         amount = amount * (Decimal(10) ** _SCALES[scale.lower()])
+    if negative:
+        amount = -amount
     try:
         return Money(type="money", amount=amount, currency=currency, qualifier=qualifier)
     except ValueError as exc:
@@ -547,6 +595,8 @@ def _from_text(raw: str, hint: str | None, like: Any) -> Any:
         if hint == "money":
             raise ShorthandError(f"cannot read {text!r} as money")
         return Number(type="number", value=number, unit=unit.strip())
+    if hint not in ("choice", "text") and not text.isascii() and _OTHER_DIGITS_RE.match(text):
+        raise ShorthandError(f"{text!r} has digits other than 0-9: write numbers with 0-9 (or text:… for text)")
     if hint == "choice":
         return Choice(type="choice", value=text)
     if hint not in (None, "text"):
