@@ -237,3 +237,38 @@ def test_sources_given_on_the_command_line_follow_the_files_rules(acme):
     assert refused(acme, *base, "{id: &a memo, outlet: *a}") == (3, "--source:1: YAML anchors and aliases are not supported")
     assert refused(acme, *base, "{id: memo, outlet: " + "[" * 50 + "]" * 50 + "}") == (3, "--source:1: document is nested more than 40 levels deep")
     assert refused(acme, *base, "{id: memo, outlet: Paper, date: 0}") == (3, "--source: date: a date is written YYYY-MM-DD, not 0")
+
+
+# --- configuration ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "1e9", "soon"])
+def test_a_lock_timeout_that_is_no_number_of_seconds_is_refused(acme, value):
+    result = acme("record", "--from", "first-offer", "--id", "x", "--tabled-by", "B", "--set", "price=$7m", env={"TRACKER_LOCK_TIMEOUT": value})
+    assert (result.exit_code, result.stderr) == (
+        3, f"Error: TRACKER_LOCK_TIMEOUT='{value}': give the seconds a writer may wait for a lock, from 0 (do not wait) to 86400\n")
+
+
+@pytest.mark.parametrize("driver, module", [("postgresql+psycopg2", "psycopg2"), ("postgresql+pg8000", "pg8000")])
+def test_a_database_url_whose_driver_is_missing_is_one_line(tmp_path, driver, module):
+    result = Tracker(f"{driver}://postgres@127.0.0.1:5432/test", tmp_path)("log")
+    assert (result.exit_code, result.stderr) == (
+        6, f"Error: database URL '{driver}://postgres@127.0.0.1:5432/test' needs the Python module '{module}', which is not installed;"
+        " for PostgreSQL write postgresql://… (tracker ships psycopg 3)\n")
+
+
+# --- the HTML report ----------------------------------------------------------------------
+
+
+def test_no_value_can_splice_the_embedded_data_into_the_html_page(acme, tmp_path):
+    old_marker = "\x00report-data\x00"  # the fixed marker of earlier releases
+    terms = {f"t{i}": {"value": {"type": "text", "value": f"{old_marker} x{i}"}} for i in range(30)}
+    (tmp_path / "reply.json").write_text(json.dumps({
+        "kind": "draft", "negotiation": "acme-merger", "id": "reply", "title": "Reply", "tabled_by": ["B"],
+        "date": "2025-03-08", "parents": ["first-offer"], "terms": terms}))
+    acme.ok("record", "reply.json")
+    page = acme.ok("report", "-f", "html").stdout
+    assert page.count('<script type="application/json"') == 1
+    data = page.split('<script type="application/json"', 1)[1].split(">", 1)[1].split("</script>", 1)[0]
+    assert json.loads(data)["summary"]["drafts"] == 2  # the embedded JSON, whole, in its one place
+    assert len(page) < 2 * len(acme.ok("report", "-f", "json").stdout) + 200_000

@@ -8,6 +8,7 @@ every message uses :func:`redact`.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -17,7 +18,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from tracker.db import SCHEMA_REVISION
-from tracker.errors import DatabaseError
+from tracker.errors import DatabaseError, InvalidInput
 
 DEFAULT_URL = "sqlite:///data/tracker.db"
 ENV_URL = "TRACKER_DB_URL"
@@ -25,11 +26,24 @@ ENV_LOCK_TIMEOUT = "TRACKER_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 30.0
 
 
+MAX_LOCK_TIMEOUT = 86_400.0  # a day: PostgreSQL's lock_timeout is an int of milliseconds
+
+
 def lock_timeout() -> float:
-    try:
-        return float(os.environ.get(ENV_LOCK_TIMEOUT, DEFAULT_LOCK_TIMEOUT))
-    except ValueError:
+    """Seconds a writer waits for another's lock (``TRACKER_LOCK_TIMEOUT``; 0: do not wait),
+    the same on both databases."""
+    raw = os.environ.get(ENV_LOCK_TIMEOUT, "").strip()
+    if not raw:
         return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (0 <= value <= MAX_LOCK_TIMEOUT):  # NaN fails this too
+        raise InvalidInput(
+            f"{ENV_LOCK_TIMEOUT}={raw!r}: give the seconds a writer may wait for a lock, from 0 (do not wait) to {MAX_LOCK_TIMEOUT:.0f}"
+        )
+    return value
 
 
 def resolve_url(url: str | None) -> str:
@@ -124,6 +138,11 @@ def create(url: str) -> Engine:
             raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r} (use sqlite or postgresql)")
     except NoSuchModuleError:
         raise DatabaseError(f"unsupported database URL {redact(parsed)!r}") from None
+    except ImportError as exc:  # a dialect whose driver is not installed (postgresql+psycopg2)
+        raise DatabaseError(
+            f"database URL {redact(parsed)!r} needs the Python module {exc.name or 'for its driver'!r}, which is not installed;"
+            " for PostgreSQL write postgresql://… (tracker ships psycopg 3)"
+        ) from None
     except OSError as exc:
         raise DatabaseError(f"cannot create the database folder: {exc.strerror}") from None
     return engine
@@ -152,7 +171,8 @@ def _configure_postgresql(engine: Engine, timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
         with dbapi_conn.cursor() as cur:
-            cur.execute(f"SET lock_timeout = '{int(timeout * 1000)}ms'")
+            # PostgreSQL reads 0 as "wait for ever": not waiting is the shortest wait it has.
+            cur.execute(f"SET lock_timeout = '{max(1, int(timeout * 1000))}ms'")
         dbapi_conn.commit()
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import secrets
 from decimal import Decimal
 from typing import Any, Iterator
 
@@ -287,8 +288,6 @@ class Fragments:
         return Markup(f'<a class="src" href="#src-{escape(source)}">{escape(source)}</a>')
 
 
-# Stands for the embedded JSON in the rendered page, which is streamed in its place.
-_EMBEDDED = "\x00report-data\x00"
 # What ``getattr`` finds on a plain dict (its keys come second in Jinja's lookup).
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
@@ -320,6 +319,9 @@ def report_chunks(data: dict[str, Any]) -> Iterator[str]:
     for name in ("chip", "chips", "val", "label", "disputed", "status", "source_link"):
         env.filters[name] = getattr(fragments, name)
     template = env.get_template("report.html.j2")
+    # Stands for the embedded JSON in the rendered page, which is streamed in its place: drawn
+    # afresh for each page, so that no value in the data can spell it and splice the JSON in.
+    marker = f"\x00report-data-{secrets.token_hex(16)}\x00"
     pieces = template.stream(
         data=data,
         colour=colour,
@@ -329,12 +331,12 @@ def report_chunks(data: dict[str, Any]) -> Iterator[str]:
         timeline=timeline_chart(data),
         convergence=convergence_chart(data),
         distances=distance_chart(data),
-        report_json=Markup(_EMBEDDED),
+        report_json=Markup(marker),
     )
     pieces.enable_buffering(BUFFERED)  # joined: a page is a million small pieces
     for piece in pieces:
-        if _EMBEDDED in piece:
-            before, _, after = piece.partition(_EMBEDDED)
+        if marker in piece:
+            before, _, after = piece.partition(marker)
             yield before
             yield from embed_json_chunks(data)
             yield after
