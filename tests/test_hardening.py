@@ -272,3 +272,60 @@ def test_no_value_can_splice_the_embedded_data_into_the_html_page(acme, tmp_path
     data = page.split('<script type="application/json"', 1)[1].split(">", 1)[1].split("</script>", 1)[0]
     assert json.loads(data)["summary"]["drafts"] == 2  # the embedded JSON, whole, in its one place
     assert len(page) < 2 * len(acme.ok("report", "-f", "json").stdout) + 200_000
+
+
+# --- output that cannot be written ----------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("command", [("log",), ("export",), ("report", "-f", "html"), ("diff", "first-offer", "first-offer")])
+def test_a_full_disk_on_standard_output_is_exit_9_and_one_line(acme, tmp_path, command):
+    """Run as a process: CliRunner captures standard output, a user's shell does not."""
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "tracker", "--db", acme.url, *command], stdout=full, stderr=subprocess.PIPE,
+                              text=True, cwd=tmp_path, env={**os.environ, "TRACKER_DB_URL": ""}, timeout=60)
+    assert (done.returncode, done.stderr) == (9, "Error: cannot write the output: No space left on device\n")
+
+
+def test_a_full_disk_while_writing_a_file_leaves_nothing_behind(acme, tmp_path, monkeypatch):
+    from tracker.commands import outfile
+
+    def full(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outfile.os, "fsync", full)
+    target = tmp_path / "acme.json"
+    assert refused(acme, "export", "-o", str(target)) == (9, f"{target}: cannot write: No space left on device")
+    assert not target.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".acme")]
+
+
+# --- migrations -----------------------------------------------------------------------------
+
+
+def test_a_downgrade_that_would_drop_drafts_needs_yes(acme):
+    assert refused(acme, "db", "downgrade", "base") == (
+        5, f"database {acme.url} holds 1 draft in 1 negotiation: downgrading may drop them; pass --yes to go ahead"
+        " (keep a copy first: tracker export -o backup.json)")
+    assert acme.ok("db", "downgrade", "base", "--yes").stdout == "Database is at schema base.\n"
+    assert acme.ok("db", "upgrade").stdout == f"Database {acme.url} is at schema 0001.\n"
+
+
+@pytest.mark.parametrize("command", [("upgrade", "nope"), ("downgrade", "nope", "--yes")])
+def test_an_unknown_schema_revision_is_one_line(tracker, command):
+    assert refused(tracker, "db", *command) == (3, "cannot migrate: Can't locate revision identified by 'nope' (schema revisions: 0001, head, base)")
+
+
+def test_plain_alembic_works_from_any_folder(tmp_path):
+    import subprocess
+    import sys
+
+    ini = Path(__file__).parent.parent / "alembic.ini"
+    url = f"sqlite:///{tmp_path / 'plain.db'}"
+    env = {**os.environ, "TRACKER_DB_URL": url}
+    alembic = [sys.executable, "-m", "alembic", "-c", str(ini)]
+    assert subprocess.run([*alembic, "upgrade", "head"], cwd=tmp_path, env=env, capture_output=True, timeout=60).returncode == 0
+    done = subprocess.run([*alembic, "current"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "0001 (head)"

@@ -75,7 +75,7 @@ def test_export_downgrade_upgrade_import_keeps_every_hash(tracker, tmp_path):
     assert verified.startswith("verified 9 drafts, ")
     before = json.loads((tmp_path / "before.json").read_text())
 
-    result = tracker("db", "downgrade", "base")
+    result = tracker("db", "downgrade", "base", "--yes")
     assert (result.exit_code, result.stdout) == (0, "Database is at schema base.\n")
     assert tables(tracker.url) == []
     assert tracker.ok("db", "current").stdout == f"current: base\nhead: {SCHEMA_REVISION}\n"

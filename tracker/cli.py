@@ -8,6 +8,7 @@ line on stderr and their documented exit code here, and nowhere else.
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import sys
@@ -16,7 +17,7 @@ from importlib import import_module
 import click
 
 from tracker import __version__
-from tracker.errors import DatabaseError, TrackerError
+from tracker.errors import OUTPUT, DatabaseError, TrackerError
 
 # name: (module, help shown in `tracker --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -39,6 +40,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("integrity", "Write a negotiation (or the whole database) as a portable JSON file."),
     "import": ("integrity", "Restore a file written by `tracker export`, checking every hash."),
 }
+
+
+# Errors writing output (standard output, mostly) rather than bugs: exit 9, one line.
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG}
 
 
 class LazyGroup(click.Group):
@@ -69,6 +74,16 @@ class LazyGroup(click.Group):
             # The reader went away (`tracker log | head`): stop quietly, as other tools do.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
+        except OSError as exc:
+            if exc.errno not in _OUTPUT_ERRNOS:
+                raise
+            # Standard output could not be written (a full disk, a closed terminal): drop what
+            # is still buffered, so that exiting does not fail a second time.
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except OSError:
+                pass
+            fail(f"cannot write the output: {exc.strerror or exc}", OUTPUT)
         except Exception as exc:  # noqa: BLE001 - no tracebacks for users
             from_db = _database_message(exc, ctx)
             if from_db is None:

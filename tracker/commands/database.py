@@ -18,17 +18,29 @@ def _engine(ctx: click.Context):  # type: ignore[no-untyped-def]
 
 
 def _run(ctx: click.Context, action) -> None:  # type: ignore[no-untyped-def]
+    from alembic.util.exc import CommandError
     from sqlalchemy.exc import DBAPIError
 
+    from tracker.db import migrate
     from tracker.db.engine import database_error
+    from tracker.errors import InvalidInput
 
     engine, url = _engine(ctx)
     try:
         return action(engine)
     except DBAPIError as exc:
         raise database_error(exc, url, "cannot migrate") from None
+    except CommandError as exc:  # an unknown revision, mostly
+        known = ", ".join([*migrate.revisions(), "head", "base"])
+        raise InvalidInput(f"cannot migrate: {exc} (schema revisions: {known})") from None
     finally:
         engine.dispose()
+
+
+def _interactive() -> bool:
+    import sys
+
+    return sys.stdin.isatty() and sys.stderr.isatty()
 
 
 @click.group("db")
@@ -51,11 +63,27 @@ def upgrade_command(ctx: click.Context, revision: str) -> None:
 
 @db_command.command("downgrade")
 @click.argument("revision")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask before dropping recorded drafts.")
 @click.pass_context
-def downgrade_command(ctx: click.Context, revision: str) -> None:
-    """Migrate the database down to REVISION ('base' removes every table)."""
-    from tracker.db import migrate
+def downgrade_command(ctx: click.Context, revision: str, yes: bool) -> None:
+    """Migrate the database down to REVISION ('base' removes every table).
 
+    A downgrade drops what the newer schema holds; where the database holds drafts it asks
+    first (on a terminal) or needs --yes. Keep a copy first: `tracker export -o backup.json`.
+    """
+    from tracker.db import migrate
+    from tracker.db.engine import redact, resolve_url
+    from tracker.errors import Aborted, Conflict
+
+    held = _run(ctx, migrate.recorded)
+    if held and not yes:
+        where = redact(resolve_url(app(ctx).url))
+        what = f"{held[1]} draft{'s' * (held[1] != 1)} in {held[0]} negotiation{'s' * (held[0] != 1)}"
+        if not _interactive():
+            raise Conflict(f"database {where} holds {what}: downgrading may drop them; pass --yes to go ahead"
+                           " (keep a copy first: tracker export -o backup.json)")
+        if not click.confirm(f"Database {where} holds {what}, which downgrading to {revision} may drop. Go ahead?", err=True):
+            raise Aborted("nothing was changed")
     _run(ctx, lambda e: migrate.downgrade(e, revision))
     click.echo(f"Database is at schema {_run(ctx, migrate.current) or 'base'}.")
 

@@ -91,7 +91,7 @@ def echo(pieces: Iterable[str]) -> None:
     except BrokenPipeError:
         raise
     except OSError as exc:
-        raise OutputError(f"standard output: cannot write: {exc.strerror or exc}") from None
+        raise OutputError(f"cannot write the output: {exc.strerror or exc}") from None
 
 
 def _claim(path: Path) -> None:

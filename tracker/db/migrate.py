@@ -6,7 +6,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from tracker.resources import resource_dir
 
@@ -39,6 +39,21 @@ def check(engine: Engine) -> None:
 
 def head() -> str:
     return ScriptDirectory.from_config(config()).get_current_head() or "base"
+
+
+def revisions() -> list[str]:
+    """Every schema revision, oldest first."""
+    return [s.revision for s in reversed(list(ScriptDirectory.from_config(config()).walk_revisions()))]
+
+
+def recorded(engine: Engine) -> tuple[int, int] | None:
+    """(negotiations, drafts) the database holds, or None when it holds none (or no tables)."""
+    with engine.connect() as conn:
+        if not engine.dialect.has_table(conn, "drafts"):
+            return None
+        negotiations = conn.execute(text("SELECT COUNT(*) FROM negotiations")).scalar() or 0
+        drafts = conn.execute(text("SELECT COUNT(*) FROM drafts")).scalar() or 0
+    return (negotiations, drafts) if negotiations or drafts else None
 
 
 def current(engine: Engine) -> str | None:
