@@ -329,3 +329,35 @@ def test_plain_alembic_works_from_any_folder(tmp_path):
     assert subprocess.run([*alembic, "upgrade", "head"], cwd=tmp_path, env=env, capture_output=True, timeout=60).returncode == 0
     done = subprocess.run([*alembic, "current"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "0001 (head)"
+
+
+@pytest.mark.parametrize("text", ["=1+1", "\n=1+1", " =1+1", "\t=1", "＝1+1", "＋1", "@SUM(A1)", "  -2+3"])
+def test_a_csv_cell_a_spreadsheet_would_run_is_guarded(text):
+    from tracker.render.csvout import safe
+
+    assert safe(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["-5", "+3.5", "plain", "a = b", "5%"])
+def test_a_csv_cell_that_is_data_is_kept(text):
+    from tracker.render.csvout import safe
+
+    assert safe(text) == text
+
+
+def test_an_over_long_key_is_named_once_and_cut_short(acme):
+    key = "k" * 300
+    code, message = refused(acme, "record", "--from", "first-offer", "--id", "x", "--tabled-by", "B", "--set", f"{key}=5")
+    assert (code, message) == (3, f"terms.{'k' * 59}…: key is 300 characters long; at most 200")
+
+
+def test_an_imported_recording_time_with_an_offset_is_kept_as_the_same_instant(acme, tmp_path):
+    acme.ok("export", "-o", "dump.json")
+    data = json.loads((tmp_path / "dump.json").read_text())
+    data["negotiations"][0]["drafts"][0]["recorded_at"] = "2025-03-01T12:00:00+02:00"
+    (tmp_path / "dump.json").write_text(json.dumps(data))
+    fresh = Tracker(acme.url, tmp_path)
+    fresh.ok("db", "downgrade", "base", "--yes")
+    fresh.ok("db", "upgrade")
+    fresh.ok("import", "dump.json")
+    assert fresh.json("show", "first-offer")["recorded_at"] == "2025-03-01T10:00:00+00:00"

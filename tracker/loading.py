@@ -71,6 +71,11 @@ class Document:
     origin: Origin
 
 
+def clipped(text: str, width: int = 60) -> str:
+    """User text quoted in a message, cut short: a message is one readable line."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def format_loc(loc: Iterable[Any]) -> str:
     """``('terms', 'x', 'value', 'money', 'amount')`` → ``terms.x.value.amount``."""
     parts: list[str] = []
@@ -80,7 +85,7 @@ def format_loc(loc: Iterable[Any]) -> str:
         if prev == "value" and item in VALUE_TYPES:
             prev = item
             continue
-        parts.append(f"[{item}]" if isinstance(item, int) else str(item))
+        parts.append(f"[{item}]" if isinstance(item, int) else clipped(str(item)))
         prev = item
     return ".".join(parts).replace(".[", "[")
 
@@ -370,7 +375,10 @@ def describe_validation_error(exc: ValidationError) -> tuple[Path_, str]:
     kind, msg = first["type"], first["msg"].removeprefix("Value error, ")
     if loc and loc[-1] == "[key]":  # pydantic's marker for a bad dict key
         loc = loc[:-1]
-        msg = f"invalid key {loc[-1]!r}: use letters, digits, '_' and '-', with '.' between groups"
+        if kind == "string_too_long":
+            msg = f"key is {len(str(loc[-1]))} characters long; at most {first['ctx']['max_length']}"
+        else:
+            msg = f"invalid key {clipped(str(loc[-1]))!r}: use letters, digits, '_' and '-', with '.' between groups"
     elif kind == "string_pattern_mismatch" and (first.get("ctx") or {}).get("pattern") == LINE_PATTERN:
         msg = control_message(str(first.get("input", "")))
     elif kind == "extra_forbidden":

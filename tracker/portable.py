@@ -213,7 +213,8 @@ class ExportFile:
             parsed = dt.datetime.fromisoformat(value)
         except (TypeError, ValueError):
             raise self.error(loc + ("recorded_at",), f"expected an ISO date and time, got {value!r}") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+        # Stored in UTC on both databases (SQLite keeps no zone: an offset would be lost).
+        return parsed.astimezone(dt.timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
 def restore(store: Store, export_file: ExportFile) -> list[Imported]:

@@ -259,7 +259,7 @@ class Store:
                 Conflict, ("seq",),
                 f"draft {draft.id!r} would be recorded as v{seq}, not v{item.seq}: the database holds other drafts of this negotiation",
             )
-        recorded_at = item.recorded_at or _now()
+        recorded_at = (item.recorded_at or _now()).astimezone(dt.timezone.utc)  # SQLite keeps no zone: store UTC
         pk = conn.execute(
             insert(DraftRow)
             .values(

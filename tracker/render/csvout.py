@@ -1,7 +1,7 @@
 """CSV for spreadsheets: one row per change, from the JSON form of the report.
 
-A cell that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab or carriage
-return first) is prefixed with an apostrophe, unless it is a plain number: term text is data,
+A cell that a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@`` first, after any
+blanks, in ASCII or full-width form; or a tab, carriage return or newline first) is prefixed with an apostrophe, unless it is a plain number: term text is data,
 never something a spreadsheet should run.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from typing import Any
 
 COLUMNS = (
@@ -22,7 +23,11 @@ _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
 def safe(value: Any) -> str:
     text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.fullmatch(text):
+    if _NUMBER.fullmatch(text):
+        return text
+    # Spreadsheets skip leading blanks and read full-width forms ("＝") as the ASCII ones.
+    first = text.lstrip()[:1]
+    if text[:1] in ("\t", "\r", "\n") or (first and unicodedata.normalize("NFKC", first) in ("=", "+", "-", "@")):
         return "'" + text
     return text
 
