@@ -226,3 +226,40 @@ def test_term_being_stored_by_a_writer_of_another_negotiation_does_not_fail_a_re
     assert (result.exit_code, result.stderr) == (0, "")
     assert _rows(tracker.url, "SELECT count(*) FROM term_blobs") == [(1,)]
     assert tracker("verify").exit_code == 0
+
+
+def _all_at_once(commands: list[list[str]], cwd: Path) -> list[subprocess.CompletedProcess]:
+    """Start every command as a process of its own, at once, and wait for all of them."""
+    procs = [subprocess.Popen([sys.executable, "-m", "tracker", *c], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for c in commands]
+    return [subprocess.CompletedProcess(p.args, p.wait(timeout=120), *p.communicate()) for p in procs]
+
+
+FILES = [str(SAMPLE / "negotiation.yaml"), str(SAMPLE / "d1.yaml"), str(SAMPLE / "d2.yaml")]
+
+
+def test_the_same_drafts_recorded_at_once_by_many_writers_all_succeed(db_url, tmp_path):
+    """Negotiation and drafts in one batch, twelve times at once: one writer records them, the
+    others find them recorded — including the negotiation, a row no lock can cover yet."""
+    done = _all_at_once([["--db", db_url, "record", *FILES]] * 12, tmp_path)
+    assert [(d.returncode, d.stderr) for d in done] == [(0, "")] * 12
+    assert sorted(d.stdout.count("Recorded ") for d in done) == [0] * 11 + [2]
+    assert _rows(db_url, "SELECT slug, seq FROM drafts ORDER BY seq") == [("first-offer", 1), ("counter", 2)]
+
+
+def test_the_same_export_imported_at_once_by_many_writers_all_succeed(db_url, tmp_path):
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    assert subprocess.run([sys.executable, "-m", "tracker", "--db", source, "record", *FILES], capture_output=True).returncode == 0
+    assert subprocess.run([sys.executable, "-m", "tracker", "--db", source, "export", "-o", str(tmp_path / "dump.json")],
+                          capture_output=True).returncode == 0
+    done = _all_at_once([["--db", db_url, "import", "dump.json"]] * 12, tmp_path)
+    assert [(d.returncode, d.stderr) for d in done] == [(0, "")] * 12
+    assert sorted(d.stdout for d in done).count("Imported acme-merger: 0 drafts recorded, 2 already present\n") == 11
+
+
+def test_first_use_of_a_new_sqlite_file_by_many_writers_sets_it_up_once(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new' / 'tracker.db'}"
+    done = _all_at_once([["--db", url, "record", *FILES]] * 16, tmp_path)
+    assert [(d.returncode, d.stderr) for d in done] == [(0, "")] * 16
+    assert _rows(url, "SELECT version_num FROM alembic_version") == [("0001",)]
+    assert _rows(url, "SELECT COUNT(*) FROM drafts") == [(2,)]

@@ -147,14 +147,18 @@ class Store:
         document = canonical.canonical_json(negotiation.canonical())
         digest = canonical.content_hash(negotiation.canonical())
         existing = conn.execute(select(NegotiationRow.hash).where(NegotiationRow.slug == negotiation.id)).scalar()
+        if existing is None:
+            # Another writer may be recording the same negotiation right now (PostgreSQL does not
+            # lock a row that does not exist yet): its row, once committed, is simply there.
+            inserted = conn.execute(
+                _insert_ignoring_duplicates(conn, NegotiationRow).values(slug=negotiation.id, document=document, hash=digest, created_at=_now())
+            ).rowcount
+            if inserted:
+                return True
+            existing = conn.execute(select(NegotiationRow.hash).where(NegotiationRow.slug == negotiation.id)).scalar()
         if existing == digest:
             return False
-        if existing is not None:
-            raise Conflict(f"negotiation {negotiation.id!r} is already recorded with different content")
-        conn.execute(
-            insert(NegotiationRow).values(slug=negotiation.id, document=document, hash=digest, created_at=_now())
-        )
-        return True
+        raise Conflict(f"negotiation {negotiation.id!r} is already recorded with different content")
 
     # --- recording --------------------------------------------------------------------------
 

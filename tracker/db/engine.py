@@ -210,7 +210,11 @@ def open_engine(url: str | None = None) -> Engine:
     if is_sqlite(engine) and revision is None or is_sqlite(engine) and _older(revision):
         from tracker.db import migrate
 
-        migrate.upgrade(engine)
+        try:
+            migrate.upgrade_first_use(engine)
+        except DBAPIError as exc:
+            engine.dispose()
+            raise database_error(exc, url, "cannot set up") from None
         return engine
     engine.dispose()
     if revision is None:

@@ -28,6 +28,20 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     _run(engine, command.upgrade, revision)
 
 
+def upgrade_first_use(engine: Engine) -> None:
+    """Migrate an embedded database to the newest schema, once, however many processes open
+    it at the same time: the write lock is taken first (``BEGIN IMMEDIATE``, waiting as long as
+    any writer does), and whoever gets it second finds the work done."""
+    cfg = config()
+    with engine.connect() as conn:
+        conn = conn.execution_options(tracker_write=True)
+        with conn.begin():
+            if MigrationContext.configure(conn).get_current_revision() == head():
+                return
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+
 def downgrade(engine: Engine, revision: str = "base") -> None:
     _run(engine, command.downgrade, revision)
 
