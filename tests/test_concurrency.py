@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from conftest import snapshot
+from tracker.db import SCHEMA_REVISION
 from tracker.db.engine import create
 
 SAMPLE = Path(__file__).parent / "sample"
@@ -261,5 +262,5 @@ def test_first_use_of_a_new_sqlite_file_by_many_writers_sets_it_up_once(tmp_path
     url = f"sqlite:///{tmp_path / 'new' / 'tracker.db'}"
     done = _all_at_once([["--db", url, "record", *FILES]] * 16, tmp_path)
     assert [(d.returncode, d.stderr) for d in done] == [(0, "")] * 16
-    assert _rows(url, "SELECT version_num FROM alembic_version") == [("0001",)]
+    assert _rows(url, "SELECT version_num FROM alembic_version") == [(SCHEMA_REVISION,)]
     assert _rows(url, "SELECT COUNT(*) FROM drafts") == [(2,)]

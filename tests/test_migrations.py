@@ -29,6 +29,14 @@ def tables(url: str) -> list[str]:
         engine.dispose()
 
 
+def columns(url: str, table: str) -> list[str]:
+    engine = create(url)
+    try:
+        return [c["name"] for c in inspect(engine).get_columns(table)]
+    finally:
+        engine.dispose()
+
+
 def test_schema_revision_is_the_single_alembic_head_of_a_linear_history():
     from alembic.script import ScriptDirectory
 
@@ -112,3 +120,14 @@ def _run(url: str, *args: str):  # type: ignore[no-untyped-def]
     from tracker.cli import cli
 
     return CliRunner().invoke(cli, ["--db", url, *args], env={"TRACKER_DB_URL": ""})
+
+
+def test_the_history_chain_is_filled_in_for_drafts_recorded_before_it(tracker):
+    """0002 adds each draft's link; drafts recorded under 0001 get the links the store gives."""
+    tracker.ok("record", *sorted(str(p) for p in SAMPLE.glob("*.yaml")))
+    head = tracker.json("log")["head"]
+    assert tracker.ok("db", "downgrade", "0001", "--yes").stdout == "Database is at schema 0001.\n"
+    assert "link" not in [c for c in columns(tracker.url, "drafts")]
+    tracker.ok("db", "upgrade")
+    assert tracker.json("log")["head"] == head
+    assert tracker.ok("verify").stdout.endswith(f"head of acme-merger: {head}\n")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tracker.db import SCHEMA_REVISION
 
 
 @pytest.fixture(scope="module")
@@ -51,5 +52,5 @@ def test_installed_wheel_runs_demo_seed_and_db_upgrade_from_any_directory(wheel,
                            capture_output=True, text=True).stdout
     assert where.startswith(str(site))
     assert "6 new drafts recorded" in tracker("demo")
-    assert tracker("--db", f"sqlite:///{work / 'other.db'}", "db", "upgrade").endswith("is at schema 0001.\n")
+    assert tracker("--db", f"sqlite:///{work / 'other.db'}", "db", "upgrade").endswith(f"is at schema {SCHEMA_REVISION}.\n")
     assert tracker("--db", f"sqlite:///{work / 'other.db'}", "seed") == "Seeded 6 drafts (6 new, 0 already recorded).\n"

@@ -57,9 +57,14 @@ def failing(tracker, *args: str):  # type: ignore[no-untyped-def]
     return result.stdout.splitlines(), result.stderr
 
 
-def test_untouched_database_verifies_with_a_one_line_summary(sample):
+NOT_FOLLOWING = ("does not follow the history before it: a draft before it was removed or renumbered,"
+                 " or its number, recording time or the negotiation was changed")
+
+
+def test_untouched_database_verifies_with_a_summary_and_the_history_head(sample):
     result = sample.ok("verify")
-    assert result.stdout == "verified 3 drafts, 12 terms\n"
+    head = sample.json("log")["head"]
+    assert result.stdout == f"verified 3 drafts, 12 terms\nhead of acme-merger: {head}\n"
 
 
 def test_empty_database_verifies(tracker):
@@ -162,7 +167,9 @@ def test_sequence_gap_is_reported(sample):
     assert lines == [
         f"{JOINT}: parent 'counter' (v9) is numbered after it (parents come first; a draft cannot be its own ancestor)",
         f"{JOINT}: delta base 'counter' (v9) is numbered after it",
+        f"{JOINT}: {NOT_FOLLOWING}",
         f"{NEG}: draft counter (v9): is numbered v9: sequence numbers must run v1..v3 without gaps (v2 missing)",
+        f"{NEG}: draft counter (v9): {NOT_FOLLOWING}",
     ]
 
 
@@ -202,7 +209,7 @@ def test_verify_json_lists_problems_with_draft_and_term(sample):
 
 
 def test_verify_one_negotiation(sample):
-    assert sample.ok("verify", "-n", "acme-merger").stdout == "verified 3 drafts, 12 terms\n"
+    assert sample.ok("verify", "-n", "acme-merger").stdout == f"verified 3 drafts, 12 terms\nhead of acme-merger: {sample.json('log')['head']}\n"
     result = sample("verify", "-n", "nope")
     assert (result.exit_code, result.stderr) == (4, "Error: unknown negotiation 'nope' (known: acme-merger)\n")
 
@@ -219,3 +226,109 @@ def test_library_returns_problems_naming_draft_and_term(sample):
         store.close()
     assert [(p.draft, p.term) for p in problems] == [("counter", "structure"), ("joint-text", "structure")]
     assert all(isinstance(p, Problem) and p.negotiation == "acme-merger" for p in problems)
+
+
+# --- the history chain ----------------------------------------------------------------------
+
+
+def _history(sample) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    log = sample.json("log")
+    return log["head"], sample.ok("verify").stdout
+
+
+def test_a_negotiation_rewritten_with_its_hash_recomputed_breaks_the_history(sample):
+    from tracker import canonical
+
+    document = scalar(sample.url, "SELECT document FROM negotiations")
+    data = __import__("json").loads(document)
+    data["parties"][0]["name"], data["parties"][1]["name"] = data["parties"][1]["name"], data["parties"][0]["name"]
+    forged = canonical.canonical_json(data)
+    sql(sample.url, f"UPDATE negotiations SET document = '{forged}', hash = '{canonical.content_hash(data)}'")
+    lines, _ = failing(sample)
+    assert lines == [f"{FIRST}: {NOT_FOLLOWING}"]
+
+
+def test_sequence_numbers_swapped_between_drafts_break_the_history(sample):
+    sql(sample.url, "UPDATE drafts SET seq = 99 WHERE slug = 'first-offer'", "UPDATE drafts SET seq = 1 WHERE slug = 'counter'",
+        "UPDATE drafts SET seq = 2 WHERE slug = 'first-offer'")
+    lines, _ = failing(sample)
+    assert f"{NEG}: draft counter (v1): {NOT_FOLLOWING}" in lines and f"{NEG}: draft first-offer (v2): {NOT_FOLLOWING}" in lines
+
+
+def test_an_edited_recording_time_breaks_the_history(sample):
+    sql(sample.url, "UPDATE drafts SET recorded_at = '2020-01-01 00:00:00' WHERE slug = 'counter'")
+    lines, _ = failing(sample)
+    assert lines == [f"{COUNTER}: {NOT_FOLLOWING}"]
+
+
+def _delete(url: str, slug: str) -> None:
+    sql(url, f"DELETE FROM draft_terms WHERE draft_id = {draft_id(slug)}", f"DELETE FROM draft_parents WHERE draft_id = {draft_id(slug)}",
+        f"DELETE FROM drafts WHERE slug = '{slug}'")
+
+
+def test_a_removed_last_draft_is_caught_only_by_a_head_kept_elsewhere(sample):
+    head, _ = _history(sample)
+    _delete(sample.url, "joint-text")
+    assert sample.ok("verify").stdout.startswith("verified 2 drafts")  # what the database alone can tell
+    lines, err = failing(sample, "--head", head)
+    now = sample.json("log")["head"]
+    assert lines == [f"{NEG}: its history does not hold the head '{head}' (now {now}): drafts were removed from its end, or the history was rewritten"]
+    assert err == "Error: 1 integrity problem found; the database was changed outside tracker\n"
+
+
+def test_a_head_kept_before_later_drafts_were_recorded_still_verifies(tracker):
+    tracker.ok("record", str(SAMPLE / "negotiation.yaml"), str(SAMPLE / "d1.yaml"))
+    kept = tracker.json("log")["head"]
+    tracker.ok("record", str(SAMPLE / "d2.yaml"), str(SAMPLE / "d3.yaml"))
+    assert tracker.json("log")["head"] != kept
+    assert tracker.ok("verify", "--head", kept).stdout.startswith("verified 3 drafts")
+    assert tracker.ok("verify", "--head", kept.removeprefix("sha256:")[:20]).stdout.startswith("verified 3 drafts")
+    assert tracker("verify", "--head", "sha256:0000").exit_code == 7
+
+
+def test_a_removed_negotiation_is_caught_by_its_kept_head(sample, tmp_path):
+    head, _ = _history(sample)
+    sample.ok("negotiation", "create", "other", "--title", "Other", "--party", "X=Xco")
+    for slug in ("joint-text", "counter", "first-offer"):
+        _delete(sample.url, slug)
+    sql(sample.url, "DELETE FROM negotiations WHERE slug = 'acme-merger'")
+    result = sample("verify", "-n", "acme-merger", "--head", head)
+    assert (result.exit_code, result.stderr) == (4, "Error: unknown negotiation 'acme-merger' (known: other)\n")
+
+
+def test_a_draft_built_on_a_tampered_parent_is_refused(sample):
+    sql(sample.url, f"UPDATE term_blobs SET body = replace(body, 'stock', 'asset') WHERE id = {blob_of('counter', 'structure')}")
+    before = scalar(sample.url, "SELECT COUNT(*) FROM drafts")
+    result = sample("record", "--from", "counter", "--id", "laundered", "--tabled-by", "A", "--set", "price=$9m")
+    assert (result.exit_code, result.stderr) == (
+        7, "Error: draft 'counter' (v2) no longer matches its hashes: it was changed outside tracker; nothing was recorded (run `tracker verify`)\n")
+    assert scalar(sample.url, "SELECT COUNT(*) FROM drafts") == before
+
+
+@pytest.mark.parametrize("command", [("log",), ("show", "counter"), ("diff", "first-offer", "counter"), ("positions",)])
+def test_a_read_that_meets_a_row_that_no_longer_parses_stops_with_one_line(sample, command):
+    sql(sample.url, "UPDATE drafts SET header = '{\"id\": 5}' WHERE slug = 'counter'")
+    result = sample(*command)
+    assert (result.exit_code, result.stdout) == (7, "")
+    assert result.stderr.startswith("Error: draft #") and result.stderr.endswith(
+        "(v2): its stored header no longer reads as a draft header; run `tracker verify`\n")
+
+
+def test_the_export_carries_the_history_and_import_checks_it(sample, tmp_path):
+    import json
+
+    sample.ok("export", "-o", "dump.json")
+    data = json.loads((tmp_path / "dump.json").read_text())
+    entry = data["negotiations"][0]
+    assert entry["head"] == sample.json("log")["head"] == entry["drafts"][-1]["link"]
+    entry["drafts"][1]["recorded_at"] = "2020-01-01T00:00:00+00:00"
+    text = json.dumps(data, indent=2)
+    (tmp_path / "dump.json").write_text(text)
+    line = text[: text.index('"link"', text.index('"link"') + 1)].count("\n") + 1  # the second draft's link
+    target = f"sqlite:///{tmp_path / 'other.db'}"
+    from conftest import Tracker
+
+    result = Tracker(target, tmp_path)("import", "dump.json")
+    assert (result.exit_code, result.stderr) == (
+        3, f"Error: dump.json:{line}: negotiations[0].drafts[1].link: draft 'counter' does not follow the history before it"
+        " (its place, recording time or negotiation was changed)\n")

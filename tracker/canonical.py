@@ -14,10 +14,21 @@ Changing anything in this module changes every hash ever recorded, so it must no
        "terms": {<key>: <term hash>, ...}}
 
   so a draft's hash covers its whole content and, through its parents' hashes, its lineage.
+* A negotiation's **history** is a hash chain in recording order. Each recorded draft's
+  **link** is the content hash of::
+
+      {"previous": <the link before it; for v1 the negotiation's hash>,
+       "seq": <its sequence number>, "draft": <its draft hash>,
+       "recorded_at": <when it was recorded: ISO 8601 in UTC, "+00:00">}
+
+  and the history's **head** is the last link (the negotiation's hash while it has no drafts).
+  Renumbering, removing or re-timing a draft, or rewriting the negotiation, breaks every link
+  after it; a head kept elsewhere also catches a removed last draft or a consistent rewrite.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from typing import Any, Mapping, Sequence
@@ -45,3 +56,14 @@ def draft_hash(
 ) -> str:
     header = {k: v for k, v in header_canonical.items() if k != "parents"}
     return content_hash({"header": header, "parents": list(parent_hashes), "terms": dict(term_hashes)})
+
+
+def link_hash(previous: str, seq: int, draft: str, recorded_at: str) -> str:
+    return content_hash({"previous": previous, "seq": seq, "draft": draft, "recorded_at": recorded_at})
+
+
+def instant(value: dt.datetime) -> str:
+    """A recording time as the chain holds it: ISO 8601 in UTC (a naive time is taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).isoformat()

@@ -98,6 +98,7 @@ class LogOut(_Out):
     schema_: Literal["tracker.log/v1"] = Field(alias="schema")
     negotiation: NegotiationRefOut
     drafts: list[DraftSummaryOut]
+    head: str = Field(description="the head of the negotiation's history chain (`tracker verify --head` checks a kept copy)")
 
 
 class CarriedOut(_Out):

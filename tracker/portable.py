@@ -53,13 +53,16 @@ def _export_negotiation(store: Store, negotiation: Negotiation) -> dict[str, Any
         drafts.append({
             "seq": record.seq,
             "hash": record.hash,
+            "link": record.link,
             "recorded_at": _iso(record.recorded_at) if record.recorded_at else None,
             "draft": {**record.header.canonical(), "terms": {k: json.loads(stored.stored(k)[1]) for k in stored}},
             "term_hashes": {k: stored.stored(k)[0] for k in stored},
         })
+    digest = canonical.content_hash(negotiation.canonical())
     return {
         "negotiation": negotiation.canonical(),
-        "hash": canonical.content_hash(negotiation.canonical()),
+        "hash": digest,
+        "head": drafts[-1]["link"] if drafts else digest,  # the history's head (`verify --head`)
         "drafts": drafts,
     }
 
@@ -160,6 +163,7 @@ class ExportFile:
             raise self.error(loc + ("drafts",), "expected a list of drafts")
         hashes: dict[str, str] = {}
         pending = []
+        previous = entry["hash"]  # the history chain, checked link by link where the file has it
         for j, item in enumerate(entry["drafts"]):
             at = loc + ("drafts", j)
             item = self._mapping(at, item, ("seq", "hash", "draft"))
@@ -171,7 +175,16 @@ class ExportFile:
             self._check_hashes(at, item, draft, hashes)
             hashes[draft.id] = item["hash"]
             origin = Origin(f"{self.name}: {format_loc(at)}")
-            pending.append(Pending(draft, origin, seq=j + 1, recorded_at=self._time(at, item.get("recorded_at"))))
+            recorded_at = self._time(at, item.get("recorded_at"))
+            link = item.get("link")
+            if link is not None:
+                if recorded_at is None or link != canonical.link_hash(previous, j + 1, item["hash"], canonical.instant(recorded_at)):
+                    raise self.error(at + ("link",), f"draft {draft.id!r} does not follow the history before it (its place, recording time or negotiation was changed)")
+                previous = link
+            pending.append(Pending(draft, origin, seq=j + 1, recorded_at=recorded_at, link=link))
+        head = entry.get("head")
+        if head is not None and all(item.get("link") for item in entry["drafts"]) and head != previous:
+            raise self.error(loc + ("head",), f"negotiation {negotiation.id!r}: the history's head does not match its drafts (drafts were removed or changed)")
         return negotiation, pending
 
     def _check_hashes(self, at: tuple[Any, ...], item: dict[str, Any], draft: Draft, earlier: dict[str, str]) -> None:

@@ -115,6 +115,8 @@ def derive_draft(
     over (``carried_over``, worked out by the negotiation's view, which the caller supplies).
     """
     parents = [store.resolve(ref, negotiation.id) for ref in edits.from_refs]
+    for parent in parents:
+        store.check_draft(parent)  # a changed row must not be laundered into a new, valid hash
     base = dict(store.terms(parents[0]).items()) if parents else {}
     if parents and parents[0].header.coverage == "partial" and carried_over is not None:
         base = {**carried_over(parents[0]), **base}

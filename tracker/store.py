@@ -7,6 +7,7 @@ so callers cannot change recorded history by accident. How terms are laid out on
 
 from __future__ import annotations
 
+import json
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from tracker import canonical
 from tracker.db.engine import database_error, is_sqlite, open_engine, resolve_url
 from tracker.db.tables import DraftParentRow, DraftRow, DraftTermRow, NegotiationRow, TermBlobRow
-from tracker.errors import Conflict, InvalidInput, NotFound
+from tracker.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
 from tracker.termsheet import Draft, DraftHeader, Negotiation, Term
 
 if TYPE_CHECKING:  # the loader (and YAML) is not needed to read the store
@@ -40,7 +41,17 @@ def parse_terms(bodies: Iterable[tuple[object, str]]) -> dict[str, Term]:
     """Stored term bodies, by name (a key or a blob id), as models: one validation call over
     a JSON object, far faster than one per term. Names need no escaping (keys were checked
     against the TermKey pattern when recorded; ids are numbers)."""
-    return _terms_adapter.validate_json("{" + ",".join(f'"{name}":{body}' for name, body in bodies) + "}")
+    try:
+        return _terms_adapter.validate_json("{" + ",".join(f'"{name}":{body}' for name, body in bodies) + "}")
+    except ValueError:  # pydantic's ValidationError included: a stored row was changed by hand
+        raise IntegrityFailure("a stored term no longer reads as a term; run `tracker verify`") from None
+
+
+def _stored_negotiation(document: str) -> Negotiation:
+    try:
+        return Negotiation.model_validate_json(document)
+    except ValueError:
+        raise IntegrityFailure("a stored negotiation no longer reads as a negotiation; run `tracker verify`") from None
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,7 @@ class DraftRecord:
     base_pk: int | None = field(default=None, repr=False)
     chain_depth: int = field(default=0, repr=False)
     term_count: int = 0
+    link: str | None = field(default=None, repr=False)  # the history up to this draft (canonical.link_hash)
 
     @property
     def id(self) -> str:
@@ -77,6 +89,7 @@ class Pending:
     # and its original recording time.
     seq: int | None = None
     recorded_at: dt.datetime | None = None
+    link: str | None = None  # the history link the export says it had: checked, never trusted
 
     def error(self, exc_type: type, loc: tuple[Any, ...], message: str) -> Exception:
         if self.origin is None:
@@ -112,7 +125,7 @@ class Store:
                 conn.execute(select(DraftRow.negotiation_id, func.count()).group_by(DraftRow.negotiation_id)).all()
             )
             rows = conn.execute(select(NegotiationRow.id, NegotiationRow.document).order_by(NegotiationRow.slug)).all()
-        return [NegotiationSummary(Negotiation.model_validate_json(doc), counts.get(pk, 0)) for pk, doc in rows]
+        return [NegotiationSummary(_stored_negotiation(doc), counts.get(pk, 0)) for pk, doc in rows]
 
     def negotiation(self, slug: str | None = None) -> Negotiation:
         """The named negotiation; with no name, the only one in the database."""
@@ -136,7 +149,7 @@ class Store:
             if row is None:
                 known = ", ".join(conn.execute(select(NegotiationRow.slug).order_by(NegotiationRow.slug)).scalars())
                 raise NotFound(f"unknown negotiation {slug!r}" + (f" (known: {known})" if known else ""))
-        return row[0], Negotiation.model_validate_json(row[1])
+        return row[0], _stored_negotiation(row[1])
 
     def add_negotiation(self, negotiation: Negotiation) -> bool:
         """Record a negotiation; False if the identical one exists. Different content conflicts."""
@@ -264,12 +277,18 @@ class Store:
                 f"draft {draft.id!r} would be recorded as v{seq}, not v{item.seq}: the database holds other drafts of this negotiation",
             )
         recorded_at = (item.recorded_at or _now()).astimezone(dt.timezone.utc)  # SQLite keeps no zone: store UTC
+        link = canonical.link_hash(self._head(conn, neg_pk), seq, digest, canonical.instant(recorded_at))
+        if item.link is not None and item.link != link:
+            raise item.error(
+                IntegrityFailure, ("link",),
+                f"draft {draft.id!r} does not follow the history it was exported from (its place, recording time or negotiation was changed)",
+            )
         pk = conn.execute(
             insert(DraftRow)
             .values(
                 negotiation_id=neg_pk, slug=draft.id, seq=seq, hash=digest, date=draft.date,
                 header=canonical.canonical_json(header), base_id=base.pk if base else None,
-                chain_depth=depth, term_count=len(manifest), recorded_at=recorded_at,
+                chain_depth=depth, term_count=len(manifest), recorded_at=recorded_at, link=link,
             )
             .returning(DraftRow.id)
         ).scalar_one()
@@ -280,8 +299,23 @@ class Store:
             )
         if rows:
             conn.execute(insert(DraftTermRow), [{"draft_id": pk, "key": k, "blob_id": v} for k, v in rows.items()])
-        record = DraftRecord(pk, seq, digest, draft.header, recorded_at, base.pk if base else None, depth, len(manifest))
+        record = DraftRecord(pk, seq, digest, draft.header, recorded_at, base.pk if base else None, depth, len(manifest), link)
         return Recorded(record, created=True)
+
+    def _head(self, conn: Connection, neg_pk: int) -> str:
+        """The last link of the negotiation's history (its own hash while it has no drafts)."""
+        last = conn.execute(
+            select(DraftRow.link).where(DraftRow.negotiation_id == neg_pk).order_by(DraftRow.seq.desc()).limit(1)
+        ).scalar()
+        if last is not None:
+            return last
+        return conn.execute(select(NegotiationRow.hash).where(NegotiationRow.id == neg_pk)).scalar_one()
+
+    def head(self, negotiation: str | None = None) -> str:
+        """The head of a negotiation's history: what ``verify --head`` checks a kept copy against."""
+        with self._read() as conn:
+            neg_pk, _ = self._negotiation(conn, negotiation)
+            return self._head(conn, neg_pk)
 
     def _ensure_blobs(self, conn: Connection, bodies: dict[str, dict], hashes: dict[str, str]) -> dict[str, int]:
         """Insert the term blobs not yet stored; return hash → blob id for all of them."""
@@ -312,8 +346,7 @@ class Store:
     def _records(self, conn: Connection, neg_pk: int) -> list[DraftRecord]:
         rows = conn.execute(
             select(
-                DraftRow.id, DraftRow.seq, DraftRow.hash, DraftRow.header, DraftRow.recorded_at,
-                DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count,
+                *_RECORD_COLUMNS,
             )
             .where(DraftRow.negotiation_id == neg_pk)
             .order_by(DraftRow.seq)
@@ -323,8 +356,7 @@ class Store:
     def _by_slug(self, conn: Connection, neg_pk: int, slug: str) -> DraftRecord | None:
         row = conn.execute(
             select(
-                DraftRow.id, DraftRow.seq, DraftRow.hash, DraftRow.header, DraftRow.recorded_at,
-                DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count,
+                *_RECORD_COLUMNS,
             ).where(DraftRow.negotiation_id == neg_pk, DraftRow.slug == slug)
         ).first()
         return _record(row) if row else None
@@ -346,8 +378,7 @@ class Store:
         pk = resolve_ref(refs, ref).pk
         row = conn.execute(
             select(
-                DraftRow.id, DraftRow.seq, DraftRow.hash, DraftRow.header, DraftRow.recorded_at,
-                DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count,
+                *_RECORD_COLUMNS,
             ).where(DraftRow.id == pk)
         ).one()
         return _record(row)
@@ -500,6 +531,34 @@ class Store:
                 layered[row[1]] = (row[2], row[3] if bodies else None)
         return layered
 
+    def check_draft(self, record: DraftRecord) -> None:
+        """Refuse to build on a draft whose stored rows no longer match its hashes (a term, its
+        header, its parents or its place in the history changed outside tracker): a new draft
+        derived from it would carry the change on under a valid hash of its own."""
+        with self._read() as conn:
+            layered = self._manifest(conn, record, bodies=True)
+            parents = conn.execute(
+                select(DraftRow.hash).join(DraftParentRow, DraftParentRow.parent_id == DraftRow.id)
+                .where(DraftParentRow.draft_id == record.pk).order_by(DraftParentRow.position)
+            ).scalars().all()
+            previous = conn.execute(
+                select(DraftRow.link).where(DraftRow.negotiation_id == select(DraftRow.negotiation_id).where(DraftRow.id == record.pk).scalar_subquery(),
+                                            DraftRow.seq == record.seq - 1)
+            ).scalar()
+            if previous is None and record.seq == 1:
+                previous = conn.execute(
+                    select(NegotiationRow.hash).join(DraftRow, DraftRow.negotiation_id == NegotiationRow.id).where(DraftRow.id == record.pk)
+                ).scalar()
+        bodies_ok = all(canonical.content_hash(json.loads(body)) == digest for digest, body in layered.values() if body is not None)
+        digest = canonical.draft_hash(record.header.canonical(), list(parents), {k: h for k, (h, _) in layered.items()})
+        at = canonical.instant(record.recorded_at) if record.recorded_at else ""
+        linked = previous is not None and record.link == canonical.link_hash(previous, record.seq, record.hash, at)
+        if not (bodies_ok and digest == record.hash and linked):
+            raise IntegrityFailure(
+                f"draft {record.id!r} (v{record.seq}) no longer matches its hashes: it was changed outside tracker;"
+                " nothing was recorded (run `tracker verify`)"
+            )
+
     # --- transactions -----------------------------------------------------------------------
 
     def _read(self):  # type: ignore[no-untyped-def]
@@ -526,7 +585,7 @@ class StoredTerms(Mapping[str, Term]):
     def __getitem__(self, key: str) -> Term:
         found = self._parsed.get(key)
         if found is None:
-            found = self._parsed[key] = Term.model_validate_json(self._stored[key][1])
+            found = self._parsed[key] = parse_terms([(key, self._stored[key][1])])[key]
         return found
 
     def __iter__(self) -> Iterator[str]:
@@ -624,11 +683,21 @@ def _apply_chain(chain: list[int], rows: Iterable[tuple[int, str, Any]]) -> dict
     return out
 
 
+_RECORD_COLUMNS = (
+    DraftRow.id, DraftRow.seq, DraftRow.hash, DraftRow.header, DraftRow.recorded_at,
+    DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count, DraftRow.link,
+)
+
+
 def _record(row: Any) -> DraftRecord:
-    pk, seq, digest, header, recorded_at, base, depth, count = row
+    pk, seq, digest, header, recorded_at, base, depth, count, link = row
     if recorded_at is not None and recorded_at.tzinfo is None:  # SQLite drops the zone; it is UTC
         recorded_at = recorded_at.replace(tzinfo=dt.timezone.utc)
-    return DraftRecord(pk, seq, digest, DraftHeader.model_validate_json(header), recorded_at, base, depth, count)
+    try:
+        parsed = DraftHeader.model_validate_json(header)
+    except ValueError:  # pydantic's ValidationError included: the row was changed by hand
+        raise IntegrityFailure(f"draft #{pk} (v{seq}): its stored header no longer reads as a draft header; run `tracker verify`") from None
+    return DraftRecord(pk, seq, digest, parsed, recorded_at, base, depth, count, link)
 
 
 class _Ref(NamedTuple):

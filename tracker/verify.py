@@ -60,11 +60,28 @@ class Summary:
     drafts: int = 0
     terms: int = 0  # distinct stored terms (blobs) checked
     problems: list[Problem] = field(default_factory=list)
+    heads: dict[str, str] = field(default_factory=dict)  # negotiation → the head of its history
+    links: dict[str, dict[str, int]] = field(default_factory=dict)  # negotiation → link → seq (0: before any draft)
 
 
 def verify(store: Store, negotiation: str | None = None) -> list[Problem]:
     """Every problem found in the database (or one negotiation); empty when all is well."""
     return check(store, negotiation).problems
+
+
+def check_head(summary: Summary, kept: str) -> list[Problem]:
+    """Whether the one negotiation's history still holds the head ``kept`` (its current head,
+    or the head it had at an earlier draft: recording since is no tampering)."""
+    (slug, head), = summary.heads.items()
+    wanted = kept.strip()
+    wanted = wanted if wanted.startswith(f"{canonical.ALGORITHM}:") else f"{canonical.ALGORITHM}:{wanted}"
+    if wanted == head:
+        return []
+    found = [link for link in summary.links[slug] if len(wanted) >= 19 and link.startswith(wanted)]
+    if len(found) == 1:
+        return []  # an earlier head: the drafts after it were recorded since
+    return [Problem(None, None, f"its history does not hold the head {kept.strip()!r} (now {head}): drafts were removed"
+                    " from its end, or the history was rewritten", slug)]
 
 
 def check(store: Store, negotiation: str | None = None) -> Summary:
@@ -89,6 +106,7 @@ class _Rows:
             DraftRow.id, DraftRow.negotiation_id, DraftRow.slug, DraftRow.seq, DraftRow.hash,
             type_coerce(DraftRow.date, Text).label("date"),
             DraftRow.header, DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count,
+            type_coerce(DraftRow.recorded_at, Text).label("recorded_at"), DraftRow.link,
         )
         parents = select(DraftParentRow.draft_id, DraftParentRow.position, DraftParentRow.parent_id)
         terms = select(DraftTermRow.draft_id, DraftTermRow.key, DraftTermRow.blob_id)
@@ -125,6 +143,8 @@ class _Checker:
         self.bases = {d.base_id for d in rows.drafts if d.base_id is not None}
         self.reported_blobs: set[int] = set()
         self.neg_slug: dict[int, str] = {}
+        self.heads: dict[str, str] = {}
+        self.links: dict[str, dict[str, int]] = {}  # negotiation → link → the seq it is the head at (0: no drafts)
 
     def problem(self, draft: Any, term: str | None, message: str) -> None:
         neg = self.neg_slug.get(draft.negotiation_id) if draft is not None else None
@@ -147,14 +167,29 @@ class _Checker:
                 message = "its document's id differs from the stored slug"
             if message:
                 self.problems.append(Problem(None, None, message, neg.slug))
-            self.check_negotiation(sorted(by_neg.pop(neg.id, []), key=lambda d: d.seq))
+            drafts = sorted(by_neg.pop(neg.id, []), key=lambda d: d.seq)
+            self.check_negotiation(drafts)
+            self.heads[neg.slug] = self.check_history(neg.slug, neg.hash, drafts)
         for neg_id, drafts in by_neg.items():  # only possible with foreign keys switched off
             for d in drafts:
                 self.problem(d, None, f"belongs to negotiation #{neg_id}, which is not stored")
         self.report_orphan_blobs()
         # Stable: each draft's problems stay in the order they were found.
         self.problems.sort(key=lambda p: (p.negotiation is None, p.negotiation or "", p.seq or 0))
-        return Summary(len(self.rows.negotiations), len(self.rows.drafts), len(self.rows.blobs), self.problems)
+        return Summary(len(self.rows.negotiations), len(self.rows.drafts), len(self.rows.blobs), self.problems, self.heads, self.links)
+
+    def check_history(self, slug: str, neg_hash: str, drafts: list[Any]) -> str:
+        """Each draft's link against the history before it (``canonical.link_hash``); the head."""
+        previous = neg_hash
+        links = self.links[slug] = {neg_hash: 0}
+        for d in drafts:
+            at = _as_instant(d.recorded_at)
+            if at is None or d.link != canonical.link_hash(previous, d.seq, d.hash, at):
+                self.problem(d, None, "does not follow the history before it: a draft before it was removed or renumbered,"
+                             " or its number, recording time or the negotiation was changed")
+            links[d.link] = d.seq
+            previous = d.link
+        return previous
 
     def check_negotiation(self, drafts: list[Any]) -> None:
         n = len(drafts)
@@ -311,3 +346,17 @@ def _as_date(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def _as_instant(value: Any) -> str | None:
+    """A stored recording time (read as text: a hand-edited cell must not crash) in the chain's form."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        return canonical.instant(value)
+    if isinstance(value, str):
+        try:
+            return canonical.instant(dt.datetime.fromisoformat(value.replace(" ", "T", 1) if "T" not in value else value))
+        except ValueError:
+            return None
+    return None

@@ -19,11 +19,11 @@ def log_command(ctx: click.Context, negotiation: str | None, fmt: str) -> None:
     if fmt == "json":
         from tracker.render import jsonout
 
-        emit_json(jsonout.log(neg, records))
+        emit_json(jsonout.log(neg, records, store.head(neg.id)))
     else:
         from tracker.render import text
 
-        click.echo(text.log(neg, records))
+        click.echo(text.log(neg, records, store.head(neg.id)))
 
 
 @click.command("show")

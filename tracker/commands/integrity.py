@@ -12,18 +12,29 @@ from tracker.commands.options import app, emit_json, format_option, negotiation_
 
 @click.command("verify")
 @click.option("--negotiation", "-n", metavar="ID", help="Check only this negotiation (default: the whole database).")
+@click.option("--head", "kept", metavar="HASH", help="Also check that the history still holds this head, printed by an earlier verify, log or export.")
 @format_option()
 @click.pass_context
-def verify_command(ctx: click.Context, negotiation: str | None, fmt: str) -> None:
-    """Recompute every hash and check lineage and sequence numbers.
+def verify_command(ctx: click.Context, negotiation: str | None, kept: str | None, fmt: str) -> None:
+    """Recompute every hash and check lineage, sequence numbers and the history chain.
 
     Prints one line per problem, naming the draft and term, and exits with status 7 when
-    anything was changed behind tracker's back.
+    anything was changed behind tracker's back. Each negotiation's history is a hash chain
+    whose head is printed: kept elsewhere (a published export, a note), `--head` catches what
+    the database alone cannot show — a removed last draft, or a history rewritten whole.
+
+    \b
+      tracker verify
+      tracker verify -n acme-merger --head sha256:3f2a…
     """
-    from tracker.errors import IntegrityFailure
-    from tracker.verify import check
+    from tracker.errors import IntegrityFailure, InvalidInput
+    from tracker.verify import check, check_head
 
     summary = check(app(ctx).store(), negotiation)
+    if kept is not None:
+        if len(summary.heads) != 1:
+            raise InvalidInput("--head checks one negotiation's history: choose it with --negotiation")
+        summary.problems += check_head(summary, kept)
     if fmt == "json":
         emit_json({
             "schema": "tracker.verify/v1",
@@ -31,6 +42,7 @@ def verify_command(ctx: click.Context, negotiation: str | None, fmt: str) -> Non
             "negotiations": summary.negotiations,
             "drafts": summary.drafts,
             "terms": summary.terms,
+            "heads": summary.heads,
             "problems": [
                 {"negotiation": p.negotiation, "draft": p.draft, "seq": p.seq, "term": p.term, "message": p.message}
                 for p in summary.problems
@@ -43,6 +55,8 @@ def verify_command(ctx: click.Context, negotiation: str | None, fmt: str) -> Non
         raise IntegrityFailure(f"{_count(len(summary.problems), 'integrity problem')} found; the database was changed outside tracker")
     if fmt == "text":
         click.echo(f"verified {_count(summary.drafts, 'draft')}, {_count(summary.terms, 'term')}")
+        for slug, head in sorted(summary.heads.items()):
+            click.echo(f"head of {slug}: {head}")
 
 
 @click.command("export")

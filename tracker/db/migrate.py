@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from tracker.resources import resource_dir
 
@@ -17,9 +20,30 @@ def config() -> Config:
     return cfg
 
 
+@contextmanager
+def _migrating(engine: Engine, *, write_lock: bool = False) -> Iterator[Connection]:
+    """A connection in one transaction for migrations. On SQLite, foreign keys are switched off
+    around it (SQLite ignores the switch inside a transaction): a migration in batch mode copies a
+    table and drops the old one, which the keys of the rows pointing at it would refuse."""
+    with engine.connect() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            if write_lock:
+                conn = conn.execution_options(tracker_write=True)
+            with conn.begin():
+                yield conn
+                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise RuntimeError("the migration left rows pointing at nothing")
+        finally:
+            if sqlite:
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+
+
 def _run(engine: Engine, fn, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
     cfg = config()
-    with engine.begin() as conn:
+    with _migrating(engine) as conn:
         cfg.attributes["connection"] = conn
         fn(cfg, *args, **kwargs)
 
@@ -33,13 +57,11 @@ def upgrade_first_use(engine: Engine) -> None:
     it at the same time: the write lock is taken first (``BEGIN IMMEDIATE``, waiting as long as
     any writer does), and whoever gets it second finds the work done."""
     cfg = config()
-    with engine.connect() as conn:
-        conn = conn.execution_options(tracker_write=True)
-        with conn.begin():
-            if MigrationContext.configure(conn).get_current_revision() == head():
-                return
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+    with _migrating(engine, write_lock=True) as conn:
+        if MigrationContext.configure(conn).get_current_revision() == head():
+            return
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

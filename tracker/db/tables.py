@@ -73,6 +73,8 @@ class DraftRow(Base):
     chain_depth: Mapped[int] = mapped_column(Integer)
     term_count: Mapped[int] = mapped_column(Integer)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # The negotiation's history up to and including this draft (``canonical.link_hash``).
+    link: Mapped[str] = mapped_column(String(80))
 
 
 class DraftParentRow(Base):

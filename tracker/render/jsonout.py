@@ -27,11 +27,12 @@ def draft_summary(record: DraftRecord) -> dict[str, Any]:
     }
 
 
-def log(negotiation: Negotiation, records: list[DraftRecord]) -> dict[str, Any]:
+def log(negotiation: Negotiation, records: list[DraftRecord], head: str) -> dict[str, Any]:
     return {
         "schema": "tracker.log/v1",
         "negotiation": {"id": negotiation.id, "title": negotiation.title},
         "drafts": [draft_summary(r) for r in records],
+        "head": head,
     }
 
 

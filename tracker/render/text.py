@@ -25,16 +25,15 @@ def short_hash(digest: str, n: int = 12) -> str:
     return digest.removeprefix("sha256:")[:n]
 
 
-def log(negotiation: Negotiation, records: list[DraftRecord]) -> str:
+def log(negotiation: Negotiation, records: list[DraftRecord], chain: str | None = None) -> str:
     rows = [
         [f"v{r.seq}", r.header.date.isoformat(), r.id, ",".join(r.header.tabled_by), r.header.status,
          short_hash(r.hash, 10), r.header.title]
         for r in records
     ]
     head = f"{negotiation.title} ({negotiation.id}): {len(records)} draft{'s' if len(records) != 1 else ''}"
-    if not rows:
-        return head
-    return head + "\n" + table(rows, ["seq", "date", "id", "tabled", "status", "hash", "title"])
+    out = head if not rows else head + "\n" + table(rows, ["seq", "date", "id", "tabled", "status", "hash", "title"])
+    return out if chain is None else f"{out}\nhistory head: {chain} (keep it: `tracker verify --head` checks it)"
 
 
 def party_names(negotiation: Negotiation, codes: Iterable[str]) -> str:
