@@ -297,7 +297,7 @@ def test_a_removed_negotiation_is_caught_by_its_kept_head(sample, tmp_path):
 
 
 def test_a_draft_built_on_a_tampered_parent_is_refused(sample):
-    sql(sample.url, f"UPDATE term_blobs SET body = replace(body, 'stock', 'asset') WHERE id = {blob_of('counter', 'structure')}")
+    sql(sample.url, "UPDATE drafts SET header = replace(header, 'counter-offer', 'final offer') WHERE slug = 'counter'")
     before = scalar(sample.url, "SELECT COUNT(*) FROM drafts")
     result = sample("record", "--from", "counter", "--id", "laundered", "--tabled-by", "A", "--set", "price=$9m")
     assert (result.exit_code, result.stderr) == (
@@ -332,3 +332,13 @@ def test_the_export_carries_the_history_and_import_checks_it(sample, tmp_path):
     assert (result.exit_code, result.stderr) == (
         3, f"Error: dump.json:{line}: negotiations[0].drafts[1].link: draft 'counter' does not follow the history before it"
         " (its place, recording time or negotiation was changed)\n")
+
+
+@pytest.mark.parametrize("command", [("show", "counter"), ("diff", "first-offer", "counter"), ("history", "structure"), ("report",),
+                                     ("record", "--from", "counter", "--id", "x", "--tabled-by", "A", "--set", "price=$9m")])
+def test_a_read_that_meets_a_term_changed_outside_tracker_stops_with_one_line(sample, command):
+    digest = scalar(sample.url, f"SELECT hash FROM term_blobs WHERE id = {blob_of('counter', 'structure')}")
+    sql(sample.url, f"UPDATE term_blobs SET body = replace(body, 'stock', 'asset') WHERE id = {blob_of('counter', 'structure')}")
+    result = sample(*command)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        7, "", f"Error: a stored term ({digest[:19]}…) no longer matches its hash: it was changed outside tracker; run `tracker verify`\n")

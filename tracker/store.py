@@ -7,8 +7,9 @@ so callers cannot change recorded history by accident. How terms are laid out on
 
 from __future__ import annotations
 
-import json
 import datetime as dt
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -529,6 +530,9 @@ class Store:
                 layered.pop(row[1], None)
             else:
                 layered[row[1]] = (row[2], row[3] if bodies else None)
+        if bodies:
+            for digest, body in layered.values():
+                _check_body(digest, body)  # type: ignore[arg-type]
         return layered
 
     def check_draft(self, record: DraftRecord) -> None:
@@ -795,8 +799,19 @@ def _insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
 def _blob_bodies(conn: Connection, blob_ids: Iterable[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     for chunk in _chunks(sorted(set(blob_ids))):
-        out.update(_plain_rows(conn, select(TermBlobRow.id, TermBlobRow.body).where(TermBlobRow.id.in_(chunk))))
+        rows = _plain_rows(conn, select(TermBlobRow.id, TermBlobRow.hash, TermBlobRow.body).where(TermBlobRow.id.in_(chunk)))
+        for blob_id, digest, body in rows:
+            _check_body(digest, body)
+            out[blob_id] = body
     return out
+
+
+def _check_body(digest: str, body: str) -> None:
+    """A stored term is its own canonical JSON, so its hash is that of its text as stored: a
+    body changed outside tracker stops the read (a careful forger who also rewrote the hash is
+    caught by the draft hashes, which ``tracker verify`` recomputes)."""
+    if f"{canonical.ALGORITHM}:{hashlib.sha256(body.encode('utf-8')).hexdigest()}" != digest:
+        raise IntegrityFailure(f"a stored term ({digest[:19]}…) no longer matches its hash: it was changed outside tracker; run `tracker verify`")
 
 
 def _plain_rows(conn: Connection, statement: Any) -> list[Any]:
