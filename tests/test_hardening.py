@@ -314,9 +314,11 @@ def test_a_downgrade_that_would_drop_drafts_needs_yes(acme):
     assert acme.ok("db", "upgrade").stdout == f"Database {acme.url} is at schema {SCHEMA_REVISION}.\n"
 
 
-@pytest.mark.parametrize("command", [("upgrade", "nope"), ("downgrade", "nope", "--yes")])
-def test_an_unknown_schema_revision_is_one_line(tracker, command):
-    assert refused(tracker, "db", *command) == (3, "cannot migrate: Can't locate revision identified by 'nope' (schema revisions: 0001, 0002, head, base)")
+@pytest.mark.parametrize("command", ["upgrade", "downgrade"])
+@pytest.mark.parametrize("revision", ["nope", "", "+1", "heads", "-1"])
+def test_an_unknown_schema_revision_is_one_line(tracker, command, revision):
+    assert refused(tracker, "db", command, *(["--yes"] if command == "downgrade" else []), "--", revision) == (
+        3, f"unknown schema revision {revision!r} (schema revisions: 0001, 0002, head, base)")
 
 
 def test_plain_alembic_works_from_any_folder(tmp_path):

@@ -61,6 +61,22 @@ class LazyGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def main(self, *args, standalone_mode: bool = True, **kwargs):  # type: ignore[no-untyped-def]
+        """Click's own main, except that a usage error is one line, like every other error."""
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "tracker"
+            fail(f"{exc.format_message()} (see `{where} --help`)", exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            fail("aborted; nothing was recorded", 130)
+        sys.exit(result if isinstance(result, int) else 0)
+
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         try:
             return super().invoke(ctx)
@@ -74,17 +90,15 @@ class LazyGroup(click.Group):
             # The reader went away (`tracker log | head`): stop quietly, as other tools do.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
-        except OSError as exc:
-            if exc.errno not in _OUTPUT_ERRNOS:
-                raise
-            # Standard output could not be written (a full disk, a closed terminal): drop what
-            # is still buffered, so that exiting does not fail a second time.
-            try:
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            except OSError:
-                pass
-            fail(f"cannot write the output: {exc.strerror or exc}", OUTPUT)
         except Exception as exc:  # noqa: BLE001 - no tracebacks for users
+            if isinstance(exc, OSError) and exc.errno in _OUTPUT_ERRNOS:
+                # Standard output could not be written (a full disk, a closed terminal): drop
+                # what is still buffered, so that exiting does not fail a second time.
+                try:
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                except OSError:
+                    pass
+                fail(f"cannot write the output: {exc.strerror or exc}", OUTPUT)
             from_db = _database_message(exc, ctx)
             if from_db is None:
                 if os.environ.get("TRACKER_DEBUG"):
@@ -108,7 +122,9 @@ def _database_message(exc: Exception, ctx: click.Context) -> DatabaseError | Non
 
 
 def fail(message: str, code: int) -> None:
-    click.echo(f"Error: {message}", err=True)
+    from tracker.plain import one_line
+
+    click.echo(f"Error: {one_line(message)}", err=True)  # one line of plain text, whatever it quotes
     sys.exit(code)
 
 

@@ -323,6 +323,10 @@ def read_bytes(path: Path, name: str, *, max_bytes: int) -> bytes:
     """A regular file's bytes, at most ``max_bytes`` of them, with one-line errors for a
     missing, unreadable, oversized or special file (a device or FIFO behind a symlink
     included: its size says nothing, and it may never end)."""
+    if not str(path) or not name:
+        raise InvalidInput("a file name is empty")
+    if "\x00" in str(path):
+        raise InvalidInput("is not a file name: it holds a NUL character", where=name)
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not hang the open
     except FileNotFoundError:
@@ -331,12 +335,16 @@ def read_bytes(path: Path, name: str, *, max_bytes: int) -> bytes:
         raise InvalidInput("is a directory, not a file", where=name) from None
     except OSError as exc:
         raise InvalidInput(f"cannot read: {exc.strerror}", where=name) from None
-    with os.fdopen(fd, "rb") as fh:
+    try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
             raise InvalidInput("is a directory, not a file", where=name)
         if not stat.S_ISREG(st.st_mode):
             raise InvalidInput("is not a regular file (a device, FIFO or socket)", where=name)
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as fh:
         return read_bounded(fh, name, max_bytes, st.st_size)
 
 

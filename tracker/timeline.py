@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from tracker.canonical import canonical_json
+from tracker.errors import IntegrityFailure
 from tracker.lineage import Lineage
 from tracker.store import parse_terms
 from tracker.termsheet import Term
@@ -75,6 +76,9 @@ class Timeline:
         self.manifests: dict[str, dict[str, int]] = {}
         for r in sorted(self.records, key=lambda r: r.seq):  # a base is always recorded first
             base = self.by_id_pk(r.base_pk)
+            if base is not None and base.id not in self.manifests:
+                raise IntegrityFailure(f"draft {r.id!r} (v{r.seq}) is stored on {base.id!r}, numbered after it: the database was changed"
+                                       " outside tracker; run `tracker verify`")
             manifest = dict(self.manifests[base.id]) if base is not None else {}
             for key, blob in self.own[r.id].items():
                 if blob is None:

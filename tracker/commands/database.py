@@ -30,11 +30,22 @@ def _run(ctx: click.Context, action) -> None:  # type: ignore[no-untyped-def]
         return action(engine)
     except DBAPIError as exc:
         raise database_error(exc, url, "cannot migrate") from None
-    except CommandError as exc:  # an unknown revision, mostly
-        known = ", ".join([*migrate.revisions(), "head", "base"])
-        raise InvalidInput(f"cannot migrate: {exc} (schema revisions: {known})") from None
+    except CommandError as exc:
+        raise InvalidInput(f"cannot migrate: {exc}") from None
     finally:
         engine.dispose()
+
+
+def _known(revision: str) -> str:
+    """A revision as the user may name it: one of the migrations, ``head`` or ``base`` (not
+    Alembic's relative forms, ``+1`` or ``heads``, which this linear history does not need)."""
+    from tracker.db import migrate
+    from tracker.errors import InvalidInput
+
+    known = [*migrate.revisions(), "head", "base"]
+    if revision.strip() not in known:
+        raise InvalidInput(f"unknown schema revision {revision!r} (schema revisions: {', '.join(known)})")
+    return revision.strip()
 
 
 def _interactive() -> bool:
@@ -56,6 +67,7 @@ def upgrade_command(ctx: click.Context, revision: str) -> None:
     from tracker.db import migrate
     from tracker.db.engine import redact, resolve_url
 
+    revision = _known(revision)
     _run(ctx, lambda e: migrate.upgrade(e, revision))
     current = _run(ctx, migrate.current)
     click.echo(f"Database {redact(resolve_url(app(ctx).url))} is at schema {current or 'base'}.")
@@ -75,6 +87,7 @@ def downgrade_command(ctx: click.Context, revision: str, yes: bool) -> None:
     from tracker.db.engine import redact, resolve_url
     from tracker.errors import Aborted, Conflict
 
+    revision = _known(revision)
     held = _run(ctx, migrate.recorded)
     if held and not yes:
         where = redact(resolve_url(app(ctx).url))

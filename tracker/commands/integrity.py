@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tracker.commands.options import app, emit_json, format_option, negotiation_option
+from tracker.commands.options import FILE, app, emit_json, format_option, negotiation_option
 
 
 @click.command("verify")
@@ -61,7 +61,7 @@ def verify_command(ctx: click.Context, negotiation: str | None, kept: str | None
 
 @click.command("export")
 @negotiation_option
-@click.option("--output", "-o", type=click.Path(path_type=Path), metavar="FILE", help="Write to FILE ('-': standard output, the default).")
+@click.option("--output", "-o", type=FILE, metavar="FILE", help="Write to FILE ('-': standard output, the default).")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @click.pass_context
 def export_command(ctx: click.Context, negotiation: str | None, output: Path | None, force: bool) -> None:
@@ -90,7 +90,7 @@ def export_command(ctx: click.Context, negotiation: str | None, output: Path | N
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@click.argument("file", type=FILE)
 @click.pass_context
 def import_command(ctx: click.Context, file: Path) -> None:
     """Restore FILE, written by `tracker export` ('-' reads standard input).

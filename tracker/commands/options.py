@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Callable
 
 import click
@@ -22,6 +23,19 @@ negotiation_option = click.option(
     "--negotiation", "-n", metavar="ID",
     help="The negotiation (may be omitted when the database holds only one).",
 )
+
+
+class FilePath(click.ParamType):
+    """A file name, as given: what it names (a folder, a device, nothing) is for the reader or
+    writer to tell, in one line — click's own Path type stops at a name it cannot stat."""
+
+    name = "file"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Path:
+        return value if isinstance(value, Path) else Path(value)
+
+
+FILE = FilePath()
 
 
 def emit_json(data: Any) -> None:

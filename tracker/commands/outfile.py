@@ -28,6 +28,8 @@ def is_stdout(path: Path | None) -> bool:
 def check(path: Path, force: bool) -> None:
     """Refuse, before any work is done, a target that is not a new or (with ``force``) an
     existing regular file in an existing folder."""
+    if "\x00" in str(path):
+        raise InvalidInput(f"{path}: is not a file name: it holds a NUL character")
     try:
         st = os.lstat(path)
     except FileNotFoundError:

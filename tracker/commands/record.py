@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from tracker.commands.options import app
+from tracker.commands.options import FILE, app
 
 
 @click.command("record")
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, type=FILE)
 @click.option("--negotiation", "-n", metavar="ID", help="Negotiation of the new draft (may be omitted when there is only one).")
 @click.option("--from", "from_refs", multiple=True, metavar="REF", help="The draft this one answers; repeat for a draft that merges several (terms come from the first).")
 @click.option("--id", "draft_id", metavar="ID", help="Id of the new draft (a slug such as us-revised).")

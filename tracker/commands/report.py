@@ -9,7 +9,7 @@ from typing import Any, Generator, Iterator
 import click
 
 from tracker.commands import outfile
-from tracker.commands.options import app, negotiation_option
+from tracker.commands.options import FILE, app, negotiation_option
 
 FORMATS = ("markdown", "html", "json", "csv")
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv"}
@@ -63,7 +63,7 @@ def _formatted(data: dict[str, Any], fmt: str) -> Iterator[str]:
 @click.command("report")
 @negotiation_option
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), help="Output format (default: from FILE's extension, else markdown).")
-@click.option("--output", "-o", type=click.Path(path_type=Path), metavar="FILE", help="Write the report to FILE ('-': standard output, the default).")
+@click.option("--output", "-o", type=FILE, metavar="FILE", help="Write the report to FILE ('-': standard output, the default).")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
 @click.pass_context
 def report_command(ctx: click.Context, negotiation: str | None, fmt: str | None, output: Path | None, force: bool) -> None:
