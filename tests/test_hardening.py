@@ -366,3 +366,22 @@ def test_an_imported_recording_time_with_an_offset_is_kept_as_the_same_instant(a
     fresh.ok("db", "upgrade")
     fresh.ok("import", "dump.json")
     assert fresh.json("show", "first-offer")["recorded_at"] == "2025-03-01T10:00:00+00:00"
+
+
+# --- a report grows with what it shows --------------------------------------------------------
+
+
+def test_a_report_of_many_parties_shows_a_bounded_number_of_gaps(tracker, tmp_path):
+    parties = "".join(f"  - {{code: P{i}, name: Party {i}}}\n" for i in range(40))
+    files = {"n.yaml": f"kind: negotiation\nid: many\ntitle: Many parties\nparties:\n{parties}"}
+    for j in range(12):  # twelve parties table a draft; 28 more never do
+        parents = f"parents: [d{j - 1}]\n" if j else ""
+        files[f"d{j}.yaml"] = (f"kind: draft\nnegotiation: many\nid: d{j}\ntitle: D{j}\ntabled_by: [P{j}]\ndate: 2025-01-{j + 1:02d}\n"
+                               f"{parents}terms:\n  price: {{value: ${j + 1}m}}\n")
+    tracker.record_texts(files)
+    data = tracker.json("report")
+    assert data["summary"]["gap_pairs"] == {"shown": 28, "of": 66}
+    assert [g["parties"] for g in data["gaps"]][:2] == [["P0", "P1"], ["P0", "P2"]]
+    assert all(int(a[1:]) < 12 and int(b[1:]) < 12 for a, b in (g["parties"] for g in data["gaps"]))
+    assert "Gaps are shown for 28 of the 66 pairs of parties that tabled drafts; `tracker gap A B` prints any pair." in tracker.ok("report").stdout
+    assert tracker.ok("gap", "P10", "P11").stdout.startswith("Gap between")

@@ -39,6 +39,7 @@ def test_json_report_summarises_where_the_negotiation_stands(report_json):
     assert data["summary"] == {
         "parties": ["US", "UA"], "first_date": "2025-02-12", "last_date": "2025-02-25", "drafts": 6,
         "latest": data["summary"]["latest"], "counts": {"agreed": 16, "open": 1, "unaddressed": 17},
+        "gap_pairs": {"shown": 1, "of": 1},
     }
     assert (data["summary"]["latest"]["id"], data["summary"]["latest"]["status"]) == ("fund-framework", "agreed")
     assert [(d["id"], d["tabled_by"], d["status"], d["coverage"]) for d in data["timeline"]] == [

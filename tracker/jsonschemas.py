@@ -453,6 +453,12 @@ class ReportSummaryOut(_Out):
     drafts: int
     latest: Optional[DraftSummaryOut] = Field(description="the last draft in reading order (date, then sequence)")
     counts: StatusCountsOut
+    gap_pairs: "GapPairsOut"
+
+
+class GapPairsOut(_Out):
+    shown: int = Field(description="pairs of parties whose gap the report shows")
+    of: int = Field(description="pairs of parties that both tabled drafts (`tracker gap A B` gives any pair)")
 
 
 class TimelineDraftOut(DraftSummaryOut):
@@ -518,7 +524,7 @@ class ReportOut(_Out):
     parties: list[TallyOut]
     histories: list[ReportHistoryOut] = Field(description="the terms whose value moved after they first appeared")
     positions: PositionsBodyOut
-    gaps: list[GapBodyOut] = Field(description="one per pair of parties")
+    gaps: list[GapBodyOut] = Field(description="one per pair of parties that tabled drafts, at most 28 (summary.gap_pairs)")
     bibliography: list[BibliographyEntryOut]
 
 

@@ -53,10 +53,18 @@ class Report:
     drafts: list[DraftRecord]  # reading order
     changes: list[DraftChanges]
     positions: Positions  # where things stand now
-    gaps: list[Gap]  # one per pair of parties, with convergence over time
+    gaps: list[Gap]  # per pair of parties that tabled drafts (at most MAX_GAP_PAIRS), with convergence over time
     histories: list[TermHistory]  # the terms that moved, with the drafts where they moved
     tallies: list[Tally]
     bibliography: list[Cite]
+    gap_pairs: int = 0  # pairs of parties that tabled drafts; those beyond MAX_GAP_PAIRS are left out
+
+
+# Gaps are per pair of parties: with many parties their number grows with its square, and the
+# report would grow with it (300 parties: 44,850 pairs). The report shows the pairs of the first
+# parties that tabled drafts (8 parties' worth) and says how many it left out; `tracker gap A B`
+# gives any pair.
+MAX_GAP_PAIRS = 28
 
 
 def build(store: Store, negotiation: Negotiation) -> Report:
@@ -75,13 +83,15 @@ def build(store: Store, negotiation: Negotiation) -> Report:
     for dc in changes:
         dc.evidence = {c.term: history.citations(view, dc.record.id, c.new) for c in dc.result.changes if c.new_stated}
     final = history.positions(view)
+    pairs = [(a, b) for a, b in history.party_pairs(negotiation) if view.tabled_ranks(a) and view.tabled_ranks(b)]
     out = Report(
         view=view,
         negotiation=negotiation,
         drafts=drafts,
         changes=changes,
         positions=final,
-        gaps=[history.gap(view, a, b) for a, b in history.party_pairs(negotiation)],
+        gaps=[history.gap(view, a, b) for a, b in pairs[:MAX_GAP_PAIRS]],
+        gap_pairs=len(pairs),
         histories=[history.term_history(view, name, ds, moves_only=True) for name, ds in history.moved_terms(view)],
         tallies=_tallies(view, changes, final),
         bibliography=_bibliography(drafts),

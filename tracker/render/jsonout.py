@@ -338,6 +338,7 @@ def report(rep: Any) -> dict[str, Any]:
             "drafts": len(drafts),
             "latest": draft_summary(latest) if latest else None,
             "counts": counts,
+            "gap_pairs": {"shown": len(rep.gaps), "of": rep.gap_pairs},
         },
         "timeline": [
             {**draft_summary(r), "sources": [s.id for s in r.header.sources], "notes": r.header.notes}

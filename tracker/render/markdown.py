@@ -172,6 +172,10 @@ def report(data: dict[str, Any]) -> str:
             was = f" (was {', '.join(f'`{a}`' for a in h['aliases'])})" if h["aliases"] else ""
             out.append(f"| {_name(h['term'], h['label'])}{was} | {moves} |")
 
+    pairs = data["summary"]["gap_pairs"]
+    if pairs["of"] > pairs["shown"]:
+        out += ["", f"Gaps are shown for {pairs['shown']} of the {pairs['of']} pairs of parties that tabled drafts;"
+                " `tracker gap A B` prints any pair."]
     for g in data["gaps"]:
         a, b = g["parties"]
         out += ["", f"## Open gap: {cell(names[a])} and {cell(names[b])}", ""]
