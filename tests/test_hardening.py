@@ -385,3 +385,45 @@ def test_a_report_of_many_parties_shows_a_bounded_number_of_gaps(tracker, tmp_pa
     assert all(int(a[1:]) < 12 and int(b[1:]) < 12 for a, b in (g["parties"] for g in data["gaps"]))
     assert "Gaps are shown for 28 of the 66 pairs of parties that tabled drafts; `tracker gap A B` prints any pair." in tracker.ok("report").stdout
     assert tracker.ok("gap", "P10", "P11").stdout.startswith("Gap between")
+
+
+# --- a database that cannot be written --------------------------------------------------------
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):  # type: ignore[no-untyped-def]
+    """A folder nobody can write: a read-only mount where the machine allows one (root), else a
+    folder without write permission (anyone else)."""
+    import subprocess
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        yield folder, lambda: folder.chmod(0o555)
+        folder.chmod(0o755)
+        return
+    if subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("cannot make a read-only folder here (root, without permission to mount)")
+    try:
+        yield folder, lambda: subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def test_a_database_on_a_read_only_filesystem_can_be_read_and_refuses_writes(read_only_folder, tmp_path):
+    folder, seal = read_only_folder
+    url = f"sqlite:///{folder / 'tracker.db'}"
+    writer = Tracker(url, tmp_path)
+    writer.ok("record", str(SAMPLE / "negotiation.yaml"), str(SAMPLE / "d1.yaml"), str(SAMPLE / "d2.yaml"))
+    head = writer.json("log")["head"]
+    import sqlite3
+
+    conn = sqlite3.connect(folder / "tracker.db")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # still in WAL mode, as tracker left it
+    conn.close()
+    seal()
+    assert writer.json("log")["head"] == head
+    assert writer.ok("verify").stdout.endswith(f"head of acme-merger: {head}\n")
+    assert "counter" in writer.ok("diff", "first-offer", "counter").stdout
+    result = writer("record", "--from", "counter", "--id", "x", "--tabled-by", "A", "--set", "price=$9m")
+    assert (result.exit_code, result.stderr) == (6, f"Error: cannot write to {url}: attempt to write a readonly database\n")

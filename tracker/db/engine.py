@@ -128,9 +128,11 @@ def create(url: str) -> Engine:
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database
             if database and database != ":memory:" and not database.startswith("file:"):
+                if _read_only(Path(database)):
+                    return _read_only_sqlite(Path(database), timeout)
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(parsed, connect_args={"timeout": timeout})
-            _configure_sqlite(engine, timeout)
+            _configure_sqlite(engine, timeout, wal=True)
         elif parsed.get_backend_name() == "postgresql":
             engine = create_engine(parsed, connect_args={"connect_timeout": 10}, pool_pre_ping=False)
             _configure_postgresql(engine, timeout)
@@ -148,12 +150,31 @@ def create(url: str) -> Engine:
     return engine
 
 
-def _configure_sqlite(engine: Engine, timeout: float) -> None:
+def _read_only(path: Path) -> bool:
+    """An existing SQLite file that cannot be written where it is (a read-only mount, a folder
+    without write permission): it is read as it is, and any write is refused by SQLite."""
+    return path.is_file() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def _read_only_sqlite(path: Path, timeout: float) -> Engine:
+    import sqlite3
+    from urllib.parse import quote
+
+    # immutable: nothing can change the file, so SQLite takes no locks and needs no -shm file
+    # beside it (which WAL mode would otherwise have to create).
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
+    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False))
+    _configure_sqlite(engine, timeout, wal=False)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, timeout: float, *, wal: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        if wal:
+            cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
