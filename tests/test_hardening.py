@@ -427,3 +427,11 @@ def test_a_database_on_a_read_only_filesystem_can_be_read_and_refuses_writes(rea
     assert "counter" in writer.ok("diff", "first-offer", "counter").stdout
     result = writer("record", "--from", "counter", "--id", "x", "--tabled-by", "A", "--set", "price=$9m")
     assert (result.exit_code, result.stderr) == (6, f"Error: cannot write to {url}: attempt to write a readonly database\n")
+
+
+def test_a_draft_of_more_terms_than_any_sheet_holds_is_refused_before_they_are_read(acme, tmp_path):
+    from tracker.termsheet import MAX_TERMS
+
+    head = "kind: draft\nnegotiation: acme-merger\nid: huge\ntitle: Huge\ntabled_by: [B]\ndate: 2025-03-08\nterms:\n"
+    (tmp_path / "huge.yaml").write_text(head + "".join(f"  t{i}: {{value: 1}}\n" for i in range(MAX_TERMS + 1)))
+    assert refused(acme, "record", "huge.yaml") == (3, f"huge.yaml:7: terms: a draft holds at most 50,000 terms; this one has {MAX_TERMS + 1:,}")

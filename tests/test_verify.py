@@ -293,7 +293,8 @@ def test_a_removed_negotiation_is_caught_by_its_kept_head(sample, tmp_path):
         _delete(sample.url, slug)
     sql(sample.url, "DELETE FROM negotiations WHERE slug = 'acme-merger'")
     result = sample("verify", "-n", "acme-merger", "--head", head)
-    assert (result.exit_code, result.stderr) == (4, "Error: unknown negotiation 'acme-merger' (known: other)\n")
+    assert (result.exit_code, result.stderr) == (
+        7, f"Error: unknown negotiation 'acme-merger' (known: other): the history whose head was kept ({head}) is no longer in the database\n")
 
 
 def test_a_draft_built_on_a_tampered_parent_is_refused(sample):

@@ -30,7 +30,7 @@ from pydantic import ValidationError
 _YAMLLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 from tracker.errors import InvalidInput
-from tracker.termsheet import Draft, Negotiation
+from tracker.termsheet import MAX_TERMS, Draft, Negotiation
 from tracker.values import LINE_PATTERN, VALUE_TYPES, control_message
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -389,6 +389,8 @@ def describe_validation_error(exc: ValidationError) -> tuple[Path_, str]:
             msg = f"invalid key {clipped(str(loc[-1]))!r}: use letters, digits, '_' and '-', with '.' between groups"
     elif kind == "string_pattern_mismatch" and (first.get("ctx") or {}).get("pattern") == LINE_PATTERN:
         msg = control_message(str(first.get("input", "")))
+    elif kind == "too_long" and loc == ("terms",):
+        msg = f"a draft holds at most {MAX_TERMS:,} terms; this one has more"
     elif kind == "extra_forbidden":
         loc, msg = loc[:-1], f"unknown field {loc[-1]!r}"
     elif kind == "missing":
@@ -420,6 +422,9 @@ def build_draft(doc: Document, negotiation: Negotiation) -> Draft:
     if doc.kind != "draft":
         raise doc.origin.error(("kind",), f"expected a draft, found a {doc.kind}")
     data = dict(doc.data)
+    terms = data.get("terms")
+    if isinstance(terms, dict) and len(terms) > MAX_TERMS:  # before validating them all
+        raise doc.origin.error(("terms",), f"a draft holds at most {MAX_TERMS:,} terms; this one has {len(terms):,}")
     sources = data.get("sources")
     if isinstance(sources, list):
         resolved = []

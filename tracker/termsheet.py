@@ -179,8 +179,13 @@ class DraftHeader(Model):
         return v
 
 
+# A draft's terms, at most: far above any negotiation's term sheet (the benchmarks use 5,000),
+# and what bounds the time and memory of reading, diffing and reporting one draft.
+MAX_TERMS = 50_000
+
+
 class Draft(DraftHeader):
-    terms: dict[TermKey, Term] = Field(default_factory=dict)
+    terms: dict[TermKey, Term] = Field(default_factory=dict, max_length=MAX_TERMS)
 
     @property
     def header(self) -> DraftHeader:

@@ -27,10 +27,16 @@ def verify_command(ctx: click.Context, negotiation: str | None, kept: str | None
       tracker verify
       tracker verify -n acme-merger --head sha256:3f2a…
     """
-    from tracker.errors import IntegrityFailure, InvalidInput
+    from tracker.errors import IntegrityFailure, InvalidInput, NotFound
     from tracker.verify import check, check_head
 
-    summary = check(app(ctx).store(), negotiation)
+    try:
+        summary = check(app(ctx).store(), negotiation)
+    except NotFound as exc:
+        if kept is None:
+            raise
+        # A head was kept for it, so it existed: its whole history is gone.
+        raise IntegrityFailure(f"{exc.message}: the history whose head was kept ({kept.strip()}) is no longer in the database") from None
     if kept is not None:
         if len(summary.heads) != 1:
             raise InvalidInput("--head checks one negotiation's history: choose it with --negotiation")
