@@ -302,7 +302,9 @@ def test_a_draft_built_on_a_tampered_parent_is_refused(sample):
     before = scalar(sample.url, "SELECT COUNT(*) FROM drafts")
     result = sample("record", "--from", "counter", "--id", "laundered", "--tabled-by", "A", "--set", "price=$9m")
     assert (result.exit_code, result.stderr) == (
-        7, "Error: draft 'counter' (v2) no longer matches its hashes: it was changed outside tracker; nothing was recorded (run `tracker verify`)\n")
+        7, "Error: draft 'counter' (v2) no longer matches its hashes: it was changed outside tracker; run `tracker verify`\n")
+    shown = sample("show", "counter")
+    assert (shown.exit_code, shown.stdout, shown.stderr) == (7, "", result.stderr)
     assert scalar(sample.url, "SELECT COUNT(*) FROM drafts") == before
 
 

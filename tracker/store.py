@@ -560,7 +560,7 @@ class Store:
         if not (bodies_ok and digest == record.hash and linked):
             raise IntegrityFailure(
                 f"draft {record.id!r} (v{record.seq}) no longer matches its hashes: it was changed outside tracker;"
-                " nothing was recorded (run `tracker verify`)"
+                " run `tracker verify`"
             )
 
     # --- transactions -----------------------------------------------------------------------

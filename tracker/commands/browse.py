@@ -37,6 +37,7 @@ def show_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str
     store = app(ctx).store()
     neg = store.negotiation(negotiation)
     loaded = store.read(ref, neg.id)
+    store.check_draft(loaded.record)  # what is shown as a recorded draft still matches its hashes
     carried = _carried(store, neg, loaded.record) if loaded.record.header.coverage == "partial" else {}
     if fmt == "json":
         from tracker.render import jsonout
