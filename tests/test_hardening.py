@@ -435,3 +435,17 @@ def test_a_draft_of_more_terms_than_any_sheet_holds_is_refused_before_they_are_r
     head = "kind: draft\nnegotiation: acme-merger\nid: huge\ntitle: Huge\ntabled_by: [B]\ndate: 2025-03-08\nterms:\n"
     (tmp_path / "huge.yaml").write_text(head + "".join(f"  t{i}: {{value: 1}}\n" for i in range(MAX_TERMS + 1)))
     assert refused(acme, "record", "huge.yaml") == (3, f"huge.yaml:7: terms: a draft holds at most 50,000 terms; this one has {MAX_TERMS + 1:,}")
+
+
+def test_an_import_file_over_the_limit_is_refused_by_the_bytes_read(acme, tmp_path, monkeypatch):
+    from tracker import portable
+
+    monkeypatch.setattr(portable, "MAX_IMPORT_BYTES", 2**20)
+    (tmp_path / "big.json").write_text("x" * (2**20 + 1))
+    assert refused(acme, "import", "big.json") == (3, "big.json: file is 1.0 MiB; at most 1 MiB")
+
+
+def test_pushed_by_names_the_party_its_name_or_alias_means(acme):
+    acme.ok("record", "--from", "first-offer", "--id", "reply", "--tabled-by", "beta ltd", "--set", "price=$6m",
+            "--pushed-by", "price=acme:their letter of 3 March")
+    assert acme.json("show", "reply")["terms"]["price"]["pushed_by"] == {"parties": ["A"], "evidence": "their letter of 3 March"}
