@@ -245,3 +245,35 @@ def test_value_tokens_cut_from_stored_bodies_are_the_values_comparable_json(trac
         value = tl.term(blob).value
         expected = token_of(value)
         assert value_token(tl.body(blob)) == expected
+
+
+def _tracks(view: View) -> dict[str, tuple]:  # type: ignore[type-arg]
+    return {k: (t.blob, t.token, t.norm, t.stated, t.origin) for k in sorted(view.all_keys) for t in [view.track(frozenset((k,)))]}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(spec=negotiations())
+def test_every_term_worked_out_at_once_is_each_term_worked_out_alone(fresh, spec):
+    """The pass over every draft's terms (and its shortcut through a draft's own delta rows)
+    gives each key the track the key-by-key rule gives it."""
+    view = fresh(*_models(spec))
+    alone = View(view.negotiation, view.timeline)
+    for key in sorted(view.all_keys):
+        alone.compute([key])
+    view.compute(view.all_keys)
+    assert _tracks(view) == _tracks(alone)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_long_negotiation_worked_out_at_once_is_each_term_worked_out_alone(tracker, tmp_path, seed):
+    store = record_synthetic(tracker, tmp_path, seed, shuffle_dates=seed == 3)
+    try:
+        view = history.load(store, store.negotiation())
+        view.timeline.prefetch(view.timeline.blobs())
+    finally:
+        store.close()
+    alone = View(view.negotiation, view.timeline)
+    for key in sorted(view.all_keys):
+        alone.compute([key])
+    view.compute(view.all_keys)
+    assert _tracks(view) == _tracks(alone)
