@@ -366,10 +366,8 @@ class View:
         wanted = {k for k in keys if k not in self._keys}
         if not wanted:
             return
-        every = self._many(wanted)
-        if every:  # a pass over every draft's terms costs about the same for all of them
-            wanted = {k for k in self.all_keys if k not in self._keys}
         self.prepare(wanted)
+        every = self._many(wanted)
         left, kept = self._rule(wanted, every)
         tl = self.timeline
         held_by_rank = self._held
@@ -418,31 +416,10 @@ class View:
         absent: dict[int, set[str]] = {}  # keys a draft leaves out, or carries over as left out
         left: dict[int, set[str]] = {}
         kept: dict[int, set[str]] = {}
-        # Every key at once: a full draft stored as a delta on its only parent, itself full,
-        # is worked out from its own rows (what it drops and adds), not from its whole sheet.
-        whole = every and len(wanted) == len(self.all_keys)
-        tl = self.timeline
         for i in self._order:
             held = self._held[i]
-            ps = parents[i]
-            if whole and ps and len(ps) == 1 and full[i] and full[ps[0]] and self.is_base(ps[0], i):
-                p = ps[0]
-                own = tl.own[self.ordered[i]]
-                had, was = valued[p], absent[p]
-                gone = {k for k, b in own.items() if b is None and k in had}
-                if gone:
-                    gone -= self._moved_keys(i, gone)  # only a value can move to another key
-                out = {k for k in was if k not in held} | gone
-                valued[i], absent[i] = held.keys(), out
-                if out:
-                    left[i] = out
-                if any(b is not None and k not in had and k not in was for k, b in own.items()):
-                    self._pair_renames(p, i)  # it comes here without its parent knowing it: from another key?
-                waiting[p] -= 1
-                if not waiting[p]:
-                    del valued[p], absent[p]
-                continue
             mine = set(held) & wanted if every else {k for k in wanted if k in held}
+            ps = parents[i]
             if not ps:
                 valued[i], absent[i] = mine, set()
                 continue
