@@ -449,3 +449,53 @@ def test_pushed_by_names_the_party_its_name_or_alias_means(acme):
     acme.ok("record", "--from", "first-offer", "--id", "reply", "--tabled-by", "beta ltd", "--set", "price=$6m",
             "--pushed-by", "price=acme:their letter of 3 March")
     assert acme.json("show", "reply")["terms"]["price"]["pushed_by"] == {"parties": ["A"], "evidence": "their letter of 3 March"}
+
+
+# --- likely mistakes of `record --from`, refused (issue: recording without regret) --------------
+
+DERIVE = ("record", "--from", "first-offer", "--id", "reply", "--tabled-by", "B")
+MISTAKES = [
+    (("--set", "price=$6m", "--drop", "price"), "--drop and --set both name 'price': give one of them"),
+    (("--drop", "price", "--set", "price=$6m"), "--drop and --set both name 'price': give one of them"),
+    (("--set", "price=$6m", "--set", "price=$7m"), "--set: 'price' is given twice; give each term once"),
+    (("--drop", "price", "--drop", "price"), "--drop: 'price' is given twice; give each term once"),
+    (("--rename", "price=cost", "--set", "price=$6m"), "--rename price=… and --set both name 'price': give one of them"),
+    (("--rename", "price=cost", "--drop", "price"), "--rename price=… and --drop both name 'price': give one of them"),
+    (("--rename", "price=cost", "--rename", "earn_out=cost"), "--rename: two terms are moved to 'cost'"),
+    ((), "the new draft changes nothing of 'first-offer': give --set, --drop or --rename (or --allow-empty to record it as it is, e.g. the same text tabled again)"),
+    (("--set", "price=$6m", "--date", "2025-02-01"), "--date 2025-02-01: before 'first-offer', which it answers (2025-03-01); check the date, or --from"),
+]
+
+
+@pytest.mark.parametrize("extra, message", MISTAKES, ids=[" ".join(m[0]) or "no edits" for m in MISTAKES])
+def test_a_likely_mistake_is_refused_with_one_line(acme, extra, message):
+    assert refused(acme, *DERIVE, *extra) == (3, message)
+
+
+def test_a_date_far_ahead_is_refused(acme):
+    import datetime as dt
+
+    ahead = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    assert refused(acme, *DERIVE, "--set", "price=$6m", "--date", ahead) == (
+        3, f"--date {ahead}: more than a day in the future (today is {dt.date.today().isoformat()})")
+
+
+def test_a_new_root_needs_root_once_the_negotiation_has_drafts(acme):
+    assert refused(acme, "record", "--id", "other", "--tabled-by", "A", "--set", "price=$1m") == (
+        3, "acme-merger has drafts already: give --from with the draft this one answers, or --root for a new, unrelated text")
+    assert "Recorded other as v2" in acme.ok("record", "--id", "other", "--tabled-by", "A", "--set", "price=$1m", "--root", "--date", "2025-03-02").stdout
+
+
+def test_what_the_mistakes_refuse_can_be_insisted_on_or_done_right(acme):
+    acme.ok(*DERIVE, "--allow-empty", "--date", "2025-03-02")  # the same text, tabled again by the other side
+    acme.ok("record", "--from", "reply", "--id", "moved", "--tabled-by", "A", "--rename", "price=cost", "--set", "cost=$7m", "--date", "2025-03-03")
+    moved = acme.json("show", "moved")["terms"]["cost"]
+    assert (moved["renamed_from"], moved["value"]["amount"]) == ("price", "7000000")
+
+
+def test_a_draft_file_dated_far_ahead_is_refused(acme, tmp_path):
+    import datetime as dt
+
+    text = (SAMPLE / "d2.yaml").read_text().replace("date: 2025-03-08", "date: 2099-03-08")
+    (tmp_path / "late.yaml").write_text(text)
+    assert refused(acme, "record", "late.yaml") == (3, f"late.yaml:6: date: 2099-03-08 is more than a day in the future (today is {dt.date.today().isoformat()})")

@@ -261,7 +261,7 @@ def test_joint_and_merged_drafts_with_sources_quotes_and_pushed_by(recorded):
 
 
 def test_a_first_draft_without_from(recorded):
-    recorded.ok("record", "--id", "fresh", "--tabled-by", "W", "--date", "2025-04-01", "--set", "price=€50 million")
+    recorded.ok("record", "--id", "fresh", "--tabled-by", "W", "--date", "2025-04-01", "--set", "price=€50 million", "--root")
     shown = recorded.json("show", "fresh")
     assert shown["parents"] == [] and shown["terms"]["price"]["value"] == {"type": "money", "amount": "50000000", "currency": "EUR"}
 
@@ -282,7 +282,7 @@ def test_a_first_draft_without_from(recorded):
         (["--from", "loi", "--id", "x", "--tabled-by", "A", "--source", "unknown-src"], 4,
          "--source 'unknown-src': unknown source id (known: memo-1); or give a mapping '{id: …, outlet: …}'"),
         (["--from", "loi", "--id", "x", "--tabled-by", "A", "--date", "03/04/2025"], 3, "--date '03/04/2025': expected YYYY-MM-DD"),
-        (["--from", "loi", "--id", "loi", "--tabled-by", "A"], 3, "draft 'loi': a draft cannot be its own parent ('loi')"),
+        (["--from", "loi", "--id", "loi", "--tabled-by", "A", "--set", "price=$2"], 3, "draft 'loi': a draft cannot be its own parent ('loi')"),
         (["--from", "counter", "--id", "loi", "--tabled-by", "A", "--set", "price=$1"], 5,
          "draft 'loi': draft 'loi' is already recorded (v1) with different content; recorded drafts never change: record a new draft with another id"),
         (["--from", "loi", "--id", "x", "--tabled-by", "A", "--status", "maybe"], 3,

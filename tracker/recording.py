@@ -42,7 +42,11 @@ def record_documents(store: Store, docs: Sequence[Document]) -> list[Recorded]:
                 known[slug] = store.negotiation(slug)
             except NotFound as exc:
                 raise doc.origin.error(("negotiation",), exc.message + " — record its negotiation file first, or with this batch")
-        pending.append(Pending(build_draft(doc, known[slug]), doc.origin))
+        draft = build_draft(doc, known[slug])
+        ahead = dt.date.today() + dt.timedelta(days=1)
+        if draft.date > ahead:  # 2099 for 2025: a typing mistake that would become a position
+            raise doc.origin.error(("date",), f"{draft.date.isoformat()} is more than a day in the future (today is {dt.date.today().isoformat()})")
+        pending.append(Pending(draft, doc.origin))
     if not pending and not negotiations:
         raise InvalidInput("no drafts or negotiations in the given files")
     results = store.record(pending, list(negotiations.values()))
@@ -65,6 +69,49 @@ class DraftEdits:
     sources: list[str] = field(default_factory=list)
     quotes: list[str] = field(default_factory=list)
     pushed: list[str] = field(default_factory=list)
+    allow_empty: bool = False  # record a draft that changes nothing of its parent
+    root: bool = False  # a new, unrelated text in a negotiation that already has drafts
+
+
+def check_edits(edits: DraftEdits) -> None:
+    """Refuse flags that contradict each other: each key is set, dropped or renamed once."""
+    touched: dict[str, str] = {}  # key → the flag that names it
+
+    def claim(key: str, flag: str) -> None:
+        key = key.strip()
+        if key in touched:
+            if touched[key] == flag:
+                raise InvalidInput(f"{flag}: {key!r} is given twice; give each term once")
+            raise InvalidInput(f"{touched[key]} and {flag} both name {key!r}: give one of them")
+        touched[key] = flag
+
+    for spec in edits.renames:
+        old, new = _pair("--rename", spec)
+        claim(old, f"--rename {old.strip()}=…")
+        if new.strip() in touched and touched[new.strip()].startswith("--rename"):
+            raise InvalidInput(f"--rename: two terms are moved to {new.strip()!r}")
+        touched.setdefault(new.strip(), "--rename")  # the new key may still be --set: a moved term with a new value
+    for key in edits.drops:
+        claim(key, "--drop")
+    for spec in edits.sets:
+        key, _ = _pair("--set", spec)
+        if touched.get(key.strip()) == "--rename":
+            touched[key.strip()] = "--set"  # the renamed term's new value
+            continue
+        claim(key, "--set")
+
+
+def check_dates(draft: Draft, parents: Sequence[Any], *, today: dt.date | None = None) -> None:
+    """A draft dated before a parent it answers, or more than a day ahead, is a typing mistake."""
+    today = today or dt.date.today()
+    if draft.date > today + dt.timedelta(days=1):
+        raise InvalidInput(f"--date {draft.date.isoformat()}: more than a day in the future (today is {today.isoformat()})")
+    for parent in parents:
+        if draft.date < parent.header.date:
+            raise InvalidInput(
+                f"--date {draft.date.isoformat()}: before {parent.id!r}, which it answers ({parent.header.date.isoformat()});"
+                " check the date, or --from"
+            )
 
 
 def _pair(option: str, spec: str, sep: str = "=") -> tuple[str, str]:
@@ -114,7 +161,12 @@ def derive_draft(
     A draft answering a partial draft starts from what that draft states and what it carries
     over (``carried_over``, worked out by the negotiation's view, which the caller supplies).
     """
+    check_edits(edits)
     parents = [store.resolve(ref, negotiation.id) for ref in edits.from_refs]
+    if not parents and not edits.root and not allow_incomplete and store.log(negotiation.id):
+        raise InvalidInput(
+            f"{negotiation.id} has drafts already: give --from with the draft this one answers, or --root for a new, unrelated text"
+        )
     for parent in parents:
         store.check_draft(parent)  # a changed row must not be laundered into a new, valid hash
     base = dict(store.terms(parents[0]).items()) if parents else {}
@@ -221,7 +273,23 @@ def derive_draft(
         raise InvalidInput(f"{option}: {msg}") from None
     for loc, message in negotiation.problems(draft):
         raise InvalidInput(f"{format_loc(loc)}: {message}")
+    check_dates(draft, parents)
+    if parents and not edits.allow_empty and not allow_incomplete and _changes_nothing(draft, parents[0], base):
+        raise InvalidInput(
+            f"the new draft changes nothing of {parents[0].id!r}: give --set, --drop or --rename"
+            " (or --allow-empty to record it as it is, e.g. the same text tabled again)"
+        )
     return draft
+
+
+def _changes_nothing(draft: Draft, parent: Any, parent_terms: Mapping[str, Term]) -> bool:
+    """Whether the draft states nothing new: a partial draft that states no term, or a draft
+    whose terms are its parent's."""
+    if draft.coverage == "partial":
+        return not draft.terms
+    return draft.coverage == parent.header.coverage and {k: t.canonical() for k, t in draft.terms.items()} == {
+        k: t.canonical() for k, t in parent_terms.items()
+    }
 
 
 def _term(key: str, data: dict[str, Any]) -> Term:

@@ -28,6 +28,8 @@ from tracker.commands.options import FILE, app
 @click.option("--quote", "quotes", multiple=True, metavar="KEY=TEXT", help="Verbatim quote supporting a --set term (cited from the first --source).")
 @click.option("--pushed-by", "pushed", multiple=True, metavar="KEY=PARTY[:EVIDENCE]", help="Who pushed a term, with optional evidence.")
 @click.option("--edit", is_flag=True, help="Open the resulting term sheet in $EDITOR before recording it.")
+@click.option("--allow-empty", is_flag=True, help="Record the draft even if it changes nothing of the draft it answers.")
+@click.option("--root", is_flag=True, help="A new, unrelated text (no --from) in a negotiation that already has drafts.")
 @click.pass_context
 def record_command(ctx: click.Context, files: tuple[Path, ...], **opts) -> None:  # type: ignore[no-untyped-def]
     """Record drafts from FILES (YAML or JSON), or a new draft from flags.
@@ -41,7 +43,8 @@ def record_command(ctx: click.Context, files: tuple[Path, ...], **opts) -> None:
     """
     from tracker.errors import InvalidInput
 
-    flag_names = ("from_refs", "draft_id", "tabled_by", "date_", "title", "status", "coverage", "notes", "sets", "drops", "renames", "sources", "quotes", "pushed")
+    flag_names = ("from_refs", "draft_id", "tabled_by", "date_", "title", "status", "coverage", "notes", "sets", "drops", "renames",
+                  "sources", "quotes", "pushed", "allow_empty", "root")
     used_flags = [n for n in flag_names if opts[n]] + (["edit"] if opts["edit"] else [])
     if files and used_flags:
         raise InvalidInput("give either FILES or draft flags (--id, --set, …), not both")
@@ -86,6 +89,7 @@ def _record_flags(ctx: click.Context, opts: dict) -> None:  # type: ignore[type-
         date=opts["date_"], title=opts["title"], status=opts["status"], coverage=opts["coverage"], notes=opts["notes"],
         sets=list(opts["sets"]), drops=list(opts["drops"]), renames=list(opts["renames"]),
         sources=list(opts["sources"]), quotes=list(opts["quotes"]), pushed=list(opts["pushed"]),
+        allow_empty=opts["allow_empty"], root=opts["root"],
     )
     draft = derive_draft(store, negotiation, edits, allow_incomplete=opts["edit"], carried_over=_carried_over(store, negotiation))
     origin = None
