@@ -244,7 +244,7 @@ def test_the_same_drafts_recorded_at_once_by_many_writers_all_succeed(db_url, tm
     others find them recorded — including the negotiation, a row no lock can cover yet."""
     done = _all_at_once([["--db", db_url, "record", *FILES]] * 12, tmp_path)
     assert [(d.returncode, d.stderr) for d in done] == [(0, "")] * 12
-    assert sorted(d.stdout.count("Recorded ") for d in done) == [0] * 11 + [2]
+    assert sorted(d.stdout.count("Recorded ") for d in done) == [0] * 11 + [3]  # the negotiation and two drafts
     assert _rows(db_url, "SELECT slug, seq FROM drafts ORDER BY seq") == [("first-offer", 1), ("counter", 2)]
 
 

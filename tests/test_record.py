@@ -73,10 +73,13 @@ def recorded(tracker, files):
 
 def test_record_files_prints_each_draft_with_its_version(tracker, files):
     result = tracker.ok("record", str(files["counter"]), str(files["negotiation"]), str(files["loi"]))
-    lines = result.stdout.splitlines()
+    negotiation, *lines = result.stdout.splitlines()
+    assert negotiation == "Recorded negotiation acme-merger"
     # Parents are recorded before children whatever the order given.
     assert [line.split(" (")[0] for line in lines] == ["Recorded loi as v1", "Recorded counter as v2"]
     assert all(line.endswith("…)") and "sha256:" in line for line in lines)
+    again = tracker.ok("record", str(files["negotiation"])).stdout
+    assert again == "Unchanged negotiation acme-merger: already recorded\n"
 
 
 def test_recording_the_same_files_again_changes_nothing(recorded, files):

@@ -20,7 +20,15 @@ from tracker.termsheet import Citation, Draft, Negotiation, PushedBy, Source, Te
 from tracker.values import ShorthandError, parse_value
 
 
-def record_documents(store: Store, docs: Sequence[Document]) -> list[Recorded]:
+@dataclass
+class Batch:
+    """What recording a batch of files did: negotiations (id → newly recorded) and drafts."""
+
+    negotiations: dict[str, bool]
+    drafts: list[Recorded]
+
+
+def record_documents(store: Store, docs: Sequence[Document]) -> Batch:
     """Record negotiation and draft documents together: all of them, or none."""
     negotiations: dict[str, Negotiation] = {}
     for doc in docs:
@@ -49,8 +57,9 @@ def record_documents(store: Store, docs: Sequence[Document]) -> list[Recorded]:
         pending.append(Pending(draft, doc.origin))
     if not pending and not negotiations:
         raise InvalidInput("no drafts or negotiations in the given files")
-    results = store.record(pending, list(negotiations.values()))
-    return results
+    added: list[str] = []
+    results = store.record(pending, list(negotiations.values()), added=added)
+    return Batch({slug: slug in added for slug in negotiations}, results)
 
 
 @dataclass

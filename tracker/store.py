@@ -176,17 +176,19 @@ class Store:
 
     # --- recording --------------------------------------------------------------------------
 
-    def record(self, pending: Sequence[Pending], negotiations: Sequence[Negotiation] = ()) -> list[Recorded]:
+    def record(
+        self, pending: Sequence[Pending], negotiations: Sequence[Negotiation] = (), *, added: list[str] | None = None,
+    ) -> list[Recorded]:
         """Record negotiations and drafts in one transaction: all of them or none.
 
         Drafts may come in any order; parents are recorded before their children. A draft
         already recorded with identical content is skipped; with other content it conflicts.
+        ``added`` receives the ids of the negotiations this call recorded (not those already there).
         """
         ordered = _parents_first(pending)
         try:
             with self._write() as conn:
-                for negotiation in negotiations:
-                    self._add_negotiation(conn, negotiation)
+                new = [n.id for n in negotiations if self._add_negotiation(conn, n)]
                 locked: dict[str, tuple[int, Negotiation]] = {}
                 results = []
                 for item in ordered:
@@ -202,6 +204,8 @@ class Store:
                     results.append(self._record_one(conn, neg_pk, item))
             if sum(len(item.draft.terms) for item in pending) >= BULK_TERMS:
                 self._analyze()
+            if added is not None:
+                added.extend(new)
             return results
         except OperationalError as exc:
             if "locked" in str(exc.orig).lower() or "lock timeout" in str(exc.orig).lower():

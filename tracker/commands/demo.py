@@ -19,7 +19,7 @@ def load_seeds(store):  # type: ignore[no-untyped-def]
     from tracker.recording import record_documents
 
     docs = [read_document(p, display_name=f"seeds/{p.name}") for p in seed_files()]
-    return record_documents(store, docs)
+    return record_documents(store, docs).drafts
 
 
 @click.command("seed")

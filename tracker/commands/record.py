@@ -66,8 +66,10 @@ def _record_files(ctx: click.Context, files: tuple[Path, ...]) -> None:
             docs = [read_document(f) for f in bar]
     else:
         docs = [read_document(f) for f in files]
-    results = record_documents(app(ctx).store(), docs)
-    _report(results)
+    batch = record_documents(app(ctx).store(), docs)
+    for slug, created in batch.negotiations.items():
+        click.echo(f"Recorded negotiation {slug}" if created else f"Unchanged negotiation {slug}: already recorded")
+    _report(batch.drafts)
 
 
 def _report(results) -> None:  # type: ignore[no-untyped-def]
