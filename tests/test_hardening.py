@@ -499,3 +499,24 @@ def test_a_draft_file_dated_far_ahead_is_refused(acme, tmp_path):
     text = (SAMPLE / "d2.yaml").read_text().replace("date: 2025-03-08", "date: 2099-03-08")
     (tmp_path / "late.yaml").write_text(text)
     assert refused(acme, "record", "late.yaml") == (3, f"late.yaml:6: date: 2099-03-08 is more than a day in the future (today is {dt.date.today().isoformat()})")
+
+
+def test_a_file_names_parties_as_the_command_line_does(acme, tmp_path):
+    text = (SAMPLE / "d2.yaml").read_text().replace("tabled_by: [B]", "tabled_by: [Beta Ltd]")
+    text = text.replace("    value: $6 million\n", "    value: $6 million\n    pushed_by: {parties: [acme], evidence: their letter}\n", 1)
+    (tmp_path / "named.yaml").write_text(text)
+    acme.ok("record", "named.yaml")
+    shown = acme.json("show", "counter")
+    assert (shown["tabled_by"], shown["terms"]["price"]["pushed_by"]["parties"]) == (["B"], ["A"])
+    same = (SAMPLE / "d2.yaml").read_text().replace("    value: $6 million\n", "    value: $6 million\n    pushed_by: {parties: [A], evidence: their letter}\n", 1)
+    (tmp_path / "coded.yaml").write_text(same)
+    assert acme.ok("record", "coded.yaml").stdout.startswith("Unchanged counter")  # one draft, however its parties are named
+
+
+def test_a_new_draft_lists_only_the_sources_it_or_its_terms_cite(acme):
+    acme.ok("record", "--from", "first-offer", "--id", "reply", "--tabled-by", "B", "--set", "price=$6m", "--date", "2025-03-05",
+            "--source", "{id: ft-0305, outlet: Financial Times}")
+    # first-offer lists memo-1, which only its price cited: the reply's new price cites the FT.
+    assert [s["id"] for s in acme.json("show", "reply")["sources"]] == ["ft-0305"]
+    acme.ok("record", "--from", "first-offer", "--id", "other", "--tabled-by", "B", "--set", "earn_out=12%", "--date", "2025-03-05")
+    assert [s["id"] for s in acme.json("show", "other")["sources"]] == ["memo-1"]  # its kept price still cites memo-1

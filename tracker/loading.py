@@ -425,6 +425,11 @@ def build_draft(doc: Document, negotiation: Negotiation) -> Draft:
     terms = data.get("terms")
     if isinstance(terms, dict) and len(terms) > MAX_TERMS:  # before validating them all
         raise doc.origin.error(("terms",), f"a draft holds at most {MAX_TERMS:,} terms; this one has {len(terms):,}")
+    # A party may be named in a file as on the command line: by code, name or alias.
+    if isinstance(data.get("tabled_by"), list):
+        data["tabled_by"] = [_party_code(negotiation, name) for name in data["tabled_by"]]
+    if isinstance(terms, dict):
+        data["terms"] = terms = {key: _with_party_codes(negotiation, term) for key, term in terms.items()}
     sources = data.get("sources")
     if isinstance(sources, list):
         resolved = []
@@ -443,6 +448,18 @@ def build_draft(doc: Document, negotiation: Negotiation) -> Draft:
     for loc, message in negotiation.problems(draft):
         raise doc.origin.error(loc, message)
     return draft
+
+
+def _party_code(negotiation: Negotiation, name: Any) -> Any:
+    party = negotiation.party(name) if isinstance(name, str) else None
+    return party.code if party is not None else name  # an unknown name is reported by validation
+
+
+def _with_party_codes(negotiation: Negotiation, term: Any) -> Any:
+    pushed = term.get("pushed_by") if isinstance(term, dict) else None
+    if not isinstance(pushed, dict) or not isinstance(pushed.get("parties"), list):
+        return term
+    return {**term, "pushed_by": {**pushed, "parties": [_party_code(negotiation, n) for n in pushed["parties"]]}}
 
 
 def draft_file_dict(draft: Draft, negotiation: Negotiation | None = None) -> dict[str, Any]:

@@ -268,7 +268,8 @@ def derive_draft(
         "parents": [p.id for p in parents],
         "status": edits.status or "proposed",
         "coverage": edits.coverage or "full",
-        "sources": list(sources.values()),
+        # Its own sources, and those its terms still cite: a parent's other sources spoke of the parent.
+        "sources": [src for sid, src in sources.items() if sid in _cited(terms) or any(sid == n.id for n in new_sources)],
         "notes": edits.notes,
         "terms": terms,
     }
@@ -289,6 +290,17 @@ def derive_draft(
             " (or --allow-empty to record it as it is, e.g. the same text tabled again)"
         )
     return draft
+
+
+def _cited(terms: Mapping[str, Term]) -> set[str]:
+    """The source ids the terms cite, in their citations, competing reports and pushed-by."""
+    out: set[str] = set()
+    for t in terms.values():
+        out.update(c.source for c in t.sources)
+        out.update(c.source for r in t.reports for c in r.sources)
+        if t.pushed_by is not None and t.pushed_by.source:
+            out.add(t.pushed_by.source)
+    return out
 
 
 def _changes_nothing(draft: Draft, parent: Any, parent_terms: Mapping[str, Term]) -> bool:
