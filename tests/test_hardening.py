@@ -520,3 +520,16 @@ def test_a_new_draft_lists_only_the_sources_it_or_its_terms_cite(acme):
     assert [s["id"] for s in acme.json("show", "reply")["sources"]] == ["ft-0305"]
     acme.ok("record", "--from", "first-offer", "--id", "other", "--tabled-by", "B", "--set", "earn_out=12%", "--date", "2025-03-05")
     assert [s["id"] for s in acme.json("show", "other")["sources"]] == ["memo-1"]  # its kept price still cites memo-1
+
+
+def test_set_to_the_same_value_keeps_the_terms_record_and_confidence_is_a_flag(acme):
+    assert refused(acme, *DERIVE, "--set", "price=$5 million")[1].startswith("the new draft changes nothing of 'first-offer'")
+    acme.ok(*DERIVE, "--set", "price=$5 million", "--source", "{id: ft, outlet: Financial Times}", "--set", "earn_out=12%",
+            "--confidence", "earn_out=confirmed", "--confidence", "price=confirmed", "--date", "2025-03-02")
+    terms = acme.json("show", "reply")["terms"]
+    assert terms["price"]["sources"] == [{"source": "memo-1", "quote": "We offer five million dollars."}, {"source": "ft"}]
+    assert (terms["price"]["confidence"], terms["price"]["label"], terms["earn_out"]["confidence"]) == ("confirmed", "Purchase price", "confirmed")
+    assert refused(acme, *DERIVE, "--set", "earn_out=13%", "--confidence", "earn_out=sure") == (
+        3, "--confidence 'earn_out=sure': expected one of confirmed, reported, disputed")
+    assert refused(acme, *DERIVE, "--set", "earn_out=13%", "--confidence", "earn_out=disputed") == (
+        3, "--confidence 'earn_out=disputed': a disputed term keeps the competing reports; record it from a file, with its 'reports'")

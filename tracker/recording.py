@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from tracker.errors import InvalidInput, NotFound
 from tracker.loading import Document, build_draft, build_negotiation, describe_validation_error, format_loc, parse_text
 from tracker.store import Pending, Recorded, Store
-from tracker.termsheet import Citation, Draft, Negotiation, PushedBy, Source, Term
-from tracker.values import ShorthandError, parse_value
+from tracker.termsheet import CONFIDENCES, Citation, Draft, Negotiation, PushedBy, Source, Term
+from tracker.values import ShorthandError, parse_value, value_json
 
 
 @dataclass
@@ -78,6 +78,7 @@ class DraftEdits:
     sources: list[str] = field(default_factory=list)
     quotes: list[str] = field(default_factory=list)
     pushed: list[str] = field(default_factory=list)
+    confidences: list[str] = field(default_factory=list)
     allow_empty: bool = False  # record a draft that changes nothing of its parent
     root: bool = False  # a new, unrelated text in a negotiation that already has drafts
 
@@ -221,6 +222,14 @@ def derive_draft(
         cites = list(citations)
         if key in quotes and cites:
             cites[0] = Citation(source=cites[0].source, quote=quotes.pop(key))
+        if old is not None and value_json(value) == value_json(old.value):
+            # The same value again: the term keeps its record (sources, confidence, reports),
+            # and any new citation is added to it.
+            kept = old.canonical()
+            cited = {c.source for c in old.sources}
+            kept["sources"] = [*kept.get("sources", []), *(c.canonical() for c in cites if c.source not in cited)]
+            terms[key] = _term(key, kept)
+            continue
         data: dict[str, Any] = {"value": value, "sources": cites}
         if old is not None and old.label:
             data["label"] = old.label
@@ -229,6 +238,15 @@ def derive_draft(
         terms[key] = _term(key, data)
     if quotes:
         raise InvalidInput(f"--quote {next(iter(quotes))!r}: needs a --set of that term and a --source to cite")
+    for spec in edits.confidences:
+        key, level = _pair("--confidence", spec)
+        if key not in terms:
+            raise NotFound(f"--confidence {spec!r}: no term {key!r} in the new draft")
+        if level.strip() not in CONFIDENCES:
+            raise InvalidInput(f"--confidence {spec!r}: expected one of {', '.join(CONFIDENCES)}")
+        if level.strip() == "disputed" and not terms[key].reports:
+            raise InvalidInput(f"--confidence {spec!r}: a disputed term keeps the competing reports; record it from a file, with its 'reports'")
+        terms[key] = _term(key, {**terms[key].canonical(), "confidence": level.strip()})
     for spec in edits.pushed:
         key, rest = _pair("--pushed-by", spec)
         party_spec, _, evidence = rest.partition(":")

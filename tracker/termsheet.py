@@ -23,6 +23,7 @@ TermKey = Annotated[
     str, Field(pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$", min_length=1, max_length=200)
 ]
 Confidence = Literal["confirmed", "reported", "disputed"]
+CONFIDENCES = ("confirmed", "reported", "disputed")
 # full: recorded from the text itself (what it leaves out is absent); partial: recorded from
 # reports about the text (what it does not state is unknown). See shared semantics.
 Coverage = Literal["full", "partial"]

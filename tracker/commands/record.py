@@ -27,6 +27,7 @@ from tracker.commands.options import FILE, app
 @click.option("--source", "sources", multiple=True, metavar="SOURCE", help="A source id from the bibliography, or a mapping '{id: x, outlet: Reuters, date: 2025-03-01, url: …}'. Terms set here cite it.")
 @click.option("--quote", "quotes", multiple=True, metavar="KEY=TEXT", help="Verbatim quote supporting a --set term (cited from the first --source).")
 @click.option("--pushed-by", "pushed", multiple=True, metavar="KEY=PARTY[:EVIDENCE]", help="Who pushed a term, with optional evidence.")
+@click.option("--confidence", "confidences", multiple=True, metavar="KEY=LEVEL", help="How sure the sources are of a term: confirmed, reported (default) or disputed (with competing reports, in a file).")
 @click.option("--edit", is_flag=True, help="Open the resulting term sheet in $EDITOR before recording it.")
 @click.option("--allow-empty", is_flag=True, help="Record the draft even if it changes nothing of the draft it answers.")
 @click.option("--root", is_flag=True, help="A new, unrelated text (no --from) in a negotiation that already has drafts.")
@@ -44,7 +45,7 @@ def record_command(ctx: click.Context, files: tuple[Path, ...], **opts) -> None:
     from tracker.errors import InvalidInput
 
     flag_names = ("from_refs", "draft_id", "tabled_by", "date_", "title", "status", "coverage", "notes", "sets", "drops", "renames",
-                  "sources", "quotes", "pushed", "allow_empty", "root")
+                  "sources", "quotes", "pushed", "confidences", "allow_empty", "root")
     used_flags = [n for n in flag_names if opts[n]] + (["edit"] if opts["edit"] else [])
     if files and used_flags:
         raise InvalidInput("give either FILES or draft flags (--id, --set, …), not both")
@@ -91,7 +92,7 @@ def _record_flags(ctx: click.Context, opts: dict) -> None:  # type: ignore[type-
         date=opts["date_"], title=opts["title"], status=opts["status"], coverage=opts["coverage"], notes=opts["notes"],
         sets=list(opts["sets"]), drops=list(opts["drops"]), renames=list(opts["renames"]),
         sources=list(opts["sources"]), quotes=list(opts["quotes"]), pushed=list(opts["pushed"]),
-        allow_empty=opts["allow_empty"], root=opts["root"],
+        confidences=list(opts["confidences"]), allow_empty=opts["allow_empty"], root=opts["root"],
     )
     draft = derive_draft(store, negotiation, edits, allow_incomplete=opts["edit"], carried_over=_carried_over(store, negotiation))
     origin = None
