@@ -30,8 +30,8 @@ from pydantic import ValidationError
 _YAMLLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 from tracker.errors import InvalidInput
-from tracker.termsheet import MAX_TERMS, Draft, Negotiation
-from tracker.values import LINE_PATTERN, VALUE_TYPES, control_message
+from tracker.termsheet import MAX_TERMS, Draft, Negotiation, draft_input_problems, negotiation_input_problems
+from tracker.values import VALUE_TYPES
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 40
@@ -387,8 +387,6 @@ def describe_validation_error(exc: ValidationError) -> tuple[Path_, str]:
             msg = f"key is {len(str(loc[-1]))} characters long; at most {first['ctx']['max_length']}"
         else:
             msg = f"invalid key {clipped(str(loc[-1]))!r}: use letters, digits, '_' and '-', with '.' between groups"
-    elif kind == "string_pattern_mismatch" and (first.get("ctx") or {}).get("pattern") == LINE_PATTERN:
-        msg = control_message(str(first.get("input", "")))
     elif kind == "too_long" and loc == ("terms",):
         msg = f"a draft holds at most {MAX_TERMS:,} terms; this one has more"
     elif kind == "extra_forbidden":
@@ -412,9 +410,12 @@ def build_negotiation(doc: Document) -> Negotiation:
     if doc.kind != "negotiation":
         raise doc.origin.error(("kind",), f"expected a negotiation, found a {doc.kind}")
     try:
-        return Negotiation.model_validate(doc.data)
+        negotiation = Negotiation.model_validate(doc.data)
     except ValidationError as exc:
         raise _validation_error(exc, doc.origin) from None
+    for loc, message in negotiation_input_problems(negotiation):
+        raise doc.origin.error(loc, message)
+    return negotiation
 
 
 def build_draft(doc: Document, negotiation: Negotiation) -> Draft:
@@ -445,7 +446,7 @@ def build_draft(doc: Document, negotiation: Negotiation) -> Draft:
         draft = Draft.model_validate(data)
     except ValidationError as exc:
         raise _validation_error(exc, doc.origin) from None
-    for loc, message in negotiation.problems(draft):
+    for loc, message in (*draft_input_problems(draft), *negotiation.problems(draft)):
         raise doc.origin.error(loc, message)
     return draft
 

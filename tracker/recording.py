@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from tracker.errors import InvalidInput, NotFound
 from tracker.loading import Document, build_draft, build_negotiation, describe_validation_error, format_loc, parse_text
 from tracker.store import Pending, Recorded, Store
-from tracker.termsheet import CONFIDENCES, Citation, Draft, Negotiation, PushedBy, Source, Term
+from tracker.termsheet import CONFIDENCES, Citation, Draft, Negotiation, PushedBy, Source, Term, draft_input_problems
 from tracker.values import ShorthandError, parse_value, value_json
 
 
@@ -299,8 +299,9 @@ def derive_draft(
             str(loc[0]) if loc else "", format_loc(loc)
         )
         raise InvalidInput(f"{option}: {msg}") from None
-    for loc, message in negotiation.problems(draft):
-        raise InvalidInput(f"{format_loc(loc)}: {message}")
+    for loc, message in (*draft_input_problems(draft), *negotiation.problems(draft)):
+        option = "--title" if loc == ("title",) else format_loc(loc)
+        raise InvalidInput(f"{option}: {message}")
     check_dates(draft, parents)
     if parents and not edits.allow_empty and not allow_incomplete and _changes_nothing(draft, parents[0], base):
         raise InvalidInput(

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Iterator, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 from tracker.quantities import default_problem, preference_problem, ranked_word
-from tracker.values import LINE_PATTERN, Absent, Boolean, Choice, IsoDate, Line, Value, parse_value, value_json
+from tracker.values import Absent, Boolean, Choice, IsoDate, Number, StringSet, Value, currency_unit_problem, one_line_problem, parse_value, value_json
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", min_length=1, max_length=100)]
 PartyCode = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")]
@@ -53,8 +53,8 @@ class Model(BaseModel):
 
 class Party(Model):
     code: PartyCode
-    name: str = Field(min_length=1, max_length=200, pattern=LINE_PATTERN)
-    aliases: list[Line] = Field(default_factory=list)
+    name: str = Field(min_length=1, max_length=200)
+    aliases: list[str] = Field(default_factory=list)
 
     @field_validator("code")
     @classmethod
@@ -66,11 +66,11 @@ class Party(Model):
 
 class Source(Model):
     id: Slug
-    outlet: str = Field(min_length=1, max_length=300, pattern=LINE_PATTERN)
-    title: Line | None = None
+    outlet: str = Field(min_length=1, max_length=300)
+    title: str | None = None
     date: IsoDate | None = None
-    url: str | None = Field(default=None, max_length=2000, pattern=LINE_PATTERN)
-    reliability: Line | None = None
+    url: str | None = Field(default=None, max_length=2000)
+    reliability: str | None = None
     notes: str | None = None
 
 
@@ -111,7 +111,7 @@ class _Hinted:
 
 
 class Term(Model):
-    label: Line | None = None
+    label: str | None = None
     value: Value
     sources: list[Citation] = Field(default_factory=list)
     confidence: Confidence = "reported"
@@ -154,7 +154,7 @@ class DraftHeader(Model):
 
     negotiation: Slug
     id: Slug
-    title: str = Field(min_length=1, max_length=500, pattern=LINE_PATTERN)
+    title: str = Field(min_length=1, max_length=500)
     tabled_by: list[PartyCode] = Field(min_length=1)
     date: IsoDate
     parents: list[Slug] = Field(default_factory=list)
@@ -290,31 +290,17 @@ def _folded(name: str) -> str:
 
 class Negotiation(Model):
     id: Slug
-    title: str = Field(min_length=1, max_length=500, pattern=LINE_PATTERN)
+    title: str = Field(min_length=1, max_length=500)
     parties: list[Party] = Field(min_length=1)
     preferences: dict[TermKey, TermPreferences] = Field(default_factory=dict)
     sources: list[Source] = Field(default_factory=list)
     notes: str | None = None
 
-    @field_validator("parties")
-    @classmethod
-    def _one_party_per_name(cls, parties: list[Party]) -> list[Party]:
-        """Every name a party answers to (code, name, aliases) names only that party, ignoring
-        case and spacing: otherwise `--tabled-by b` could credit a draft to the wrong side."""
-        named: dict[str, tuple[str, str]] = {}
-        for p in parties:
-            for what, name in (("code", p.code), ("name", p.name), *(("alias", a) for a in p.aliases)):
-                other = named.setdefault(_folded(name), (p.code, what))
-                if other[0] != p.code:
-                    raise ValueError(
-                        f"{name!r} names two parties, {other[0]} ({other[1]}) and {p.code} ({what}); "
-                        "codes, names and aliases must differ, ignoring case"
-                    )
-        return parties
-
     @model_validator(mode="after")
     def _consistent(self) -> "Negotiation":
         codes = [p.code for p in self.parties]
+        if len(set(codes)) != len(codes):
+            raise ValueError("party codes must be unique")
         ids = [s.id for s in self.sources]
         if len(set(ids)) != len(ids):
             raise ValueError("source ids must be unique")
@@ -375,3 +361,71 @@ class Negotiation(Model):
                 problem = default_problem(term.value, prefs.default)
                 if problem:
                     yield ("terms", key, "value"), f"preferences.{declared}.default: {problem}"
+
+
+# --- what is recorded now, beyond what a stored row must be -----------------------------------
+# Rules added after drafts were first recorded apply to input only (files, flags, the editor),
+# so that a database written before them stays readable and verifiable.
+
+Problem = tuple[tuple[Any, ...], str]
+
+
+def negotiation_input_problems(negotiation: Negotiation) -> Iterator[Problem]:
+    """One-line fields, and every name a party answers to (code, name, aliases) naming only that
+    party, ignoring case and spacing: otherwise `--tabled-by b` could credit the wrong side."""
+    yield from _one_line(("title",), negotiation.title)
+    named: dict[str, tuple[str, str]] = {}
+    for i, p in enumerate(negotiation.parties):
+        yield from _one_line(("parties", i, "name"), p.name)
+        for j, alias in enumerate(p.aliases):
+            yield from _one_line(("parties", i, "aliases", j), alias)
+        for what, name in (("code", p.code), ("name", p.name), *(("alias", a) for a in p.aliases)):
+            other = named.setdefault(_folded(name), (p.code, what))
+            if other[0] != p.code:
+                yield ("parties",), (f"{name!r} names two parties, {other[0]} ({other[1]}) and {p.code} ({what}); "
+                                     "codes, names and aliases must differ, ignoring case")
+                return
+    for i, source in enumerate(negotiation.sources):
+        yield from _source_problems(("sources", i), source)
+
+
+def draft_input_problems(draft: Draft) -> Iterator[Problem]:
+    """One-line fields of a draft and its terms; numbers whose unit is a currency."""
+    yield from _one_line(("title",), draft.title)
+    for i, source in enumerate(draft.sources):
+        yield from _source_problems(("sources", i), source)
+    for key, term in draft.terms.items():
+        if term.label is not None:
+            yield from _one_line(("terms", key, "label"), term.label)
+        yield from _value_problems(("terms", key, "value"), term.value)
+        for i, report in enumerate(term.reports):
+            yield from _value_problems(("terms", key, "reports", i, "value"), report.value)
+
+
+def _value_problems(loc: tuple[Any, ...], value: Any) -> Iterator[Problem]:
+    if isinstance(value, Number) and value.unit is not None:
+        yield from _one_line(loc + ("unit",), value.unit)
+        found = currency_unit_problem(value.unit)
+        if found:
+            yield loc + ("unit",), found
+    elif isinstance(value, Choice):
+        yield from _one_line(loc + ("value",), value.value)
+    elif isinstance(value, StringSet):
+        for item in value.items:
+            found = one_line_problem(item)
+            if found:
+                yield loc + ("items",), found.replace("titles, names, labels, units and options", "set items")
+                return
+
+
+def _source_problems(loc: tuple[Any, ...], source: Source) -> Iterator[Problem]:
+    for field in ("outlet", "title", "url", "reliability"):
+        text = getattr(source, field)
+        if text is not None:
+            yield from _one_line(loc + (field,), text)
+
+
+def _one_line(loc: tuple[Any, ...], text: str) -> Iterator[Problem]:
+    found = one_line_problem(text)
+    if found:
+        yield loc, found

@@ -21,7 +21,6 @@ def _run(ctx: click.Context, action) -> None:  # type: ignore[no-untyped-def]
     from alembic.util.exc import CommandError
     from sqlalchemy.exc import DBAPIError
 
-    from tracker.db import migrate
     from tracker.db.engine import database_error
     from tracker.errors import InvalidInput
 

@@ -46,7 +46,7 @@ def create_command(ctx: click.Context, negotiation_id: str, title: str, parties:
 
     from tracker.errors import Conflict, InvalidInput
     from tracker.loading import describe_validation_error, format_loc
-    from tracker.termsheet import Negotiation
+    from tracker.termsheet import Negotiation, negotiation_input_problems
 
     party_docs = []
     for spec in parties:
@@ -60,6 +60,8 @@ def create_command(ctx: click.Context, negotiation_id: str, title: str, parties:
     except ValidationError as exc:
         loc, msg = describe_validation_error(exc)
         raise InvalidInput(f"{format_loc(loc) or 'negotiation'}: {msg}") from None
+    for loc, msg in negotiation_input_problems(neg):
+        raise InvalidInput(f"{format_loc(loc)}: {msg}")
     if not app(ctx).store().add_negotiation(neg):
         raise Conflict(f"negotiation {neg.id!r} already exists")
     click.echo(f"Created negotiation {neg.id} with parties {', '.join(p.code for p in neg.parties)}")

@@ -28,10 +28,10 @@ def short_hash(digest: str, n: int = 12) -> str:
 def log(negotiation: Negotiation, records: list[DraftRecord], chain: str | None = None) -> str:
     rows = [
         [f"v{r.seq}", r.header.date.isoformat(), r.id, ",".join(r.header.tabled_by), r.header.status,
-         short_hash(r.hash, 10), r.header.title]
+         short_hash(r.hash, 10), one_line(r.header.title)]
         for r in records
     ]
-    head = f"{negotiation.title} ({negotiation.id}): {len(records)} draft{'s' if len(records) != 1 else ''}"
+    head = f"{one_line(negotiation.title)} ({negotiation.id}): {len(records)} draft{'s' if len(records) != 1 else ''}"
     out = head if not rows else head + "\n" + table(rows, ["seq", "date", "id", "tabled", "status", "hash", "title"])
     return out if chain is None else f"{out}\nhistory head: {chain} (keep it: `tracker verify --head` checks it)"
 
@@ -40,7 +40,7 @@ def party_names(negotiation: Negotiation, codes: Iterable[str]) -> str:
     names = []
     for code in codes:
         party = negotiation.party(code)
-        names.append(f"{party.name} ({code})" if party else code)
+        names.append(f"{one_line(party.name)} ({code})" if party else code)
     return ", ".join(names)
 
 
@@ -65,7 +65,7 @@ def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes
     """A draft and its terms; ``carried``: key → (value, origin draft) a partial draft carries over."""
     lines = [
         f"{draft.id} (v{record.seq})  {record.hash}",
-        draft.title,
+        one_line(draft.title),
         f"Tabled by: {party_names(negotiation, draft.tabled_by)}",
         f"Date: {draft.date.isoformat()}   Status: {draft.status}   Coverage: {COVERAGE_TEXT[draft.coverage]}",
         f"Answers: {', '.join(draft.parents) if draft.parents else '(first draft)'}",
@@ -73,7 +73,7 @@ def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes
     if draft.sources:
         lines.append("Sources:")
         for s in draft.sources:
-            bits = [s.outlet] + ([s.title] if s.title else []) + ([s.date.isoformat()] if s.date else [])
+            bits = [one_line(s.outlet)] + ([one_line(s.title)] if s.title else []) + ([s.date.isoformat()] if s.date else [])
             lines.append(f"  [{s.id}] " + ", ".join(bits) + (f" <{s.url}>" if s.url else ""))
     if draft.notes:
         lines.append(f"Notes: {one_line(draft.notes)}")
@@ -111,7 +111,7 @@ def _clip(text: str, width: int) -> str:
 
 
 def parties(negotiation: Negotiation) -> str:
-    rows = [[p.code, p.name, ", ".join(p.aliases)] for p in negotiation.parties]
+    rows = [[p.code, one_line(p.name), one_line(", ".join(p.aliases))] for p in negotiation.parties]
     return table(rows, ["code", "name", "aliases"])
 
 
