@@ -345,3 +345,39 @@ def test_a_read_that_meets_a_term_changed_outside_tracker_stops_with_one_line(sa
     result = sample(*command)
     assert (result.exit_code, result.stdout, result.stderr) == (
         7, "", f"Error: a stored term ({digest[:19]}…) no longer matches its hash: it was changed outside tracker; run `tracker verify`\n")
+
+
+@pytest.mark.parametrize("command", [("log",), ("show", "counter"), ("diff", "first-offer", "counter"), ("export",), ("report",)])
+def test_a_recording_time_edited_into_garbage_stops_a_read_with_one_line(sample, command):
+    if not sample.url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's timestamptz column holds only times")
+    sql(sample.url, "UPDATE drafts SET recorded_at = 'garbage' WHERE slug = 'counter'")
+    result = sample(*command)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        7, "", "Error: draft 'counter' (v2): its stored recording time 'garbage' is not a time; run `tracker verify`\n")
+
+
+def test_an_export_into_a_database_holding_some_of_its_drafts_follows_that_databases_history(sample, tmp_path):
+    from conftest import Tracker
+
+    sample.ok("export", "-o", "dump.json")
+    other = Tracker(f"sqlite:///{tmp_path / 'other.db'}", tmp_path)
+    other.ok("record", str(SAMPLE / "negotiation.yaml"), str(SAMPLE / "d1.yaml"), str(SAMPLE / "d2.yaml"))
+    assert other.ok("import", "dump.json").stdout == "Imported acme-merger: 1 draft recorded, 2 already present\n"
+    assert other.ok("verify").stdout.startswith("verified 3 drafts")
+
+
+def test_an_export_whose_head_stands_for_drafts_without_links_is_refused(sample, tmp_path):
+    import json
+
+    from conftest import Tracker
+
+    sample.ok("export", "-o", "dump.json")
+    data = json.loads((tmp_path / "dump.json").read_text())
+    entry = data["negotiations"][0]
+    del entry["drafts"][-1]  # the last draft removed, the head kept: must not pass unnoticed
+    entry["drafts"][-1].pop("link")
+    (tmp_path / "dump.json").write_text(json.dumps(data, indent=2))
+    result = Tracker(f"sqlite:///{tmp_path / 'other.db'}", tmp_path)("import", "dump.json")
+    assert result.exit_code == 3
+    assert result.stderr.endswith("draft 'counter' has no place in the history the file's head stands for (no 'link' or 'recorded_at')\n")

@@ -163,7 +163,10 @@ class ExportFile:
             raise self.error(loc + ("drafts",), "expected a list of drafts")
         hashes: dict[str, str] = {}
         pending = []
-        previous = entry["hash"]  # the history chain, checked link by link where the file has it
+        previous = entry["hash"]  # the history chain, checked link by link
+        # An export written since the chain exists names its head, and every draft has its link;
+        # an older one has neither, and its drafts join the history as they are imported.
+        chained = entry.get("head") is not None
         for j, item in enumerate(entry["drafts"]):
             at = loc + ("drafts", j)
             item = self._mapping(at, item, ("seq", "hash", "draft"))
@@ -177,13 +180,14 @@ class ExportFile:
             origin = Origin(f"{self.name}: {format_loc(at)}")
             recorded_at = self._time(at, item.get("recorded_at"))
             link = item.get("link")
+            if chained and (link is None or recorded_at is None):
+                raise self.error(at, f"draft {draft.id!r} has no place in the history the file's head stands for (no 'link' or 'recorded_at')")
             if link is not None:
                 if recorded_at is None or link != canonical.link_hash(previous, j + 1, item["hash"], canonical.instant(recorded_at)):
                     raise self.error(at + ("link",), f"draft {draft.id!r} does not follow the history before it (its place, recording time or negotiation was changed)")
                 previous = link
-            pending.append(Pending(draft, origin, seq=j + 1, recorded_at=recorded_at, link=link))
-        head = entry.get("head")
-        if head is not None and all(item.get("link") for item in entry["drafts"]) and head != previous:
+            pending.append(Pending(draft, origin, seq=j + 1, recorded_at=recorded_at))
+        if chained and entry["head"] != previous:
             raise self.error(loc + ("head",), f"negotiation {negotiation.id!r}: the history's head does not match its drafts (drafts were removed or changed)")
         return negotiation, pending
 

@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, NamedTuple, Protocol, Sequence, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, Text, func, insert, select, type_coerce
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from tracker import canonical
@@ -90,7 +90,6 @@ class Pending:
     # and its original recording time.
     seq: int | None = None
     recorded_at: dt.datetime | None = None
-    link: str | None = None  # the history link the export says it had: checked, never trusted
 
     def error(self, exc_type: type, loc: tuple[Any, ...], message: str) -> Exception:
         if self.origin is None:
@@ -282,12 +281,9 @@ class Store:
                 f"draft {draft.id!r} would be recorded as v{seq}, not v{item.seq}: the database holds other drafts of this negotiation",
             )
         recorded_at = (item.recorded_at or _now()).astimezone(dt.timezone.utc)  # SQLite keeps no zone: store UTC
+        # The history here, whatever another database's was: an import's own chain is checked
+        # against the file (``portable``); here the draft follows this database's head.
         link = canonical.link_hash(self._head(conn, neg_pk), seq, digest, canonical.instant(recorded_at))
-        if item.link is not None and item.link != link:
-            raise item.error(
-                IntegrityFailure, ("link",),
-                f"draft {draft.id!r} does not follow the history it was exported from (its place, recording time or negotiation was changed)",
-            )
         pk = conn.execute(
             insert(DraftRow)
             .values(
@@ -692,20 +688,31 @@ def _apply_chain(chain: list[int], rows: Iterable[tuple[int, str, Any]]) -> dict
 
 
 _RECORD_COLUMNS = (
-    DraftRow.id, DraftRow.seq, DraftRow.hash, DraftRow.header, DraftRow.recorded_at,
+    DraftRow.id, DraftRow.seq, DraftRow.hash, DraftRow.header,
+    # As stored (SQLite: text): a hand-edited time must stop the read in one line, not crash it.
+    type_coerce(DraftRow.recorded_at, Text).label("recorded_at"),
     DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count, DraftRow.link,
 )
 
 
+def _recorded_at(value: Any, draft: str) -> dt.datetime | None:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise IntegrityFailure(f"{draft}: its stored recording time {value!r} is not a time; run `tracker verify`") from None
+    if isinstance(value, dt.datetime) and value.tzinfo is None:  # SQLite drops the zone; it is UTC
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
 def _record(row: Any) -> DraftRecord:
     pk, seq, digest, header, recorded_at, base, depth, count, link = row
-    if recorded_at is not None and recorded_at.tzinfo is None:  # SQLite drops the zone; it is UTC
-        recorded_at = recorded_at.replace(tzinfo=dt.timezone.utc)
     try:
         parsed = DraftHeader.model_validate_json(header)
     except ValueError:  # pydantic's ValidationError included: the row was changed by hand
         raise IntegrityFailure(f"draft #{pk} (v{seq}): its stored header no longer reads as a draft header; run `tracker verify`") from None
-    return DraftRecord(pk, seq, digest, parsed, recorded_at, base, depth, count, link)
+    return DraftRecord(pk, seq, digest, parsed, _recorded_at(recorded_at, f"draft {parsed.id!r} (v{seq})"), base, depth, count, link)
 
 
 class _Ref(NamedTuple):

@@ -104,6 +104,8 @@ def scrub(message: str, url: str) -> str:
 
 
 def parse_url(url: str) -> URL:
+    if "\x00" in url:
+        raise DatabaseError("invalid database URL: it holds a NUL character")
     if _authority(url).count("@") > 1:
         raise DatabaseError(f"invalid database URL {redact(url)!r}: write '@' in a user name or password as %40")
     try:
@@ -160,10 +162,24 @@ def _read_only_sqlite(path: Path, timeout: float) -> Engine:
     import sqlite3
     from urllib.parse import quote
 
-    # immutable: nothing can change the file, so SQLite takes no locks and needs no -shm file
-    # beside it (which WAL mode would otherwise have to create).
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
-    engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False))
+    base = f"file:{quote(str(path.resolve()))}?mode=ro"
+
+    def connect() -> sqlite3.Connection:
+        try:
+            return sqlite3.connect(base, uri=True, timeout=timeout, check_same_thread=False)
+        except sqlite3.OperationalError:
+            # A WAL database needs a -shm file beside it, which a read-only folder cannot get.
+            # Read it as immutable only when no write-ahead log is there (so none is lost, and
+            # nobody is writing): else say so rather than show an older state.
+            wal = Path(f"{path}-wal")
+            if wal.exists() and wal.stat().st_size:
+                raise DatabaseError(
+                    f"{path}: its write-ahead log ({wal.name}) cannot be read from a read-only folder; "
+                    "copy the database (and its -wal file) somewhere writable, or open it once where it can be written"
+                ) from None
+            return sqlite3.connect(f"{base}&immutable=1", uri=True, timeout=timeout, check_same_thread=False)
+
+    engine = create_engine("sqlite://", creator=connect)
     _configure_sqlite(engine, timeout, wal=False)
     return engine
 
