@@ -386,7 +386,7 @@ def test_a_report_of_many_parties_shows_a_bounded_number_of_gaps(tracker, tmp_pa
     data = tracker.json("report")
     assert data["summary"]["gap_pairs"] == {"shown": 28, "of": 66}
     assert [g["parties"] for g in data["gaps"]][:2] == [["P0", "P1"], ["P0", "P2"]]
-    assert all(int(a[1:]) < 12 and int(b[1:]) < 12 for a, b in (g["parties"] for g in data["gaps"]))
+    assert {p for g in data["gaps"] for p in g["parties"]} == {f"P{i}" for i in range(8)}  # every pair of the first eight
     assert "Gaps are shown for 28 of the 66 pairs of parties that tabled drafts; `tracker gap A B` prints any pair." in tracker.ok("report").stdout
     assert tracker.ok("gap", "P10", "P11").stdout.startswith("Gap between")
 
@@ -559,3 +559,31 @@ def test_a_database_recorded_before_the_one_line_rules_stays_readable(tracker):
     exported = json.loads(tracker.ok("export").stdout)
     assert exported["negotiations"][0]["drafts"][0]["draft"]["terms"]["price"]["label"] == "Purchase price\n"
     assert "First offer" in tracker.ok("log").stdout
+
+
+@pytest.mark.parametrize("target, message", [("newdir/", "'newdir/' names a folder; give a file name"), ("", "a file name is empty")])
+def test_an_output_name_that_is_no_file_name_is_a_usage_error(acme, tmp_path, target, message):
+    result = acme("report", "-o", target)
+    assert (result.exit_code, result.stderr) == (2, f"Error: Invalid value for '--output' / '-o': {message} (see `cli report --help`)\n")
+    assert not (tmp_path / "newdir").exists()
+
+
+def test_a_read_only_database_with_a_write_ahead_log_is_refused_not_read_stale(read_only_folder, tmp_path):
+    import shutil
+    import sqlite3
+
+    folder, seal = read_only_folder
+    source = tmp_path / "live.db"
+    writer = Tracker(f"sqlite:///{source}", tmp_path)
+    writer.ok("record", str(SAMPLE / "negotiation.yaml"), str(SAMPLE / "d1.yaml"))
+    reader = sqlite3.connect(source)  # keeps the log from being folded back in at the writer's exit
+    reader.execute("SELECT COUNT(*) FROM drafts").fetchone()
+    writer.ok("record", str(SAMPLE / "d2.yaml"))
+    assert Path(f"{source}-wal").stat().st_size > 0
+    shutil.copy(source, folder / "tracker.db")
+    shutil.copy(f"{source}-wal", folder / "tracker.db-wal")
+    reader.close()
+    seal()
+    result = Tracker(f"sqlite:///{folder / 'tracker.db'}", tmp_path)("log")
+    assert (result.exit_code, result.stderr) == (6, f"Error: {folder / 'tracker.db'}: its write-ahead log (tracker.db-wal) cannot be read from a"
+                                                    " read-only folder; copy the database (and its -wal file) somewhere writable, or open it once where it can be written\n")

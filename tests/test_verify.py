@@ -283,7 +283,12 @@ def test_a_head_kept_before_later_drafts_were_recorded_still_verifies(tracker):
     assert tracker.json("log")["head"] != kept
     assert tracker.ok("verify", "--head", kept).stdout.startswith("verified 3 drafts")
     assert tracker.ok("verify", "--head", kept.removeprefix("sha256:")[:20]).stdout.startswith("verified 3 drafts")
-    assert tracker("verify", "--head", "sha256:0000").exit_code == 7
+    assert tracker.ok("verify", "--head", kept.upper()).stdout.startswith("verified 3 drafts")
+    assert tracker("verify", "--head", "sha256:" + "0" * 12).exit_code == 7
+    for malformed in ("", "sha256:0000", "f608", "sha256:xyz" + "0" * 12):
+        result = tracker("verify", "--head", malformed)
+        assert (result.exit_code, result.stderr) == (3, f"Error: --head {malformed!r}: expected a head as `log` or `verify` print it"
+                                                        " (sha256: and at least 12 hex digits)\n")
 
 
 def test_a_removed_negotiation_is_caught_by_its_kept_head(sample, tmp_path):

@@ -10,6 +10,7 @@ drawn from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import combinations
 
 from tracker import history
 from tracker.compare import diff_view
@@ -53,7 +54,7 @@ class Report:
     drafts: list[DraftRecord]  # reading order
     changes: list[DraftChanges]
     positions: Positions  # where things stand now
-    gaps: list[Gap]  # per pair of parties that tabled drafts (at most MAX_GAP_PAIRS), with convergence over time
+    gaps: list[Gap]  # per pair among the first MAX_GAP_PARTIES parties that tabled drafts, with convergence over time
     histories: list[TermHistory]  # the terms that moved, with the drafts where they moved
     tallies: list[Tally]
     bibliography: list[Cite]
@@ -61,10 +62,10 @@ class Report:
 
 
 # Gaps are per pair of parties: with many parties their number grows with its square, and the
-# report would grow with it (300 parties: 44,850 pairs). The report shows the pairs of the first
-# parties that tabled drafts (8 parties' worth) and says how many it left out; `tracker gap A B`
-# gives any pair.
-MAX_GAP_PAIRS = 28
+# report would grow with it (300 parties: 44,850 pairs). The report shows every pair among the
+# first eight parties (in the negotiation's order) that tabled drafts — 28 pairs at most — and
+# says how many it left out; `tracker gap A B` gives any pair.
+MAX_GAP_PARTIES = 8
 
 
 def build(store: Store, negotiation: Negotiation) -> Report:
@@ -83,15 +84,16 @@ def build(store: Store, negotiation: Negotiation) -> Report:
     for dc in changes:
         dc.evidence = {c.term: history.citations(view, dc.record.id, c.new) for c in dc.result.changes if c.new_stated}
     final = history.positions(view)
-    pairs = [(a, b) for a, b in history.party_pairs(negotiation) if view.tabled_ranks(a) and view.tabled_ranks(b)]
+    tabling = [p.code for p in negotiation.parties if view.tabled_ranks(p.code)]
+    pairs = list(combinations(tabling[:MAX_GAP_PARTIES], 2))
     out = Report(
         view=view,
         negotiation=negotiation,
         drafts=drafts,
         changes=changes,
         positions=final,
-        gaps=[history.gap(view, a, b) for a, b in pairs[:MAX_GAP_PAIRS]],
-        gap_pairs=len(pairs),
+        gaps=[history.gap(view, a, b) for a, b in pairs],
+        gap_pairs=len(tabling) * (len(tabling) - 1) // 2,
         histories=[history.term_history(view, name, ds, moves_only=True) for name, ds in history.moved_terms(view)],
         tallies=_tallies(view, changes, final),
         bibliography=_bibliography(drafts),

@@ -163,10 +163,12 @@ class Store:
         if existing is None:
             # Another writer may be recording the same negotiation right now (PostgreSQL does not
             # lock a row that does not exist yet): its row, once committed, is simply there.
-            inserted = conn.execute(
-                _insert_ignoring_duplicates(conn, NegotiationRow).values(slug=negotiation.id, document=document, hash=digest, created_at=_now())
-            ).rowcount
-            if inserted:
+            inserted = conn.execute(  # RETURNING: psycopg cannot count the rows of ON CONFLICT DO NOTHING
+                _insert_ignoring_duplicates(conn, NegotiationRow)
+                .values(slug=negotiation.id, document=document, hash=digest, created_at=_now())
+                .returning(NegotiationRow.id)
+            ).first()
+            if inserted is not None:
                 return True
             existing = conn.execute(select(NegotiationRow.hash).where(NegotiationRow.slug == negotiation.id)).scalar()
         if existing == digest:

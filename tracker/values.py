@@ -442,8 +442,6 @@ def _parse_money(text: str, default_currency: str | None) -> Money | None:
     if scale and scale.upper() in CURRENCIES and not post:
         # "500 USD": the trailing word is the currency, not a scale.
         scale, post = None, scale
-    if negative and not (pre or post):
-        return None  # "-5", "-5 m": a number; money needs its currency written
     if scale and post is None and scale.lower() not in _SCALES and len(scale) == 3 and scale.isalpha():
         raise ShorthandError(f"unknown currency {scale!r} in {text!r}")
     currency = None
@@ -538,6 +536,8 @@ def _from_number(d: Decimal, hint: str | None, like: Any) -> Any:
 
 def _from_text(raw: str, hint: str | None, like: Any) -> Any:
     text = raw.strip()
+    if text.startswith("\u2212") and hint not in ("choice", "text"):  # "−5%": the typeset minus sign
+        text = "-" + text[1:]
     typed = _TYPED_PREFIX_RE.match(text)
     if typed:
         kind, rest = typed.group("type"), typed.group("rest").strip()
@@ -595,7 +595,7 @@ def _from_text(raw: str, hint: str | None, like: Any) -> Any:
         if hint == "money":
             raise ShorthandError(f"cannot read {text!r} as money")
         return Number(type="number", value=number, unit=unit.strip())
-    if hint not in ("choice", "text") and not text.isascii() and _OTHER_DIGITS_RE.match(text):
+    if hint not in ("choice", "text") and any(ch.isdecimal() and not ch.isascii() for ch in text) and _OTHER_DIGITS_RE.match(text):
         raise ShorthandError(f"{text!r} has digits other than 0-9: write numbers with 0-9 (or text:… for text)")
     if hint == "choice":
         return Choice(type="choice", value=text)

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Text, select, type_coerce
 
 from tracker import canonical
 from tracker.db.tables import DraftParentRow, DraftRow, DraftTermRow, NegotiationRow, TermBlobRow
-from tracker.errors import NotFound
+from tracker.errors import InvalidInput, NotFound
 from tracker.store import Store
 from tracker.termsheet import DraftHeader, Negotiation, Term
 
@@ -69,15 +69,26 @@ def verify(store: Store, negotiation: str | None = None) -> list[Problem]:
     return check(store, negotiation).problems
 
 
+HEAD_PREFIX = 12  # hex digits of a kept head that must be given, at least
+
+
+def parse_head(kept: str) -> str:
+    """The hex digits of a head as written (``sha256:`` optional, any case); a malformed one is
+    the user's typing, not tampering."""
+    text = kept.strip().lower().removeprefix(f"{canonical.ALGORITHM}:")
+    if not (HEAD_PREFIX <= len(text) <= 64 and all(c in "0123456789abcdef" for c in text)):
+        raise InvalidInput(f"--head {kept!r}: expected a head as `log` or `verify` print it (sha256: and at least {HEAD_PREFIX} hex digits)")
+    return text
+
+
 def check_head(summary: Summary, kept: str) -> list[Problem]:
     """Whether the one negotiation's history still holds the head ``kept`` (its current head,
     or the head it had at an earlier draft: recording since is no tampering)."""
     (slug, head), = summary.heads.items()
-    wanted = kept.strip()
-    wanted = wanted if wanted.startswith(f"{canonical.ALGORITHM}:") else f"{canonical.ALGORITHM}:{wanted}"
+    wanted = f"{canonical.ALGORITHM}:{parse_head(kept)}"
     if wanted == head:
         return []
-    found = [link for link in summary.links[slug] if len(wanted) >= 19 and link.startswith(wanted)]
+    found = [link for link in summary.links[slug] if link.startswith(wanted)]
     if len(found) == 1:
         return []  # an earlier head: the drafts after it were recorded since
     return [Problem(None, None, f"its history does not hold the head {kept.strip()!r} (now {head}): drafts were removed"

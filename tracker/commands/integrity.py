@@ -28,8 +28,10 @@ def verify_command(ctx: click.Context, negotiation: str | None, kept: str | None
       tracker verify -n acme-merger --head sha256:3f2a…
     """
     from tracker.errors import IntegrityFailure, InvalidInput, NotFound
-    from tracker.verify import check, check_head
+    from tracker.verify import check, check_head, parse_head
 
+    if kept is not None:
+        parse_head(kept)  # a malformed head is refused before any work
     try:
         summary = check(app(ctx).store(), negotiation)
     except NotFound as exc:

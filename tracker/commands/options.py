@@ -32,7 +32,13 @@ class FilePath(click.ParamType):
     name = "file"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Path:
-        return value if isinstance(value, Path) else Path(value)
+        if isinstance(value, Path):
+            return value
+        if not value:
+            self.fail("a file name is empty", param, ctx)
+        if value != "-" and value.endswith(("/", "\\")):
+            self.fail(f"{value!r} names a folder; give a file name", param, ctx)
+        return Path(value)
 
 
 FILE = FilePath()

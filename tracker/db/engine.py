@@ -165,9 +165,12 @@ def _read_only_sqlite(path: Path, timeout: float) -> Engine:
     base = f"file:{quote(str(path.resolve()))}?mode=ro"
 
     def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(base, uri=True, timeout=timeout, check_same_thread=False)
         try:
-            return sqlite3.connect(base, uri=True, timeout=timeout, check_same_thread=False)
+            conn.execute("PRAGMA schema_version").fetchone()  # opens the file (and a WAL's -shm) now
+            return conn
         except sqlite3.OperationalError:
+            conn.close()
             # A WAL database needs a -shm file beside it, which a read-only folder cannot get.
             # Read it as immutable only when no write-ahead log is there (so none is lost, and
             # nobody is writing): else say so rather than show an older state.
