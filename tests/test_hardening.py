@@ -223,6 +223,9 @@ READ_AS = [
     ("-5 USD", {"type": "money", "amount": "-5", "currency": "USD"}),
     ("EUR -2.5m", {"type": "money", "amount": "-2500000", "currency": "EUR"}),
     ("-5 hours", {"type": "number", "value": "-5", "unit": "hours"}),
+    ("'§ 12 BGB'", {"type": "text", "value": "§ 12 BGB"}),  # digits 0-9 beside other signs: text
+    ("'№ 5'", {"type": "text", "value": "№ 5"}),
+    ("'−$5 million'", {"type": "money", "amount": "-5000000", "currency": "USD"}),  # the typeset minus sign
 ]
 
 
@@ -587,3 +590,11 @@ def test_a_read_only_database_with_a_write_ahead_log_is_refused_not_read_stale(r
     result = Tracker(f"sqlite:///{folder / 'tracker.db'}", tmp_path)("log")
     assert (result.exit_code, result.stderr) == (6, f"Error: {folder / 'tracker.db'}: its write-ahead log (tracker.db-wal) cannot be read from a"
                                                     " read-only folder; copy the database (and its -wal file) somewhere writable, or open it once where it can be written\n")
+
+
+@pytest.mark.parametrize("written", ["-5 million", "-5 bn", "-5M"])
+def test_a_negative_amount_without_a_currency_is_refused_like_a_positive_one(acme, written):
+    assert refused(acme, *DERIVE, "--set", f"fee={written}") == (
+        3, f"--set fee: ambiguous amount {written!r}: money needs a currency (e.g. $5M or EUR 5M)")
+    acme.ok(*DERIVE, "--set", f"price={written}", "--date", "2025-03-02")  # an existing amount lends its currency
+    assert acme.json("show", "reply")["terms"]["price"]["value"]["currency"] == "USD"
