@@ -461,6 +461,8 @@ def test_pushed_by_names_the_party_its_name_or_alias_means(acme):
 # --- likely mistakes of `record --from`, refused (issue: recording without regret) --------------
 
 DERIVE = ("record", "--from", "first-offer", "--id", "reply", "--tabled-by", "B")
+NOTHING_NEW = ("the new draft says nothing 'first-offer' does not (its terms, tabling parties and status; a --set to the value a term"
+               " has changes nothing): change something, or give --allow-empty to record it as it is")
 MISTAKES = [
     (("--set", "price=$6m", "--drop", "price"), "--drop and --set both name 'price': give one of them"),
     (("--drop", "price", "--set", "price=$6m"), "--drop and --set both name 'price': give one of them"),
@@ -469,7 +471,6 @@ MISTAKES = [
     (("--rename", "price=cost", "--set", "price=$6m"), "--rename price=… and --set both name 'price': give one of them"),
     (("--rename", "price=cost", "--drop", "price"), "--rename price=… and --drop both name 'price': give one of them"),
     (("--rename", "price=cost", "--rename", "earn_out=cost"), "--rename: two terms are moved to 'cost'"),
-    ((), "the new draft changes nothing of 'first-offer': give --set, --drop or --rename (or --allow-empty to record it as it is, e.g. the same text tabled again)"),
     (("--set", "price=$6m", "--date", "2025-02-01"), "--date 2025-02-01: before 'first-offer', which it answers (2025-03-01); check the date, or --from"),
 ]
 
@@ -477,6 +478,10 @@ MISTAKES = [
 @pytest.mark.parametrize("extra, message", MISTAKES, ids=[" ".join(m[0]) or "no edits" for m in MISTAKES])
 def test_a_likely_mistake_is_refused_with_one_line(acme, extra, message):
     assert refused(acme, *DERIVE, *extra) == (3, message)
+
+
+def test_a_draft_that_says_nothing_new_is_refused(acme):
+    assert refused(acme, "record", "--from", "first-offer", "--id", "again", "--tabled-by", "A") == (3, NOTHING_NEW)
 
 
 def test_a_date_far_ahead_is_refused(acme):
@@ -530,7 +535,7 @@ def test_a_new_draft_lists_only_the_sources_it_or_its_terms_cite(acme):
 
 
 def test_set_to_the_same_value_keeps_the_terms_record_and_confidence_is_a_flag(acme):
-    assert refused(acme, *DERIVE, "--set", "price=$5 million")[1].startswith("the new draft changes nothing of 'first-offer'")
+    assert refused(acme, *DERIVE[:-1], "A", "--set", "price=$5 million") == (3, NOTHING_NEW)
     acme.ok(*DERIVE, "--set", "price=$5 million", "--source", "{id: ft, outlet: Financial Times}", "--set", "earn_out=12%",
             "--confidence", "earn_out=confirmed", "--confidence", "price=confirmed", "--date", "2025-03-02")
     terms = acme.json("show", "reply")["terms"]

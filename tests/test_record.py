@@ -417,3 +417,48 @@ def test_every_command_has_help_text():
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0, name
         assert len(result.output.splitlines()) > 3, name
+
+
+def test_edit_gets_the_checks_the_flags_get(recorded, tmp_path):
+    import datetime as dt
+
+    late = _editor(tmp_path, "open(path, 'w', encoding='utf-8').write(text.replace('date: ', 'date: 2099-01-01 #', 1))\n")
+    result = recorded("record", "--from", "counter", "--id", "e3", "--tabled-by", "A", "--edit", env={"EDITOR": late})
+    assert (result.exit_code, result.stderr) == (3, f"Error: --date 2099-01-01: more than a day in the future (today is {dt.date.today().isoformat()})\n")
+    retitled = _editor(tmp_path, "open(path, 'w', encoding='utf-8').write(text.replace('title: ', 'title: Retitled #', 1))\n")
+    result = recorded("record", "--from", "counter", "--id", "e4", "--tabled-by", "W", "--status", "rejected", "--edit", env={"EDITOR": retitled})
+    assert result.exit_code == 3 and result.stderr.startswith("Error: the new draft says nothing 'counter' does not")
+
+
+def test_a_full_draft_after_a_partial_one_keeps_the_sources_its_carried_terms_cite(recorded):
+    recorded.ok("record", "--from", "counter", "--id", "f1", "--tabled-by", "A", "--date", "2025-03-16", "--set", "price=$47",
+                "--source", "{id: ft-1, outlet: FT}")
+    recorded.ok("record", "--from", "f1", "--id", "p", "--tabled-by", "W", "--date", "2025-03-17", "--coverage", "partial", "--set", "escrow=full")
+    recorded.ok("record", "--from", "p", "--id", "f2", "--tabled-by", "A", "--date", "2025-03-18", "--set", "no_shop=40")
+    shown = recorded.json("show", "f2")
+    assert "ft-1" in [s["id"] for s in shown["sources"]] and shown["terms"]["price"]["sources"] == [{"source": "ft-1"}]
+
+
+def test_a_full_draft_answering_any_draft_of_the_case_study_records(seeded):
+    for ref in ("kyiv-amendments", "us-revised", "draft-2025-02-22", "draft-2025-02-24", "fund-framework"):
+        seeded.ok("record", "--from", ref, "--id", f"after-{ref}", "--tabled-by", "UA", "--date", "2025-02-26", "--set", "test_term=text:x")
+
+
+def test_a_new_status_a_new_tabler_or_a_merge_is_news(recorded):
+    recorded.ok("record", "--from", "counter", "--id", "signed", "--tabled-by", "W", "--date", "2025-03-20", "--status", "signed")
+    recorded.ok("record", "--from", "counter", "--id", "taken-up", "--tabled-by", "A", "--date", "2025-03-20")
+    recorded.ok("record", "--from", "counter", "--from", "loi", "--id", "merged", "--tabled-by", "W", "--date", "2025-03-20")
+
+
+def test_a_quote_on_a_value_set_again_is_kept(recorded):
+    recorded.ok("record", "--from", "counter", "--id", "q", "--tabled-by", "A", "--date", "2025-03-20", "--set", "price=$48",
+                "--source", "memo-1", "--quote", "price=they hold at 48")
+    sources = recorded.json("show", "q")["terms"]["price"]["sources"]
+    assert {"source": "memo-1", "quote": "they hold at 48"} in sources
+
+
+def test_renames_in_a_chain_and_twice(recorded):
+    recorded.ok("record", "--from", "counter", "--id", "swap", "--tabled-by", "A", "--date", "2025-03-20",
+                "--rename", "price=cost", "--rename", "no_shop=price")
+    result = recorded("record", "--from", "counter", "--id", "x", "--tabled-by", "A", "--rename", "price=cost", "--rename", "cost=price2")
+    assert (result.exit_code, result.stderr) == (3, "Error: --rename: 'cost' is renamed twice; rename each term once, to where it ends\n")

@@ -365,10 +365,17 @@ def test_a_recording_time_edited_into_garbage_stops_a_read_with_one_line(sample,
 def test_an_export_into_a_database_holding_some_of_its_drafts_follows_that_databases_history(sample, tmp_path):
     from conftest import Tracker
 
+    import time
+
     sample.ok("export", "-o", "dump.json")
+    time.sleep(1.1)  # recorded here a second later (times are kept to the second): another history
     other = Tracker(f"sqlite:///{tmp_path / 'other.db'}", tmp_path)
     other.ok("record", str(SAMPLE / "negotiation.yaml"), str(SAMPLE / "d1.yaml"), str(SAMPLE / "d2.yaml"))
-    assert other.ok("import", "dump.json").stdout == "Imported acme-merger: 1 draft recorded, 2 already present\n"
+    printed = other.ok("import", "dump.json").stdout.splitlines()
+    here, there = other.json("log")["head"], sample.json("log")["head"]
+    assert printed == ["Imported acme-merger: 1 draft recorded, 2 already present",
+                       f"  its history here has head {here}, not the file's {there}: some drafts were recorded here before;"
+                       " keep this head for `verify --head`"]
     assert other.ok("verify").stdout.startswith("verified 3 drafts")
 
 

@@ -97,8 +97,10 @@ def check_edits(edits: DraftEdits) -> None:
 
     for spec in edits.renames:
         old, new = _pair("--rename", spec)
+        if touched.get(old.strip()) == "--rename":
+            raise InvalidInput(f"--rename: {old.strip()!r} is renamed twice; rename each term once, to where it ends")
         claim(old, f"--rename {old.strip()}=…")
-        if new.strip() in touched and touched[new.strip()].startswith("--rename"):
+        if touched.get(new.strip()) == "--rename":
             raise InvalidInput(f"--rename: two terms are moved to {new.strip()!r}")
         touched.setdefault(new.strip(), "--rename")  # the new key may still be --set: a moved term with a new value
     for key in edits.drops:
@@ -187,7 +189,7 @@ def derive_draft(
     known: dict[str, Term] = {k: t.model_copy(update={"renamed_from": None}) for k, t in base.items()}
     terms: dict[str, Term] = {} if partial else dict(known)
 
-    sources: dict[str, Source] = {s.id: s for s in (base_header.sources if base_header else [])}
+    sources = _known_sources(store, negotiation, parents)
     new_sources = [_source(spec, negotiation, sources) for spec in edits.sources]
     for s in new_sources:
         sources[s.id] = s
@@ -227,7 +229,7 @@ def derive_draft(
             # and any new citation is added to it.
             kept = old.canonical()
             cited = {c.source for c in old.sources}
-            kept["sources"] = [*kept.get("sources", []), *(c.canonical() for c in cites if c.source not in cited)]
+            kept["sources"] = [*kept.get("sources", []), *(c.canonical() for c in cites if c not in old.sources and (c.quote or c.source not in cited))]
             terms[key] = _term(key, kept)
             continue
         data: dict[str, Any] = {"value": value, "sources": cites}
@@ -241,7 +243,8 @@ def derive_draft(
     for spec in edits.confidences:
         key, level = _pair("--confidence", spec)
         if key not in terms:
-            raise NotFound(f"--confidence {spec!r}: no term {key!r} in the new draft")
+            stated = " (a partial draft states only what you --set)" if partial and key in known else ""
+            raise NotFound(f"--confidence {spec!r}: no term {key!r} in the new draft{stated}")
         if level.strip() not in CONFIDENCES:
             raise InvalidInput(f"--confidence {spec!r}: expected one of {', '.join(CONFIDENCES)}")
         if level.strip() == "disputed" and not terms[key].reports:
@@ -287,7 +290,7 @@ def derive_draft(
         "status": edits.status or "proposed",
         "coverage": edits.coverage or "full",
         # Its own sources, and those its terms still cite: a parent's other sources spoke of the parent.
-        "sources": [src for sid, src in sources.items() if sid in _cited(terms) or any(sid == n.id for n in new_sources)],
+        "sources": [*new_sources, *(sources[sid] for sid in sorted(_cited(terms)) if sid in sources and sid not in {n.id for n in new_sources})],
         "notes": edits.notes,
         "terms": terms,
     }
@@ -303,12 +306,42 @@ def derive_draft(
         option = "--title" if loc == ("title",) else format_loc(loc)
         raise InvalidInput(f"{option}: {message}")
     check_dates(draft, parents)
-    if parents and not edits.allow_empty and not allow_incomplete and _changes_nothing(draft, parents[0], base):
-        raise InvalidInput(
-            f"the new draft changes nothing of {parents[0].id!r}: give --set, --drop or --rename"
-            " (or --allow-empty to record it as it is, e.g. the same text tabled again)"
-        )
+    if not allow_incomplete:
+        check_news(draft, parents, base, edits)
     return draft
+
+
+def check_edited(store: Store, negotiation: Negotiation, draft: Draft, edits: DraftEdits) -> None:
+    """The checks of ``derive_draft`` on a draft as the user left it in the editor (its parents,
+    date and terms may have been changed there)."""
+    parents = [store.resolve(ref, negotiation.id) for ref in draft.parents]
+    if not parents and not edits.root and store.log(negotiation.id):
+        raise InvalidInput(
+            f"{negotiation.id} has drafts already: give the draft this one answers (parents: […]), or --root for a new, unrelated text"
+        )
+    check_dates(draft, parents)
+    check_news(draft, parents, store.terms(parents[0]) if parents else {}, edits)
+
+
+def check_news(draft: Draft, parents: Sequence[Any], parent_terms: Mapping[str, Term], edits: DraftEdits) -> None:
+    """Refuse a draft that changes nothing of its parent, unless the user insists."""
+    if parents and not edits.allow_empty and changes_nothing(draft, parents[0], parent_terms):
+        raise InvalidInput(
+            f"the new draft says nothing {parents[0].id!r} does not (its terms, tabling parties and status; a --set to the"
+            " value a term has changes nothing): change something, or give --allow-empty to record it as it is"
+        )
+
+
+def _known_sources(store: Store, negotiation: Negotiation, parents: Sequence[Any]) -> dict[str, Source]:
+    """Every source a term the new draft keeps may cite, by id: the negotiation's bibliography,
+    those of its drafts (a term carried over through a partial draft cites where it was
+    stated), and its parents' own, which win (first parent first)."""
+    found: dict[str, Source] = {s.id: s for s in negotiation.sources}
+    for record in store.log(negotiation.id) if parents else ():
+        found.update((s.id, s) for s in record.header.sources)
+    for parent in reversed(parents):
+        found.update((s.id, s) for s in parent.header.sources)
+    return found
 
 
 def _cited(terms: Mapping[str, Term]) -> set[str]:
@@ -322,14 +355,20 @@ def _cited(terms: Mapping[str, Term]) -> set[str]:
     return out
 
 
-def _changes_nothing(draft: Draft, parent: Any, parent_terms: Mapping[str, Term]) -> bool:
-    """Whether the draft states nothing new: a partial draft that states no term, or a draft
-    whose terms are its parent's."""
+def changes_nothing(draft: Draft, parent: Any, parent_terms: Mapping[str, Term]) -> bool:
+    """Whether the draft says nothing its only parent does not: a partial draft that states no
+    term, or a draft with the parent's terms, tabled by the same parties with the same status.
+    (Another tabler, a new status or a second parent is news: the other side took the text up,
+    it was signed, two lines were merged.)"""
+    if len(draft.parents) != 1 or draft.tabled_by != parent.header.tabled_by or draft.status != parent.header.status:
+        return False
     if draft.coverage == "partial":
         return not draft.terms
-    return draft.coverage == parent.header.coverage and {k: t.canonical() for k, t in draft.terms.items()} == {
-        k: t.canonical() for k, t in parent_terms.items()
-    }
+
+    def sheet(terms: Mapping[str, Term]) -> dict[str, Any]:
+        return {k: {f: v for f, v in t.canonical().items() if f != "renamed_from"} for k, t in terms.items()}
+
+    return draft.coverage == parent.header.coverage and sheet(draft.terms) == sheet(parent_terms)
 
 
 def _term(key: str, data: dict[str, Any]) -> Term:

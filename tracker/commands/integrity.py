@@ -115,9 +115,17 @@ def import_command(ctx: click.Context, file: Path) -> None:
     if not export_file.validate():  # refuse a tampered file before opening the database
         click.echo("Nothing to import: the file holds no negotiations.")
         return
-    for imported in portable.restore(app(ctx).store(), export_file):
+    store = app(ctx).store()
+    heads = {entry["negotiation"].get("id"): entry.get("head") for entry in export_file.data["negotiations"]}
+    for imported in portable.restore(store, export_file):
         total = len(imported.results)
         click.echo(f"Imported {imported.negotiation}: {_count(imported.created, 'draft')} recorded, {total - imported.created} already present")
+        here, there = store.head(imported.negotiation), heads.get(imported.negotiation)
+        if there and here != there:
+            # Drafts recorded here first, at other times, make another (sound) history: say so,
+            # or a later `verify --head` with the file's head would look like tampering.
+            click.echo(f"  its history here has head {here}, not the file's {there}: some drafts were recorded here"
+                       " before; keep this head for `verify --head`")
 
 
 def _count(n: int, noun: str) -> str:

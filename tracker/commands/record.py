@@ -97,7 +97,10 @@ def _record_flags(ctx: click.Context, opts: dict) -> None:  # type: ignore[type-
     draft = derive_draft(store, negotiation, edits, allow_incomplete=opts["edit"], carried_over=_carried_over(store, negotiation))
     origin = None
     if opts["edit"]:
+        from tracker.recording import check_edited
+
         draft, origin = edit_in_editor(negotiation, draft)
+        check_edited(store, negotiation, draft, edits)
     _report(store.record([Pending(draft, origin)]))
 
 
