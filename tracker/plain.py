@@ -1,9 +1,10 @@
 """Plain text: what may go into one line of output, and how anything else is shown.
 
 A control character (C0, DEL, C1) or a line or paragraph separator in user text could forge a
-row of a table or send a terminal a command (``ESC [ 2 J``). One-line fields refuse them
-(``values.LINE_PATTERN``); free text keeps them, and every text renderer and error message
-shows them escaped, through this module. Imports nothing: error messages use it at start-up.
+row of a table or send a terminal a command (``ESC [ 2 J``). One-line fields refuse them when
+recorded (``termsheet.draft_input_problems``); free text keeps them, and every text renderer and
+error message shows them escaped, through this module. Imports only ``re``: error messages use it
+at start-up.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def _escape(m: "re.Match[str]") -> str:
 
 
 def escaped(text: str) -> str:
-    """``text`` with every control character written as an escape (``\\x1b``, ``\\n``)."""
+    """``text`` with every control character written as an escape (ESC as ``\\x1b``)."""
     return CONTROL.sub(_escape, text)
 
 
