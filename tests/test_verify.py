@@ -393,3 +393,27 @@ def test_an_export_whose_head_stands_for_drafts_without_links_is_refused(sample,
     result = Tracker(f"sqlite:///{tmp_path / 'other.db'}", tmp_path)("import", "dump.json")
     assert result.exit_code == 3
     assert result.stderr.endswith("draft 'counter' has no place in the history the file's head stands for (no 'link' or 'recorded_at')\n")
+
+
+BROKEN = ("does not follow the history before it (a draft was renumbered, re-timed or removed, or the negotiation rewritten,"
+          " outside tracker); run `tracker verify`")
+
+
+@pytest.mark.parametrize("command", [("log",), ("positions",), ("report",), ("export",), ("diff", "v1", "latest"), ("blame",)])
+def test_a_read_of_a_history_that_does_not_hold_together_stops_with_one_line(sample, command):
+    sql(sample.url, "UPDATE drafts SET recorded_at = '2020-01-01 00:00:00' WHERE slug = 'counter'")
+    result = sample(*command)
+    assert (result.exit_code, result.stdout, result.stderr) == (7, "", f"Error: draft 'counter' (v2) {BROKEN}\n")
+
+
+def test_a_read_of_a_rewritten_negotiation_stops_with_one_line(sample):
+    from tracker import canonical
+
+    data = __import__("json").loads(scalar(sample.url, "SELECT document FROM negotiations"))
+    data["title"] = "Another deal"
+    sql(sample.url, f"UPDATE negotiations SET document = '{canonical.canonical_json(data)}'")
+    result = sample("positions")
+    assert (result.exit_code, result.stderr) == (7, "Error: negotiation 'acme-merger' no longer matches its hash: it was changed outside tracker; run `tracker verify`\n")
+    sql(sample.url, f"UPDATE negotiations SET hash = '{canonical.content_hash(data)}'")  # a careful forger
+    result = sample("positions")
+    assert (result.exit_code, result.stderr) == (7, f"Error: draft 'first-offer' (v1) {BROKEN}\n")

@@ -341,10 +341,15 @@ class Store:
     # --- reading ----------------------------------------------------------------------------
 
     def log(self, negotiation: str | None = None) -> list[DraftRecord]:
-        """Every draft of a negotiation, in sequence order, without terms."""
+        """Every draft of a negotiation, in sequence order, without terms; the history chain
+        they form is checked on the way (a few hundred small hashes): every read of a whole
+        negotiation stops at a renumbered, re-timed or removed draft, or a rewritten negotiation."""
         with self._read() as conn:
-            neg_pk, _ = self._negotiation(conn, negotiation)
-            return self._records(conn, neg_pk)
+            neg_pk, negotiation_ = self._negotiation(conn, negotiation)
+            records = self._records(conn, neg_pk)
+            digest, document = conn.execute(select(NegotiationRow.hash, NegotiationRow.document).where(NegotiationRow.id == neg_pk)).one()
+        _check_history(negotiation_.id, digest, document, records)
+        return records
 
     def _records(self, conn: Connection, neg_pk: int) -> list[DraftRecord]:
         rows = conn.execute(
@@ -695,6 +700,22 @@ _RECORD_COLUMNS = (
     type_coerce(DraftRow.recorded_at, Text).label("recorded_at"),
     DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count, DraftRow.link,
 )
+
+
+def _check_history(slug: str, digest: str, document: str, records: Sequence[DraftRecord]) -> None:
+    """The negotiation's stored document against its hash, and each draft's link against the
+    one before it (``canonical.link_hash``); ``tracker verify`` says what else is wrong."""
+    if canonical.content_hash(json.loads(document)) != digest:
+        raise IntegrityFailure(f"negotiation {slug!r} no longer matches its hash: it was changed outside tracker; run `tracker verify`")
+    previous = digest
+    for r in records:
+        at = canonical.instant(r.recorded_at) if r.recorded_at is not None else ""
+        if r.link != canonical.link_hash(previous, r.seq, r.hash, at):
+            raise IntegrityFailure(
+                f"draft {r.id!r} (v{r.seq}) does not follow the history before it (a draft was renumbered, re-timed or removed,"
+                " or the negotiation rewritten, outside tracker); run `tracker verify`"
+            )
+        previous = r.link  # type: ignore[assignment]
 
 
 def _recorded_at(value: Any, draft: str) -> dt.datetime | None:
