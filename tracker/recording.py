@@ -184,7 +184,6 @@ def derive_draft(
     base = dict(store.terms(parents[0]).items()) if parents else {}
     if parents and parents[0].header.coverage == "partial" and carried_over is not None:
         base = {**carried_over(parents[0]), **base}
-    base_header = parents[0].header if parents else None
     partial = edits.coverage == "partial"
     known: dict[str, Term] = {k: t.model_copy(update={"renamed_from": None}) for k, t in base.items()}
     terms: dict[str, Term] = {} if partial else dict(known)
