@@ -58,8 +58,8 @@ def draft_hash(
     return content_hash({"header": header, "parents": list(parent_hashes), "terms": dict(term_hashes)})
 
 
-def link_hash(previous: str, seq: int, draft: str, recorded_at: str) -> str:
-    return content_hash({"previous": previous, "seq": seq, "draft": draft, "recorded_at": recorded_at})
+def link_hash(previous: str, seq: int, draft: str, recorded_at: dt.datetime) -> str:
+    return content_hash({"previous": previous, "seq": seq, "draft": draft, "recorded_at": instant(recorded_at)})
 
 
 def instant(value: dt.datetime) -> str:

@@ -183,7 +183,7 @@ class ExportFile:
             if chained and (link is None or recorded_at is None):
                 raise self.error(at, f"draft {draft.id!r} has no place in the history the file's head stands for (no 'link' or 'recorded_at')")
             if link is not None:
-                if recorded_at is None or link != canonical.link_hash(previous, j + 1, item["hash"], canonical.instant(recorded_at)):
+                if recorded_at is None or link != canonical.link_hash(previous, j + 1, item["hash"], recorded_at):
                     raise self.error(at + ("link",), f"draft {draft.id!r} does not follow the history before it (its place, recording time or negotiation was changed)")
                 previous = link
             pending.append(Pending(draft, origin, seq=j + 1, recorded_at=recorded_at))

@@ -174,8 +174,9 @@ def derive_draft(
     over (``carried_over``, worked out by the negotiation's view, which the caller supplies).
     """
     check_edits(edits)
+    records = store.log(negotiation.id)  # the history checked once; its headers hold the sources terms cite
     parents = [store.resolve(ref, negotiation.id) for ref in edits.from_refs]
-    if not parents and not edits.root and not allow_incomplete and store.log(negotiation.id):
+    if not parents and not edits.root and not allow_incomplete and records:
         raise InvalidInput(
             f"{negotiation.id} has drafts already: give --from with the draft this one answers, or --root for a new, unrelated text"
         )
@@ -188,7 +189,7 @@ def derive_draft(
     known: dict[str, Term] = {k: t.model_copy(update={"renamed_from": None}) for k, t in base.items()}
     terms: dict[str, Term] = {} if partial else dict(known)
 
-    sources = _known_sources(store, negotiation, parents)
+    sources = _known_sources(negotiation, records, parents)
     new_sources = [_source(spec, negotiation, sources) for spec in edits.sources]
     for s in new_sources:
         sources[s.id] = s
@@ -331,12 +332,12 @@ def check_news(draft: Draft, parents: Sequence[Any], parent_terms: Mapping[str, 
         )
 
 
-def _known_sources(store: Store, negotiation: Negotiation, parents: Sequence[Any]) -> dict[str, Source]:
+def _known_sources(negotiation: Negotiation, records: Sequence[Any], parents: Sequence[Any]) -> dict[str, Source]:
     """Every source a term the new draft keeps may cite, by id: the negotiation's bibliography,
     those of its drafts (a term carried over through a partial draft cites where it was
     stated), and its parents' own, which win (first parent first)."""
     found: dict[str, Source] = {s.id: s for s in negotiation.sources}
-    for record in store.log(negotiation.id) if parents else ():
+    for record in records:
         found.update((s.id, s) for s in record.header.sources)
     for parent in reversed(parents):
         found.update((s.id, s) for s in parent.header.sources)

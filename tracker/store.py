@@ -285,7 +285,7 @@ class Store:
         recorded_at = (item.recorded_at or _now()).astimezone(dt.timezone.utc)  # SQLite keeps no zone: store UTC
         # The history here, whatever another database's was: an import's own chain is checked
         # against the file (``portable``); here the draft follows this database's head.
-        link = canonical.link_hash(self._head(conn, neg_pk), seq, digest, canonical.instant(recorded_at))
+        link = canonical.link_hash(self._head(conn, neg_pk), seq, digest, recorded_at)
         pk = conn.execute(
             insert(DraftRow)
             .values(
@@ -562,9 +562,7 @@ class Store:
                 ).scalar()
         bodies_ok = all(canonical.content_hash(json.loads(body)) == digest for digest, body in layered.values() if body is not None)
         digest = canonical.draft_hash(record.header.canonical(), list(parents), {k: h for k, (h, _) in layered.items()})
-        at = canonical.instant(record.recorded_at) if record.recorded_at else ""
-        linked = previous is not None and record.link == canonical.link_hash(previous, record.seq, record.hash, at)
-        if not (bodies_ok and digest == record.hash and linked):
+        if not (bodies_ok and digest == record.hash and previous is not None and _follows(previous, record)):
             raise IntegrityFailure(
                 f"draft {record.id!r} (v{record.seq}) no longer matches its hashes: it was changed outside tracker;"
                 " run `tracker verify`"
@@ -709,13 +707,17 @@ def _check_history(slug: str, digest: str, document: str, records: Sequence[Draf
         raise IntegrityFailure(f"negotiation {slug!r} no longer matches its hash: it was changed outside tracker; run `tracker verify`")
     previous = digest
     for r in records:
-        at = canonical.instant(r.recorded_at) if r.recorded_at is not None else ""
-        if r.link != canonical.link_hash(previous, r.seq, r.hash, at):
+        if not _follows(previous, r):
             raise IntegrityFailure(
                 f"draft {r.id!r} (v{r.seq}) does not follow the history before it (a draft was renumbered, re-timed or removed,"
                 " or the negotiation rewritten, outside tracker); run `tracker verify`"
             )
         previous = r.link  # type: ignore[assignment]
+
+
+def _follows(previous: str, record: DraftRecord) -> bool:
+    """Whether the draft's stored link is the one it gets after the link ``previous``."""
+    return record.recorded_at is not None and record.link == canonical.link_hash(previous, record.seq, record.hash, record.recorded_at)
 
 
 def _recorded_at(value: Any, draft: str) -> dt.datetime | None:

@@ -194,7 +194,7 @@ class _Checker:
         previous = neg_hash
         links = self.links[slug] = {neg_hash: 0}
         for d in drafts:
-            at = _as_instant(d.recorded_at)
+            at = _as_time(d.recorded_at)
             if at is None or d.link != canonical.link_hash(previous, d.seq, d.hash, at):
                 self.problem(d, None, "does not follow the history before it: a draft before it was removed or renumbered,"
                              " or its number, recording time or the negotiation was changed")
@@ -359,15 +359,13 @@ def _as_date(value: Any) -> Any:
     return value
 
 
-def _as_instant(value: Any) -> str | None:
-    """A stored recording time (read as text: a hand-edited cell must not crash) in the chain's form."""
+def _as_time(value: Any) -> Any:
+    """A stored recording time (read as text: a hand-edited cell must not crash), or None."""
     import datetime as dt
 
     if isinstance(value, dt.datetime):
-        return canonical.instant(value)
-    if isinstance(value, str):
-        try:
-            return canonical.instant(dt.datetime.fromisoformat(value.replace(" ", "T", 1) if "T" not in value else value))
-        except ValueError:
-            return None
-    return None
+        return value
+    try:
+        return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

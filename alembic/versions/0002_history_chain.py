@@ -33,7 +33,7 @@ def upgrade() -> None:
         for draft_id, seq, digest, recorded_at in rows:
             if isinstance(recorded_at, str):  # SQLite without type information
                 recorded_at = dt.datetime.fromisoformat(recorded_at)
-            previous = canonical.link_hash(previous, seq, digest, canonical.instant(recorded_at))
+            previous = canonical.link_hash(previous, seq, digest, recorded_at)
             conn.execute(sa.update(drafts).where(drafts.c.id == draft_id).values(link=previous))
     with op.batch_alter_table("drafts", schema=None) as batch_op:
         batch_op.alter_column("link", existing_type=sa.String(length=80), nullable=False)

@@ -84,16 +84,10 @@ def write(path: Path, pieces: Iterable[str], force: bool) -> None:
 
 
 def echo(pieces: Iterable[str]) -> None:
-    """Write the pieces to standard output (a reader that went away is the CLI's to handle)."""
-    out = sys.stdout
-    try:
-        for piece in pieces:
-            out.write(piece)
-        out.flush()
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise OutputError(f"cannot write the output: {exc.strerror or exc}") from None
+    """Write the pieces to standard output (a closed pipe or a full disk is the CLI's to report)."""
+    for piece in pieces:
+        sys.stdout.write(piece)
+    sys.stdout.flush()
 
 
 def _claim(path: Path) -> None:

@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
+from tracker.errors import DatabaseError
 from tracker.resources import resource_dir
 
 
@@ -35,7 +36,7 @@ def _migrating(engine: Engine, *, write_lock: bool = False) -> Iterator[Connecti
             with conn.begin():
                 yield conn
                 if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
-                    raise RuntimeError("the migration left rows pointing at nothing")
+                    raise DatabaseError("the migration would leave rows pointing at nothing; nothing was changed")
         finally:
             if sqlite:
                 conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
