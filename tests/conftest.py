@@ -120,7 +120,9 @@ def _truncate(url: str) -> None:
 
     engine = create(url)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE draft_terms, draft_parents, drafts, term_blobs, negotiations RESTART IDENTITY CASCADE"))
+        # The history tables refuse TRUNCATE (schema 0003's triggers); a test database is thrown away as a replica would.
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(text("TRUNCATE events, draft_terms, draft_parents, drafts, term_blobs, negotiations RESTART IDENTITY CASCADE"))
     engine.dispose()
 
 
@@ -205,6 +207,22 @@ def seeded(tracker: Tracker) -> Tracker:
     return tracker
 
 
+def tamper(url: str, *statements: str) -> None:
+    """Change rows behind tracker's back, as a database owner can: on PostgreSQL, past the
+    history tables' triggers (schema 0003)."""
+    from sqlalchemy import text
+
+    from tracker.db.engine import create
+
+    engine = create(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for statement in statements:
+            conn.execute(text(statement))
+    engine.dispose()
+
+
 def snapshot(url: str) -> dict[str, list[tuple]]:
     """Every row of every table, to prove a failed command wrote nothing."""
     from sqlalchemy import text
@@ -214,7 +232,7 @@ def snapshot(url: str) -> dict[str, list[tuple]]:
     engine = create(url)
     out = {}
     with engine.connect() as conn:
-        for table in ("negotiations", "drafts", "draft_parents", "term_blobs", "draft_terms"):
+        for table in ("negotiations", "drafts", "draft_parents", "term_blobs", "draft_terms", "events"):
             out[table] = sorted(tuple(r) for r in conn.execute(text(f"SELECT * FROM {table}")))
     engine.dispose()
     return out

@@ -141,7 +141,7 @@ def held_lock(tracker):  # type: ignore[no-untyped-def]
         engine = create(tracker.url)
         conn = engine.connect()
         tx = conn.begin()
-        conn.execute(text("SELECT id FROM negotiations WHERE slug = 'acme-merger' FOR UPDATE"))
+        conn.execute(text("SELECT pg_advisory_xact_lock(29810, id) FROM negotiations WHERE slug = 'acme-merger'"))  # store.PG_LOCK_NAMESPACE
         yield
         tx.rollback()
         conn.close()
@@ -193,7 +193,7 @@ else:
     from tracker.db.engine import create
     with create(url).connect() as conn:
         with conn.begin():
-            conn.execute(text("SELECT id FROM negotiations WHERE slug = 'acme-merger' FOR UPDATE"))
+            conn.execute(text("SELECT pg_advisory_xact_lock(29810, id) FROM negotiations WHERE slug = 'acme-merger'"))  # store.PG_LOCK_NAMESPACE
             ready.touch(); time.sleep(seconds)
 """
     return subprocess.Popen([sys.executable, "-c", code, url, str(seconds), str(ready)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -255,7 +255,7 @@ def test_the_same_export_imported_at_once_by_many_writers_all_succeed(db_url, tm
                           capture_output=True).returncode == 0
     done = _all_at_once([["--db", db_url, "import", "dump.json"]] * 12, tmp_path)
     assert [(d.returncode, d.stderr) for d in done] == [(0, "")] * 12
-    assert sorted(d.stdout for d in done).count("Imported acme-merger: 0 drafts recorded, 2 already present\n") == 11
+    assert sorted(d.stdout for d in done).count(f"Imported acme-merger: 0 drafts recorded, 2 already present\nDatabase: {db_url}\n") == 11
 
 
 def test_first_use_of_a_new_sqlite_file_by_many_writers_sets_it_up_once(tmp_path):

@@ -325,7 +325,7 @@ def test_a_downgrade_that_would_drop_drafts_needs_yes(acme):
 @pytest.mark.parametrize("revision", ["nope", "", "+1", "heads", "-1"])
 def test_an_unknown_schema_revision_is_one_line(tracker, command, revision):
     assert refused(tracker, "db", command, *(["--yes"] if command == "downgrade" else []), "--", revision) == (
-        3, f"unknown schema revision {revision!r} (schema revisions: 0001, 0002, head, base)")
+        3, f"unknown schema revision {revision!r} (schema revisions: 0001, 0002, 0003, head, base)")
 
 
 def test_plain_alembic_works_from_any_folder(tmp_path):

@@ -18,7 +18,7 @@ from tracker.db import SCHEMA_REVISION, migrate
 from tracker.db.engine import create
 
 SAMPLE = Path(__file__).parent / "sample"
-TABLES = ["draft_parents", "draft_terms", "drafts", "negotiations", "term_blobs"]
+TABLES = ["draft_parents", "draft_terms", "drafts", "events", "negotiations", "term_blobs"]
 
 
 def tables(url: str) -> list[str]:
@@ -93,6 +93,7 @@ def test_export_downgrade_upgrade_import_keeps_every_hash(tracker, tmp_path):
     assert tracker.ok("import", "before.json").stdout == (
         "Imported acme-merger: 3 drafts recorded, 0 already present\n"
         "Imported us-ukraine-minerals-2025: 6 drafts recorded, 0 already present\n"
+        f"Database: {tracker.url}\n"
     )
     tracker.ok("export", "-o", "after.json")
     after = json.loads((tmp_path / "after.json").read_text())
@@ -125,7 +126,12 @@ def _run(url: str, *args: str):  # type: ignore[no-untyped-def]
 def test_the_history_chain_is_filled_in_for_drafts_recorded_before_it(tracker):
     """0002 adds each draft's link; drafts recorded under 0001 get the links the store gives."""
     tracker.ok("record", *sorted(str(p) for p in SAMPLE.glob("*.yaml")))
+    tracker.ok("status", "counter", "rejected", "--date", "2025-03-10")
+    assert tracker.ok("db", "downgrade", "0002", "--yes").stdout == "Database is at schema 0002.\n"
+    tracker.ok("db", "upgrade")  # the events and recorders are gone; the chain holds without them
     head = tracker.json("log")["head"]
+    assert [d["recorded_by"] for d in tracker.json("log")["drafts"]] == [None, None, None]
+    tracker.ok("verify")
     assert tracker.ok("db", "downgrade", "0001", "--yes").stdout == "Database is at schema 0001.\n"
     assert "link" not in [c for c in columns(tracker.url, "drafts")]
     tracker.ok("db", "upgrade")

@@ -53,4 +53,4 @@ def test_installed_wheel_runs_demo_seed_and_db_upgrade_from_any_directory(wheel,
     assert where.startswith(str(site))
     assert "6 new drafts recorded" in tracker("demo")
     assert tracker("--db", f"sqlite:///{work / 'other.db'}", "db", "upgrade").endswith(f"is at schema {SCHEMA_REVISION}.\n")
-    assert tracker("--db", f"sqlite:///{work / 'other.db'}", "seed") == "Seeded 6 drafts (6 new, 0 already recorded).\n"
+    assert tracker("--db", f"sqlite:///{work / 'other.db'}", "seed") == f"Seeded 6 drafts (6 new, 0 already recorded).\nDatabase: sqlite:///{work / 'other.db'}\n"

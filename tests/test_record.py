@@ -73,19 +73,20 @@ def recorded(tracker, files):
 
 def test_record_files_prints_each_draft_with_its_version(tracker, files):
     result = tracker.ok("record", str(files["counter"]), str(files["negotiation"]), str(files["loi"]))
-    negotiation, *lines = result.stdout.splitlines()
+    negotiation, *lines, database = result.stdout.splitlines()
     assert negotiation == "Recorded negotiation acme-merger"
+    assert database == f"Database: {tracker.url}"
     # Parents are recorded before children whatever the order given.
     assert [line.split(" (")[0] for line in lines] == ["Recorded loi as v1", "Recorded counter as v2"]
     assert all(line.endswith("…)") and "sha256:" in line for line in lines)
     again = tracker.ok("record", str(files["negotiation"])).stdout
-    assert again == "Unchanged negotiation acme-merger: already recorded\n"
+    assert again == f"Unchanged negotiation acme-merger: already recorded\nDatabase: {tracker.url}\n"
 
 
 def test_recording_the_same_files_again_changes_nothing(recorded, files):
     before = snapshot(recorded.url)
     result = recorded.ok("record", str(files["loi"]), str(files["counter"]))
-    assert result.stdout == "Unchanged loi: already recorded as v1\nUnchanged counter: already recorded as v2\n"
+    assert result.stdout == f"Unchanged loi: already recorded as v1\nUnchanged counter: already recorded as v2\nDatabase: {recorded.url}\n"
     assert snapshot(recorded.url) == before
 
 
@@ -136,15 +137,16 @@ def test_a_draft_cannot_be_its_own_ancestor(tracker, files, tmp_path):
 
 def test_log_lists_drafts_in_order_as_text_and_json(recorded):
     text = recorded.ok("log").stdout.splitlines()
-    assert text[0] == "Acme / Widget merger (acme-merger): 2 drafts"
-    assert text[1].split() == ["seq", "date", "id", "tabled", "status", "hash", "title"]
+    assert text[0] == f"Acme / Widget merger (acme-merger): 2 drafts (database {recorded.url})"
+    assert text[1].split() == ["seq", "date", "id", "tabled", "status", "hash", "by", "title"]
     assert text[2].split()[:5] == ["v1", "2025-03-02", "loi", "A", "proposed"]
     assert text[3].split()[:5] == ["v2", "2025-03-05", "counter", "W", "rejected"]
     data = recorded.json("log")
     assert data["schema"] == "tracker.log/v1"
     assert data["negotiation"] == {"id": "acme-merger", "title": "Acme / Widget merger"}
     first = data["drafts"][0]
-    assert set(first) == {"id", "seq", "hash", "title", "tabled_by", "date", "parents", "status", "coverage"}
+    assert set(first) == {"id", "seq", "hash", "title", "tabled_by", "date", "parents", "status", "coverage", "recorded_at", "recorded_by",
+                          "status_now", "corrected_by"}
     assert (first["id"], first["seq"], first["tabled_by"], first["parents"], first["status"]) == ("loi", 1, ["A"], [], "proposed")
     assert data["drafts"][1]["parents"] == ["loi"]
 
@@ -213,9 +215,9 @@ def test_seeds_round_trip_show_json_equals_each_seed_file(seeded):
 
 
 def test_seed_is_idempotent(tracker):
-    assert tracker.ok("seed").stdout == "Seeded 6 drafts (6 new, 0 already recorded).\n"
+    assert tracker.ok("seed").stdout == f"Seeded 6 drafts (6 new, 0 already recorded).\nDatabase: {tracker.url}\n"
     before = snapshot(tracker.url)
-    assert tracker.ok("seed").stdout == "Seeded 6 drafts (0 new, 6 already recorded).\n"
+    assert tracker.ok("seed").stdout == f"Seeded 6 drafts (0 new, 6 already recorded).\nDatabase: {tracker.url}\n"
     assert snapshot(tracker.url) == before
 
 
@@ -361,13 +363,14 @@ def test_edit_that_fails_to_load_keeps_the_text(recorded, tmp_path):
 
 def test_negotiation_create_then_list_and_parties(tracker):
     out = tracker.ok("negotiation", "create", "round-a", "--title", "Series A", "--party", "F=Founders", "--party", "V=Venture Fund,VC,the fund")
-    assert out.stdout == "Created negotiation round-a with parties F, V\n"
+    assert out.stdout == f"Created negotiation round-a with parties F, V\nDatabase: {tracker.url}\n"
     assert tracker.ok("negotiations").stdout == "id       parties  drafts  title\nround-a  F,V      0       Series A\n"
     assert tracker.ok("parties").stdout == "code  name          aliases\nF     Founders\nV     Venture Fund  VC, the fund\n"
     again = tracker("negotiation", "create", "round-a", "--title", "Series A", "--party", "F=Founders", "--party", "V=Venture Fund,VC,the fund")
     assert (again.exit_code, again.stderr) == (5, "Error: negotiation 'round-a' already exists\n")
     other = tracker("negotiation", "create", "round-a", "--title", "Series A", "--party", "F=Founders")
-    assert (other.exit_code, other.stderr) == (5, "Error: negotiation 'round-a' is already recorded with different content\n")
+    assert (other.exit_code, other.stderr) == (5, "Error: negotiation 'round-a' is already recorded with different content;"
+                                                     " record the changed negotiation file with `tracker record` to revise it\n")
 
 
 def test_commands_need_a_negotiation_choice_when_there_are_several(recorded):
@@ -375,7 +378,7 @@ def test_commands_need_a_negotiation_choice_when_there_are_several(recorded):
     result = recorded("log")
     assert (result.exit_code, result.stderr) == (3, "Error: several negotiations recorded (acme-merger, other); choose one with --negotiation\n")
     listed = recorded.ok("log", "-n", "other").stdout.splitlines()
-    assert listed[0] == "Other (other): 0 drafts"
+    assert listed[0] == f"Other (other): 0 drafts (database {recorded.url})"
     assert re.fullmatch(r"history head: sha256:[0-9a-f]{64} \(keep it: `tracker verify --head` checks it\)", listed[1])
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from conftest import tamper
 from tracker.db.engine import create
 
 SAMPLE = Path(__file__).parent / "sample"
@@ -27,12 +28,7 @@ def sample(tracker):
     return tracker
 
 
-def sql(url: str, *statements: str) -> None:
-    engine = create(url)
-    with engine.begin() as conn:
-        for statement in statements:
-            conn.execute(text(statement))
-    engine.dispose()
+sql = tamper
 
 
 def scalar(url: str, query: str):  # type: ignore[no-untyped-def]
@@ -58,7 +54,7 @@ def failing(tracker, *args: str):  # type: ignore[no-untyped-def]
 
 
 NOT_FOLLOWING = ("does not follow the history before it: a draft before it was removed or renumbered,"
-                 " or its number, recording time or the negotiation was changed")
+                 " or its number, recording time, recorder or the negotiation was changed")
 
 
 def test_untouched_database_verifies_with_a_summary_and_the_history_head(sample):
@@ -339,7 +335,7 @@ def test_the_export_carries_the_history_and_import_checks_it(sample, tmp_path):
     result = Tracker(target, tmp_path)("import", "dump.json")
     assert (result.exit_code, result.stderr) == (
         3, f"Error: dump.json:{line}: negotiations[0].drafts[1].link: draft 'counter' does not follow the history before it"
-        " (its place, recording time or negotiation was changed)\n")
+        " (its place, recording time, recorder or negotiation was changed)\n")
 
 
 @pytest.mark.parametrize("command", [("show", "counter"), ("diff", "first-offer", "counter"), ("history", "structure"), ("report",),
@@ -375,7 +371,7 @@ def test_an_export_into_a_database_holding_some_of_its_drafts_follows_that_datab
     here, there = other.json("log")["head"], sample.json("log")["head"]
     assert printed == ["Imported acme-merger: 1 draft recorded, 2 already present",
                        f"  its history here has head {here}, not the file's {there}: some drafts were recorded here before;"
-                       " keep this head for `verify --head`"]
+                       " keep this head for `verify --head`", f"Database: {other.url}"]
     assert other.ok("verify").stdout.startswith("verified 3 drafts")
 
 
@@ -395,7 +391,7 @@ def test_an_export_whose_head_stands_for_drafts_without_links_is_refused(sample,
     assert result.stderr.endswith("draft 'counter' has no place in the history the file's head stands for (no 'link' or 'recorded_at')\n")
 
 
-BROKEN = ("does not follow the history before it (a draft was renumbered, re-timed or removed, or the negotiation rewritten,"
+BROKEN = ("does not follow the history before it (a draft or event was renumbered, re-timed, changed or removed, or the negotiation rewritten,"
           " outside tracker); run `tracker verify`")
 
 

@@ -21,6 +21,14 @@ Changing anything in this module changes every hash ever recorded, so it must no
        "seq": <its sequence number>, "draft": <its draft hash>,
        "recorded_at": <when it was recorded: ISO 8601 in UTC, "+00:00">}
 
+  with ``"recorded_by": <who recorded it>`` added where that is known (drafts recorded before
+  schema 0003 keep the links they had). An **event** (``tracker.events``: a status change, new
+  evidence, a correction, a revision of the negotiation) is linked in the same chain, after the
+  drafts recorded before it, by the content hash of::
+
+      {"previous": <the link before it>, "event_seq": <its number among the events>,
+       "event": <its content hash>, "recorded_at": …, "recorded_by": …}
+
   and the history's **head** is the last link (the negotiation's hash while it has no drafts).
   Renumbering, removing or re-timing a draft, or rewriting the negotiation, breaks every link
   after it; a head kept elsewhere also catches a removed last draft or a consistent rewrite.
@@ -58,8 +66,18 @@ def draft_hash(
     return content_hash({"header": header, "parents": list(parent_hashes), "terms": dict(term_hashes)})
 
 
-def link_hash(previous: str, seq: int, draft: str, recorded_at: dt.datetime) -> str:
-    return content_hash({"previous": previous, "seq": seq, "draft": draft, "recorded_at": instant(recorded_at)})
+def link_hash(previous: str, seq: int, draft: str, recorded_at: dt.datetime, recorded_by: str | None = None) -> str:
+    link = {"previous": previous, "seq": seq, "draft": draft, "recorded_at": instant(recorded_at)}
+    if recorded_by is not None:
+        link["recorded_by"] = recorded_by
+    return content_hash(link)
+
+
+def event_link_hash(previous: str, seq: int, event: str, recorded_at: dt.datetime, recorded_by: str | None) -> str:
+    link = {"previous": previous, "event_seq": seq, "event": event, "recorded_at": instant(recorded_at)}
+    if recorded_by is not None:
+        link["recorded_by"] = recorded_by
+    return content_hash(link)
 
 
 def instant(value: dt.datetime) -> str:

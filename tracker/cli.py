@@ -22,8 +22,11 @@ from tracker.errors import OUTPUT, DatabaseError, TrackerError
 # name: (module, help shown in `tracker --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
     "record": ("record", "Record drafts from files, or a new draft derived from an earlier one."),
-    "log": ("browse", "List a negotiation's drafts in order."),
-    "show": ("browse", "Show one draft and its terms."),
+    "status": ("amend", "Record a draft's status from a date on (rejected, withdrawn, signed, …)."),
+    "cite": ("amend", "Record new evidence for a term of a draft; another value makes it disputed."),
+    "correct": ("amend", "Record a corrected version of a draft recorded with a mistake."),
+    "log": ("browse", "List a negotiation's drafts and events in order."),
+    "show": ("browse", "Show one draft, its terms and what was recorded about it since."),
     "parties": ("browse", "List a negotiation's parties."),
     "negotiations": ("negotiation", "List the negotiations in the database."),
     "negotiation": ("negotiation", "Create negotiations."),
@@ -34,12 +37,32 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gap": ("history", "Open terms between two parties, how far apart, and convergence over time."),
     "report": ("report", "Export a negotiation's change history (markdown, html, json, csv)."),
     "seed": ("demo", "Load the bundled case study into the database (idempotent)."),
-    "demo": ("demo", "Run the case study end to end on the database and print it."),
+    "demo": ("demo", "Run the case study end to end on its own database (data/demo.db) and print it."),
     "db": ("database", "Set up and migrate the database."),
     "verify": ("integrity", "Recompute every hash and check lineage; exit 7 if anything was tampered with."),
     "export": ("integrity", "Write a negotiation (or the whole database) as a portable JSON file."),
     "import": ("integrity", "Restore a file written by `tracker export`, checking every hash."),
 }
+
+
+# Commands that only read: on a database that does not exist they fail (exit 6), creating nothing.
+READS = frozenset({"log", "show", "parties", "negotiations", "diff", "blame", "history", "positions", "gap", "report",
+                   "verify", "export"})
+
+
+def missing_database(url: str | None) -> None:
+    """Refuse to read an embedded database file that does not exist (opening it would create it)."""
+    from pathlib import Path
+
+    from tracker.errors import DatabaseError
+
+    resolved = url or "sqlite:///data/tracker.db"
+    if not resolved.startswith("sqlite:///") or resolved.startswith("sqlite:///:memory:") or "?" in resolved:
+        return
+    path = Path(resolved.removeprefix("sqlite:///"))
+    if not path.exists():
+        raise DatabaseError(f"no database at {path} (from {resolved}): nothing is recorded there yet; record drafts first,"
+                            " or give --db (TRACKER_DB_URL) for the database you meant")
 
 
 # Errors writing output (standard output, mostly) rather than bugs: exit 9, one line.
@@ -131,15 +154,18 @@ def fail(message: str, code: int) -> None:
 class App:
     """What every command shares: the database URL, and the store opened on first use."""
 
-    def __init__(self, url: str | None):
+    def __init__(self, url: str | None, reading: bool = False):
         from_env = url is None and os.environ.get("TRACKER_DB_URL")
         self.url = url or from_env or None
+        self.reading = reading  # a read command: a missing database is an error, never created
         self._store = None
 
     def store(self):  # type: ignore[no-untyped-def]
         if self._store is None:
             from tracker.store import Store
 
+            if self.reading:
+                missing_database(self.url)
             self._store = Store.open(self.url)
             imports_done()
         return self._store
@@ -167,7 +193,7 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
       tracker log                       list the drafts
       tracker diff v1 latest            what changed, and who pushed it
     """
-    app = App(db_url)
+    app = App(db_url, reading=ctx.invoked_subcommand in READS)
     ctx.obj = app
     ctx.call_on_close(app.close)
 

@@ -10,13 +10,12 @@ Renderers take the ``DraftDiff`` it returns and never touch the database themsel
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from tracker.attribution import BEFORE, attribute, attribute_along, attribute_rename
 from tracker.diff import Change, DiffResult, KINDS, compare
 from tracker.store import DraftRecord, Store
 from tracker.termsheet import Negotiation
-from tracker.timeline import Timeline
 from tracker.quantities import same
 from tracker.values import ABSENT, Absent
 from tracker.view import View, with_default
@@ -47,14 +46,11 @@ class DraftDiff:
         return any(c.kind != "unreported" for c in self.result.changes)
 
 
-def diff_records(
-    store: Store, negotiation: Negotiation, old: DraftRecord, new: DraftRecord, *,
-    three_way: bool = False, records: Sequence[DraftRecord] | None = None,
-) -> DraftDiff:
-    """``records``: the negotiation's drafts (``Store.log``), when the caller has them already."""
-    records = records if records is not None else store.log(negotiation.id)
-    view = View(negotiation, Timeline(store, records))
-    return diff_view(view, old.id, new.id, three_way=three_way)
+def diff_records(store: Store, negotiation: Negotiation, old: DraftRecord, new: DraftRecord, *, three_way: bool = False) -> DraftDiff:
+    """Two recorded drafts of a negotiation compared, as ``tracker diff`` compares them."""
+    from tracker.history import load
+
+    return diff_view(load(store, negotiation), old.id, new.id, three_way=three_way)
 
 
 def _effective(view: View, draft: str) -> dict[str, int]:

@@ -20,10 +20,11 @@ import difflib
 import gc
 from bisect import bisect_right
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any, Iterator, Sequence
 
+from tracker import events
 from tracker.attribution import BEFORE, attribute_along
 from tracker.diff import Attribution
 from tracker.errors import InvalidInput, NotFound
@@ -52,10 +53,13 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load(store: Store, negotiation: Negotiation) -> View:
-    """The negotiation's view, read in one pass."""
+def load(store: Store, negotiation: Negotiation, *, as_of: dt.date | None = None, corrected: bool = False) -> View:
+    """The negotiation's view, read in one pass, with its events applied as of ``as_of``
+    (``events.apply``; ``corrected``: keep drafts that were corrected in view)."""
     with gc_paused():
-        return View(negotiation, Timeline(store, store.log(negotiation.id)))
+        recorded = store.history(negotiation.id)
+        applied = events.apply(recorded.negotiation, recorded.records, recorded.events, as_of, corrected=corrected)
+        return View(applied.negotiation, Timeline(store, applied.records, stored=recorded.records), applied)
 
 
 @dataclass(frozen=True)
@@ -67,18 +71,42 @@ class Cited:
     quote: str | None
     url: str | None = None
     date: dt.date | None = None
+    event: str | None = None  # recorded after the draft, by this event (``tracker cite``)
 
 
 def cite(view: View, draft: str, citation: Citation) -> Cited:
     source = next((s for s in view.by_id[draft].header.sources if s.id == citation.source), None)
-    source = source or view.negotiation.source(citation.source)
+    source = source or view.negotiation.source(citation.source) or view.event_sources.get(citation.source)
     if source is None:
         return Cited(citation.source, None, citation.quote)
     return Cited(citation.source, source.outlet, citation.quote, source.url, source.date)
 
 
-def citations(view: View, draft: str, term: Term | None) -> list[Cited]:
-    return [] if term is None else [cite(view, draft, c) for c in term.sources]
+def resolve(view: View, ref: str) -> tuple[DraftRecord, str | None]:
+    """The draft ``ref`` names, as the view reads it, and a note when that is not the draft
+    named: a corrected draft is read as its correction (unless the view keeps corrected ones)."""
+    record = resolve_ref(view.applied.stored, ref)
+    if record.id in view.by_id:
+        return view.by_id[record.id], None
+    correction = record.id
+    while correction not in view.by_id and correction in view.applied.corrected:
+        correction = view.applied.corrected[correction]
+    found = view.by_id[correction]
+    return found, (f"{record.id} (v{record.seq}) was corrected by {found.id} (v{found.seq}): reading the correction"
+                   " (--corrected reads drafts as they were recorded)")
+
+
+def citations(view: View, draft: str, term: Term | None, key: str | None = None) -> list[Cited]:
+    """The term's citations; with its ``key``, those recorded after the draft name their event."""
+    if term is None:
+        return []
+    later = {(e.body.source.id, e.body.quote): e.ref for e in view.applied.evidence.get((draft, key), ())} if key else {}
+    out = []
+    for c in term.sources:
+        found = cite(view, draft, c)
+        ref = later.get((c.source, c.quote))
+        out.append(replace(found, event=ref) if ref else found)
+    return out
 
 
 def known_key(view: View, key: str) -> None:
@@ -127,7 +155,7 @@ class Blame:
 
 def blame(view: View, ref: str) -> Blame:
     """For each term of draft ``ref``: the draft, party and sources that gave it its value."""
-    record = resolve_ref(view.timeline.records, ref)
+    record, _ = resolve(view, ref)
     lineage, tl = view.lineage, view.timeline
     path = lineage.order(lineage.ancestors(record.id) | {record.id})
     with gc_paused():
@@ -150,13 +178,14 @@ def blame(view: View, ref: str) -> Blame:
         for key, state, a, origin in found:
             r = view.by_id[a.introduced_in]
             term = terms.get(origin.blob) if origin is not None and origin.blob is not None else None
-            sources = citations(view, r.id, term)
+            term = view.applied.term(r.id, origin.key, term) if term is not None and origin is not None else term
+            sources = citations(view, r.id, term, origin.key if origin is not None else None)
             pushed = term.pushed_by if term is not None else None
             if a.basis == "explicit" and pushed and pushed.source and pushed.source not in {c.source for c in sources}:
                 sources.append(cite(view, r.id, Citation(source=pushed.source)))
             lines.append(
                 BlameLine(
-                    key=key, term=terms[state.blob], stated=state.stated, draft=r.id, seq=r.seq,  # type: ignore[index]
+                    key=key, term=view.applied.term(state.origin, key, terms[state.blob]), stated=state.stated, draft=r.id, seq=r.seq,  # type: ignore[index]
                     date=r.header.date, tabled_by=tuple(r.header.tabled_by),
                     first_key=origin.key if origin is not None else key, attribution=a, sources=sources,
                     left_out=origin is not None and origin.absent and terms[state.blob].value.type != "none",  # type: ignore[index]
@@ -244,7 +273,7 @@ def term_history(view: View, key: str, drafts: Sequence[str] | None = None, *, m
         term = view.term(state)
         stated = state is not None and state.stated
         moves = view.moves(d, keys) if stated else {}
-        rows.append(HistoryRow(view.by_id[d], state, term, event, a, citations(view, d, term) if stated else [], moves))
+        rows.append(HistoryRow(view.by_id[d], state, term, event, a, citations(view, d, term, state.key if state is not None else None) if stated else [], moves))
     return TermHistory(key, sorted(keys - {key}), rows)
 
 

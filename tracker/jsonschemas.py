@@ -94,10 +94,28 @@ class NegotiationRefOut(_Out):
     title: str
 
 
+class LogDraftOut(DraftSummaryOut):
+    recorded_at: Optional[str]
+    recorded_by: Optional[str] = Field(description="who recorded it (None: recorded before tracker kept it)")
+    status_now: str = Field(description="its status after the status changes recorded since (`tracker status`)")
+    corrected_by: Optional[str] = Field(description="the draft that corrects it (`tracker correct`), if any")
+
+
+class EventOut(_Out):
+    event: str = Field(description="e1, e2, …: its number among the negotiation's events")
+    kind: Literal["status", "cite", "correct", "revise"]
+    after: int = Field(description="how many drafts the negotiation had when it was recorded (its place in the history)")
+    recorded_at: str
+    recorded_by: Optional[str]
+    hash: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+    body: dict[str, Any] = Field(description="the event as hashed: a status change, evidence, a correction or a revision")
+
+
 class LogOut(_Out):
     schema_: Literal["tracker.log/v1"] = Field(alias="schema")
     negotiation: NegotiationRefOut
-    drafts: list[DraftSummaryOut]
+    drafts: list[LogDraftOut]
+    events: list[EventOut] = Field(description="status changes, evidence, corrections and revisions, in recording order")
     head: str = Field(description="the head of the negotiation's history chain (`tracker verify --head` checks a kept copy)")
 
 
@@ -116,6 +134,7 @@ class DraftOut(DraftSummaryOut):
     carried: Optional[dict[str, CarriedOut]] = Field(
         default=None, description="a partial draft: the terms it carries over from its parents, unconfirmed"
     )
+    events: list[EventOut] = Field(description="what was recorded about the draft since: its status changes, evidence, corrections")
 
 
 class StepOut(_Out):
@@ -213,6 +232,7 @@ class CitedOut(_Out):
     quote: Optional[str]
     url: Optional[str] = None
     date: Optional[str] = None
+    event: Optional[str] = Field(default=None, description="the event that recorded it after the draft (`tracker cite`), if one did")
 
 
 class AttributionOut(_Out):
@@ -461,9 +481,33 @@ class GapPairsOut(_Out):
     of: int = Field(description="pairs of parties that both tabled drafts (`tracker gap A B` gives any pair)")
 
 
+class StatusChangeOut(_Out):
+    status: str
+    date: str
+    event: str
+    note: Optional[str]
+    sources: list[str]
+
+
+class LaterEvidenceOut(_Out):
+    event: str
+    term: str
+    source: str
+    outlet: str
+    quote: Optional[str]
+    confidence: Optional[str]
+    value: Optional[str] = Field(description="the value this report gives where it differs from the draft's (the term is disputed)")
+    recorded_at: str
+    recorded_by: Optional[str]
+
+
 class TimelineDraftOut(DraftSummaryOut):
     sources: list[str] = Field(description="ids of the sources the draft lists (see bibliography)")
     notes: Optional[str]
+    status_recorded: str = Field(description="its status as recorded; `status` is the status now")
+    status_history: list[StatusChangeOut]
+    later_evidence: list[LaterEvidenceOut] = Field(description="evidence recorded for its terms after it was (`tracker cite`)")
+    corrects: Optional[str] = Field(description="the draft, recorded with a mistake, that this one corrects")
 
 
 class ReportChangeOut(ChangeOut):

@@ -23,10 +23,30 @@ class Lineage:
         self._paths: dict[tuple[str, str], list[str]] = {}
 
     @cached_property
+    def recorded(self) -> list[DraftRecord]:
+        """Every draft in recording order, each after its parents. Parents are recorded first,
+        except where a correction took the place of a draft its children were recorded on."""
+        done: set[str] = set()
+        out: list[DraftRecord] = []
+        for r in sorted(self.records, key=lambda r: r.seq):
+            stack = [r]
+            while stack:
+                top = stack[-1]
+                waiting = [self.by_id[p] for p in self.parents(top.id) if p not in done]
+                if waiting and top.id not in done:
+                    stack.extend(sorted(waiting, key=lambda w: w.seq, reverse=True))
+                    continue
+                stack.pop()
+                if top.id not in done:
+                    done.add(top.id)
+                    out.append(top)
+        return out
+
+    @cached_property
     def depth(self) -> dict[str, int]:
         """The longest chain of parents above each draft (0 for a first draft)."""
         out: dict[str, int] = {}
-        for r in sorted(self.records, key=lambda r: r.seq):  # parents are recorded first
+        for r in self.recorded:
             out[r.id] = max((out[p] + 1 for p in self.parents(r.id)), default=0)
         return out
 
@@ -47,8 +67,7 @@ class Lineage:
     @cached_property
     def _ancestors(self) -> dict[str, frozenset[str]]:
         out: dict[str, frozenset[str]] = {}
-        # Parents are always recorded first, so sequence order is a topological order.
-        for r in sorted(self.records, key=lambda r: r.seq):
+        for r in self.recorded:
             acc: set[str] = set()
             for p in self.parents(r.id):
                 acc.add(p)

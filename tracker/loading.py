@@ -474,5 +474,27 @@ def draft_file_dict(draft: Draft, negotiation: Negotiation | None = None) -> dic
     return out
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes a string plain only where both YAML 1.1 (other tools) and the core schema tracker
+    reads with (``_CoreResolver``) read it back as that string: ``0E0``, ``yes`` and ``1:30``
+    are quoted."""
+
+    def resolve(self, kind, value, implicit):  # type: ignore[no-untyped-def]
+        tag = super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode and implicit[0] and tag == "tag:yaml.org,2002:str":
+            return _RESOLVER.resolve(kind, value, implicit)
+        return tag
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    # YAML's other line breaks (NEL, LS, PS) are folded when read back from any style but a
+    # double-quoted one, which escapes them.
+    style = '"' if any(c in value for c in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def dump_yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)

@@ -1,8 +1,9 @@
 """Export and import: a whole negotiation (or database) as one portable JSON file.
 
-The file (``"schema": "tracker.export/v1"``) lists each negotiation's document and hash, and its
-drafts in sequence order with their full content, sequence number, recording time, hash and
-per-term hashes. Importing re-derives every hash from the content before writing anything: a
+The file (``"schema": "tracker.export/v1"``) lists each negotiation's first document and hash, its
+drafts in sequence order with their full content, sequence number, recording time, recorder, hash
+and per-term hashes, and its events (status changes, evidence, corrections, revisions) with
+their places in the history. Importing re-derives every hash from the content before writing anything: a
 file whose content does not match its hashes is refused, naming the draft and term. The import
 is one transaction, and each draft must land at its exported sequence number, so a database
 that already holds other drafts of the negotiation is refused rather than renumbered.
@@ -21,6 +22,7 @@ from pydantic import ValidationError
 
 from tracker import __version__, canonical
 from tracker.errors import Conflict, InvalidInput
+from tracker.events import EventRecord, parse_body
 from tracker.loading import Origin, exact_int, format_loc, parse_text, read_bounded, read_bytes
 from tracker.store import Pending, Recorded, Store
 from tracker.termsheet import Draft, Negotiation
@@ -47,7 +49,8 @@ def export(store: Store, negotiation: str | None = None) -> dict[str, Any]:
 
 def _export_negotiation(store: Store, negotiation: Negotiation) -> dict[str, Any]:
     drafts = []
-    for record in store.log(negotiation.id):
+    history = store.history(negotiation.id)
+    for record in history.records:
         # The stored canonical JSON and hashes as they are: `import` checks every one of them.
         stored = store.terms(record)
         drafts.append({
@@ -55,15 +58,20 @@ def _export_negotiation(store: Store, negotiation: Negotiation) -> dict[str, Any
             "hash": record.hash,
             "link": record.link,
             "recorded_at": _iso(record.recorded_at) if record.recorded_at else None,
+            **({"recorded_by": record.recorded_by} if record.recorded_by is not None else {}),
             "draft": {**record.header.canonical(), "terms": {k: json.loads(stored.stored(k)[1]) for k in stored}},
             "term_hashes": {k: stored.stored(k)[0] for k in stored},
         })
-    digest = canonical.content_hash(negotiation.canonical())
+    events = [{
+        "seq": e.seq, "after": e.after, "hash": e.hash, "link": e.link, "recorded_at": _iso(e.recorded_at),
+        **({"recorded_by": e.recorded_by} if e.recorded_by is not None else {}), "event": e.body.canonical(),
+    } for e in history.events]
     return {
-        "negotiation": negotiation.canonical(),
-        "hash": digest,
-        "head": drafts[-1]["link"] if drafts else digest,  # the history's head (`verify --head`)
+        "negotiation": history.first.canonical(),  # the chain starts from it; revisions are events
+        "hash": history.hash,
+        "head": history.head,  # the history's head (`verify --head`)
         "drafts": drafts,
+        **({"events": events} if events else {}),
     }
 
 
@@ -110,6 +118,7 @@ class ExportFile:
     def __init__(self, data: Any, text: str, name: str):
         self.data, self.text, self.name = data, text, name
         self._origin: Origin | None = None
+        self.events: dict[str, list[EventRecord]] = {}  # negotiation → its events, once validated
         self._validated: list[tuple[Negotiation, list[Pending]]] | None = None
 
     @classmethod
@@ -163,6 +172,7 @@ class ExportFile:
             raise self.error(loc + ("drafts",), "expected a list of drafts")
         hashes: dict[str, str] = {}
         pending = []
+        events = self._events(loc, entry.get("events", []))
         previous = entry["hash"]  # the history chain, checked link by link
         # An export written since the chain exists names its head, and every draft has its link;
         # an older one has neither, and its drafts join the history as they are imported.
@@ -182,14 +192,63 @@ class ExportFile:
             link = item.get("link")
             if chained and (link is None or recorded_at is None):
                 raise self.error(at, f"draft {draft.id!r} has no place in the history the file's head stands for (no 'link' or 'recorded_at')")
+            by = item.get("recorded_by")
+            if by is not None and not isinstance(by, str):
+                raise self.error(at + ("recorded_by",), "expected the name of who recorded it")
+            previous = self._follow_events(loc, events, j, previous)
             if link is not None:
-                if recorded_at is None or link != canonical.link_hash(previous, j + 1, item["hash"], recorded_at):
-                    raise self.error(at + ("link",), f"draft {draft.id!r} does not follow the history before it (its place, recording time or negotiation was changed)")
+                if recorded_at is None or link != canonical.link_hash(previous, j + 1, item["hash"], recorded_at, by):
+                    raise self.error(at + ("link",), f"draft {draft.id!r} does not follow the history before it (its place, recording time, recorder or negotiation was changed)")
                 previous = link
-            pending.append(Pending(draft, origin, seq=j + 1, recorded_at=recorded_at))
+            pending.append(Pending(draft, origin, seq=j + 1, recorded_at=recorded_at, recorded_by=by))
+        previous = self._follow_events(loc, events, len(pending), previous)
+        for i, e in events:
+            if e.after > len(pending):
+                raise self.error(loc + ("events", i, "after"), f"event e{e.seq} follows v{e.after}, but the file lists {len(pending)} drafts")
+        digests = set(hashes.values())
+        for i, e in events:
+            for name in ("draft_hash", "by_hash"):
+                target = getattr(e.body, name, None)
+                if target is not None and target not in digests:
+                    raise self.error(loc + ("events", i, "event", name.removesuffix("_hash")), f"event e{e.seq} names a draft the file does not hold")
+        self.events[negotiation.id] = [e for _, e in events]
         if chained and entry["head"] != previous:
             raise self.error(loc + ("head",), f"negotiation {negotiation.id!r}: the history's head does not match its drafts (drafts were removed or changed)")
         return negotiation, pending
+
+    def _events(self, loc: tuple[Any, ...], items: Any) -> list[tuple[int, EventRecord]]:
+        if not isinstance(items, list):
+            raise self.error(loc + ("events",), "expected a list of events")
+        out = []
+        for i, item in enumerate(items):
+            at = loc + ("events", i)
+            item = self._mapping(at, item, ("seq", "after", "hash", "link", "recorded_at", "event"))
+            if type(item["seq"]) is not int or item["seq"] != i + 1:
+                raise self.error(at + ("seq",), f"expected seq {i + 1}: events must be listed in order from 1")
+            if type(item["after"]) is not int or item["after"] < (out[-1][1].after if out else 0):
+                raise self.error(at + ("after",), "expected the number of drafts before the event, never fewer than the event before it had")
+            try:
+                body = parse_body(json.dumps(item["event"]))
+            except ValidationError as exc:
+                err = exc.errors(include_url=False)[0]
+                raise self.error(at + ("event", *err["loc"]), err["msg"].removeprefix("Value error, ")) from None
+            if canonical.content_hash(body.canonical()) != item["hash"]:
+                raise self.error(at + ("hash",), f"event e{i + 1}: content does not match its hash")
+            by = item.get("recorded_by")
+            if by is not None and not isinstance(by, str):
+                raise self.error(at + ("recorded_by",), "expected the name of who recorded it")
+            at_time = self._time(at, item["recorded_at"])
+            out.append((i, EventRecord(i + 1, item["after"], item["hash"], body, at_time, by, item["link"])))  # type: ignore[arg-type]
+        return out
+
+    def _follow_events(self, loc: tuple[Any, ...], events: list[tuple[int, EventRecord]], drafts: int, previous: str) -> str:
+        """The link after the events recorded when the negotiation had ``drafts`` drafts."""
+        for i, e in events:
+            if e.after == drafts:
+                if e.link != canonical.event_link_hash(previous, e.seq, e.hash, e.recorded_at, e.recorded_by):
+                    raise self.error(loc + ("events", i, "link"), f"event e{e.seq} does not follow the history before it (its place, time, recorder or content was changed)")
+                previous = e.link
+        return previous
 
     def _check_hashes(self, at: tuple[Any, ...], item: dict[str, Any], draft: Draft, earlier: dict[str, str]) -> None:
         term_hashes = {key: canonical.term_hash(term.canonical()) for key, term in draft.terms.items()}
@@ -239,8 +298,9 @@ def restore(store: Store, export_file: ExportFile) -> list[Imported]:
     validated = export_file.validate()
     pending = [p for _, items in validated for p in items]
     negotiations = [n for n, _ in validated]
+    events = [(slug, e) for slug, items in export_file.events.items() for e in items]
     try:
-        results = store.record(pending, negotiations)
+        results = store.record(pending, negotiations, events=events, restoring=True)
     except Conflict as exc:
         raise Conflict(f"{exc} (import into an empty database, or one holding the same drafts)") from None
     by_neg: dict[str, list[Recorded]] = {n.id: [] for n in negotiations}

@@ -14,6 +14,8 @@ from typing import Any, Callable, Mapping, Sequence
 from pydantic import ValidationError
 
 from tracker.errors import InvalidInput, NotFound
+from tracker.events import revision_problems
+from tracker.quantities import default_problem, preference_problem
 from tracker.loading import Document, build_draft, build_negotiation, describe_validation_error, format_loc, parse_text
 from tracker.store import Pending, Recorded, Store
 from tracker.termsheet import CONFIDENCES, Citation, Draft, Negotiation, PushedBy, Source, Term, draft_input_problems
@@ -22,10 +24,12 @@ from tracker.values import ShorthandError, parse_value, value_json
 
 @dataclass
 class Batch:
-    """What recording a batch of files did: negotiations (id → newly recorded) and drafts."""
+    """What recording a batch of files did: negotiations (id → recorded, revised or unchanged),
+    drafts, and the revisions recorded (id → event)."""
 
-    negotiations: dict[str, bool]
+    negotiations: dict[str, str]
     drafts: list[Recorded]
+    revisions: dict[str, Any] = field(default_factory=dict)
 
 
 def record_documents(store: Store, docs: Sequence[Document]) -> Batch:
@@ -37,6 +41,8 @@ def record_documents(store: Store, docs: Sequence[Document]) -> Batch:
             if neg.id in negotiations and negotiations[neg.id] != neg:
                 raise doc.origin.error(("id",), f"negotiation {neg.id!r} appears twice with different content")
             negotiations[neg.id] = neg
+    for neg in negotiations.values():
+        check_revision(store, neg, next(d for d in docs if d.kind == "negotiation" and d.data.get("id") == neg.id))
     known: dict[str, Negotiation] = dict(negotiations)
     pending = []
     for doc in docs:
@@ -59,7 +65,37 @@ def record_documents(store: Store, docs: Sequence[Document]) -> Batch:
         raise InvalidInput("no drafts or negotiations in the given files")
     added: list[str] = []
     results = store.record(pending, list(negotiations.values()), added=added)
-    return Batch({slug: slug in added for slug in negotiations}, results)
+    revised = {e.body.negotiation.id: e for e in store.revised}
+    return Batch({slug: "recorded" if slug in added else "revised" if slug in revised else "unchanged" for slug in negotiations},
+                 results, revised)
+
+
+def check_revision(store: Store, negotiation: Negotiation, doc: Document) -> None:
+    """A negotiation file that revises a recorded negotiation: every preference it adds or
+    changes must fit the terms its recorded drafts hold (as a draft recorded with it must)."""
+    try:
+        current = store.negotiation(negotiation.id)
+    except NotFound:
+        return
+    if current == negotiation:
+        return
+    for problem in revision_problems(current, negotiation):
+        field_, _, message = problem.partition(": ")
+        raise doc.origin.error((field_,), message)
+    changed = {k: p for k, p in negotiation.preferences.items() if current.preferences.get(k) != p}
+    for record in store.log(negotiation.id):
+        terms = store.terms(record)
+        for key, prefs in changed.items():
+            if key not in terms:
+                continue
+            value = terms[key].value
+            for code, pref in prefs.parties.items():
+                problem = preference_problem(value, pref, code)
+                if problem:
+                    raise doc.origin.error(("preferences", key, code), f"{problem} (term {key} of {record.id} holds {value.short()})")
+            problem = default_problem(value, prefs.default)
+            if problem:
+                raise doc.origin.error(("preferences", key, "default"), f"{problem} (in {record.id})")
 
 
 @dataclass
@@ -133,7 +169,7 @@ def _pair(option: str, spec: str, sep: str = "=") -> tuple[str, str]:
     return key.strip(), value
 
 
-def _source(spec: str, negotiation: Negotiation, known: dict[str, Source]) -> Source:
+def parse_source(spec: str, negotiation: Negotiation, known: dict[str, Source]) -> Source:
     spec = spec.strip()
     if spec in known:
         return known[spec]
@@ -189,8 +225,8 @@ def derive_draft(
     known: dict[str, Term] = {k: t.model_copy(update={"renamed_from": None}) for k, t in base.items()}
     terms: dict[str, Term] = {} if partial else dict(known)
 
-    sources = _known_sources(negotiation, records, parents)
-    new_sources = [_source(spec, negotiation, sources) for spec in edits.sources]
+    sources = known_sources(negotiation, records, parents)
+    new_sources = [parse_source(spec, negotiation, sources) for spec in edits.sources]
     for s in new_sources:
         sources[s.id] = s
     citations = [Citation(source=s.id) for s in new_sources]
@@ -332,7 +368,7 @@ def check_news(draft: Draft, parents: Sequence[Any], parent_terms: Mapping[str, 
         )
 
 
-def _known_sources(negotiation: Negotiation, records: Sequence[Any], parents: Sequence[Any]) -> dict[str, Source]:
+def known_sources(negotiation: Negotiation, records: Sequence[Any], parents: Sequence[Any]) -> dict[str, Source]:
     """Every source a term the new draft keeps may cite, by id: the negotiation's bibliography,
     those of its drafts (a term carried over through a partial draft cites where it was
     stated), and its parents' own, which win (first parent first)."""

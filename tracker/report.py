@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import Any
 
 from tracker import history
 from tracker.compare import diff_view
@@ -82,7 +83,7 @@ def build(store: Store, negotiation: Negotiation) -> Report:
         for i, p in enumerate(parents):
             changes.append(DraftChanges(r, view.by_id[p], diff_view(view, p, r.id).result, counted=i == 0))
     for dc in changes:
-        dc.evidence = {c.term: history.citations(view, dc.record.id, c.new) for c in dc.result.changes if c.new_stated}
+        dc.evidence = {c.term: history.citations(view, dc.record.id, c.new, c.term) for c in dc.result.changes if c.new_stated}
     final = history.positions(view)
     tabling = [p.code for p in negotiation.parties if view.tabled_ranks(p.code)]
     pairs = list(combinations(tabling[:MAX_GAP_PARTIES], 2))
@@ -96,7 +97,7 @@ def build(store: Store, negotiation: Negotiation) -> Report:
         gap_pairs=len(tabling) * (len(tabling) - 1) // 2,
         histories=[history.term_history(view, name, ds, moves_only=True) for name, ds in history.moved_terms(view)],
         tallies=_tallies(view, changes, final),
-        bibliography=_bibliography(drafts),
+        bibliography=_bibliography(drafts, view.applied),
     )
     view.forget()  # the report holds its answers; what they were worked out from can go
     return out
@@ -159,12 +160,16 @@ def _opened_by(view: View, key: str) -> set[str]:
     return set(view.by_id[first].header.tabled_by) if first else set()
 
 
-def _bibliography(drafts: list[DraftRecord]) -> list[Cite]:
+def _bibliography(drafts: list[DraftRecord], applied: Any) -> list[Cite]:
+    """Every source the drafts list, and those the evidence and status changes recorded since cite."""
     found: dict[str, Cite] = {}
-    for r in drafts:
-        for s in r.header.sources:
-            if s.id in found:
-                found[s.id].drafts.append(r.id)
-            else:
-                found[s.id] = Cite(s, [r.id])
+    later = [(e.body.draft, [e.body.source]) for found_ in applied.evidence.values() for e in found_]
+    later += [(e.body.draft, list(e.body.sources)) for changes in applied.statuses.values() for e in changes]
+    shown = {r.id for r in drafts}
+    for draft, sources in [(r.id, r.header.sources) for r in drafts] + [(d, ss) for d, ss in later if d in shown]:
+        for s in sources:
+            if s.id not in found:
+                found[s.id] = Cite(s, [draft])
+            elif draft not in found[s.id].drafts:
+                found[s.id].drafts.append(draft)
     return sorted(found.values(), key=lambda c: (c.source.outlet.casefold(), c.source.id))

@@ -8,10 +8,13 @@ so callers cannot change recorded history by accident. How terms are laid out on
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
+from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, NamedTuple, Protocol, Sequence, TypeVar
 
@@ -21,13 +24,16 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from tracker import canonical
 from tracker.db.engine import database_error, is_sqlite, open_engine, resolve_url
-from tracker.db.tables import DraftParentRow, DraftRow, DraftTermRow, NegotiationRow, TermBlobRow
+from tracker.db.tables import DraftParentRow, DraftRow, DraftTermRow, EventRow, NegotiationRow, TermBlobRow
 from tracker.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
+from tracker.events import REVISE, EventRecord, Revision, parse_body, revision_problems
 from tracker.termsheet import Draft, DraftHeader, Negotiation, Term
 
 if TYPE_CHECKING:  # the loader (and YAML) is not needed to read the store
     from tracker.loading import Origin
 
+# The first key of PostgreSQL advisory locks on a negotiation (the second is its id): "tr".
+PG_LOCK_NAMESPACE = 0x7472
 # A delta chain longer than this is cut by a full snapshot, bounding the rows read per draft.
 MAX_CHAIN = 24
 # Keep IN (...) lists well under every driver's parameter limit.
@@ -68,10 +74,28 @@ class DraftRecord:
     chain_depth: int = field(default=0, repr=False)
     term_count: int = 0
     link: str | None = field(default=None, repr=False)  # the history up to this draft (canonical.link_hash)
+    recorded_by: str | None = None  # None: recorded before tracker kept who recorded what
 
     @property
     def id(self) -> str:
         return self.header.id
+
+
+@dataclass(frozen=True)
+class History:
+    """A negotiation's whole recorded history: its first record (what the chain starts from), its
+    latest revision, and its drafts and events in order."""
+
+    first: Negotiation
+    negotiation: Negotiation
+    hash: str  # the first record's hash
+    records: list[DraftRecord]
+    events: list[EventRecord]
+
+    @property
+    def head(self) -> str:
+        entries = chain_order(self.records, self.events)
+        return entries[-1].link if entries else self.hash  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -90,6 +114,7 @@ class Pending:
     # and its original recording time.
     seq: int | None = None
     recorded_at: dt.datetime | None = None
+    recorded_by: str | None = None
 
     def error(self, exc_type: type, loc: tuple[Any, ...], message: str) -> Exception:
         if self.origin is None:
@@ -105,9 +130,11 @@ class Recorded:
 
 
 class Store:
-    def __init__(self, engine: Engine, url: str = ""):
+    def __init__(self, engine: Engine, url: str = "", user: str | None = None):
         self.engine = engine
         self.url = url
+        self.user = user if user is not None else recorder()
+        self.revised: list[EventRecord] = []  # revisions of negotiations recorded through this store
 
     @classmethod
     def open(cls, url: str | None = None) -> "Store":
@@ -143,20 +170,29 @@ class Store:
                 raise InvalidInput(f"several negotiations recorded ({names}); choose one with --negotiation")
             row = rows[0]
         else:
-            if lock and not is_sqlite(self.engine):
-                query = query.with_for_update()
             row = conn.execute(query.where(NegotiationRow.slug == slug)).first()
             if row is None:
                 known = ", ".join(conn.execute(select(NegotiationRow.slug).order_by(NegotiationRow.slug)).scalars())
                 raise NotFound(f"unknown negotiation {slug!r}" + (f" (known: {known})" if known else ""))
-        return row[0], _stored_negotiation(row[1])
+            if lock and not is_sqlite(self.engine):
+                # Writers to one negotiation take turns (SQLite's writers already do). An advisory
+                # lock, not SELECT … FOR UPDATE: that needs UPDATE rights, which a writer role that
+                # may only INSERT and SELECT has not (README). Held until the transaction ends.
+                conn.execute(select(func.pg_advisory_xact_lock(PG_LOCK_NAMESPACE, row[0])))
+        revised = conn.execute(
+            select(EventRow.body).where(EventRow.negotiation_id == row[0], EventRow.kind == REVISE).order_by(EventRow.seq.desc()).limit(1)
+        ).scalar()
+        return row[0], (_event_body(revised, "a revision of the negotiation").negotiation if revised else _stored_negotiation(row[1]))
 
     def add_negotiation(self, negotiation: Negotiation) -> bool:
         """Record a negotiation; False if the identical one exists. Different content conflicts."""
         with self._write() as conn:
             return self._add_negotiation(conn, negotiation)
 
-    def _add_negotiation(self, conn: Connection, negotiation: Negotiation) -> bool:
+    def _add_negotiation(self, conn: Connection, negotiation: Negotiation, *, revise: bool = False, first: bool = False) -> bool:
+        """True: recorded; False: there already. Other content than its latest revision is a
+        new revision with ``revise`` (appended to ``self.revised``), else a conflict. ``first``
+        (an import): the document is the negotiation's first record, its revisions come after."""
         document = canonical.canonical_json(negotiation.canonical())
         digest = canonical.content_hash(negotiation.canonical())
         existing = conn.execute(select(NegotiationRow.hash).where(NegotiationRow.slug == negotiation.id)).scalar()
@@ -171,28 +207,53 @@ class Store:
             if inserted is not None:
                 return True
             existing = conn.execute(select(NegotiationRow.hash).where(NegotiationRow.slug == negotiation.id)).scalar()
-        if existing == digest:
+        if first and existing == digest:
             return False
-        raise Conflict(f"negotiation {negotiation.id!r} is already recorded with different content")
+        neg_pk, current = self._negotiation(conn, negotiation.id, lock=True)
+        if current == negotiation:
+            return False
+        if not revise:
+            raise Conflict(f"negotiation {negotiation.id!r} is already recorded with different content;"
+                           " record the changed negotiation file with `tracker record` to revise it")
+        for problem in revision_problems(current, negotiation):
+            raise Conflict(f"negotiation {negotiation.id!r}: {problem}")
+        revised = self._append_event(conn, neg_pk, Revision(negotiation=negotiation), None, None)
+        self.revised.append(revised)
+        return False
 
     # --- recording --------------------------------------------------------------------------
 
     def record(
         self, pending: Sequence[Pending], negotiations: Sequence[Negotiation] = (), *, added: list[str] | None = None,
+        events: Sequence[tuple[str, EventRecord]] = (), restoring: bool = False,
     ) -> list[Recorded]:
         """Record negotiations and drafts in one transaction: all of them or none.
 
         Drafts may come in any order; parents are recorded before their children. A draft
         already recorded with identical content is skipped; with other content it conflicts.
         ``added`` receives the ids of the negotiations this call recorded (not those already there).
+        ``restoring`` (an import): each negotiation is its first record, never revised here, and
+        ``events`` (negotiation id, event) are appended in their places among the drafts.
         """
-        ordered = _parents_first(pending)
-        try:
+        ordered: list[Any] = _parents_first(pending)
+        if events:  # an import: drafts in sequence order, each event after the drafts before it
+            keyed = [((p.seq or 0, 0, 0), p) for p in ordered] + [((e.after, 1, e.seq), (slug, e)) for slug, e in events]
+            ordered = [item for _, item in sorted(keyed, key=lambda x: x[0])]
+        with self._write_errors():
             with self._write() as conn:
-                new = [n.id for n in negotiations if self._add_negotiation(conn, n)]
+                self.revised = []
+                new = [n.id for n in negotiations if self._add_negotiation(conn, n, revise=not restoring, first=restoring)]
                 locked: dict[str, tuple[int, Negotiation]] = {}
                 results = []
                 for item in ordered:
+                    if isinstance(item, tuple):
+                        slug, event = item
+                        if slug not in locked:
+                            locked[slug] = self._negotiation(conn, slug, lock=True)
+                        self._restore_event(conn, locked[slug][0], event)
+                        if isinstance(event.body, Revision):  # the drafts after it are checked against it
+                            locked[slug] = (locked[slug][0], event.body.negotiation)
+                        continue
                     slug = item.draft.negotiation
                     if slug not in locked:
                         try:
@@ -203,11 +264,17 @@ class Store:
                     for loc, message in negotiation.problems(item.draft):
                         raise item.error(InvalidInput, loc, message)
                     results.append(self._record_one(conn, neg_pk, item))
-            if sum(len(item.draft.terms) for item in pending) >= BULK_TERMS:
-                self._analyze()
-            if added is not None:
-                added.extend(new)
-            return results
+        if sum(len(item.draft.terms) for item in pending) >= BULK_TERMS:
+            self._analyze()
+        if added is not None:
+            added.extend(new)
+        return results
+
+    @contextmanager
+    def _write_errors(self) -> Iterator[None]:
+        """A write's database errors as one line each; nothing was recorded."""
+        try:
+            yield
         except OperationalError as exc:
             if "locked" in str(exc.orig).lower() or "lock timeout" in str(exc.orig).lower():
                 raise Conflict("the database is busy: could not get the write lock in time; nothing was recorded") from None
@@ -283,15 +350,16 @@ class Store:
                 f"draft {draft.id!r} would be recorded as v{seq}, not v{item.seq}: the database holds other drafts of this negotiation",
             )
         recorded_at = (item.recorded_at or _now()).astimezone(dt.timezone.utc)  # SQLite keeps no zone: store UTC
+        recorded_by = item.recorded_by if item.recorded_at is not None else self.user  # an import keeps who it was
         # The history here, whatever another database's was: an import's own chain is checked
         # against the file (``portable``); here the draft follows this database's head.
-        link = canonical.link_hash(self._head(conn, neg_pk), seq, digest, recorded_at)
+        link = canonical.link_hash(self._head(conn, neg_pk), seq, digest, recorded_at, recorded_by)
         pk = conn.execute(
             insert(DraftRow)
             .values(
                 negotiation_id=neg_pk, slug=draft.id, seq=seq, hash=digest, date=draft.date,
                 header=canonical.canonical_json(header), base_id=base.pk if base else None,
-                chain_depth=depth, term_count=len(manifest), recorded_at=recorded_at, link=link,
+                chain_depth=depth, term_count=len(manifest), recorded_at=recorded_at, link=link, recorded_by=recorded_by,
             )
             .returning(DraftRow.id)
         ).scalar_one()
@@ -302,17 +370,97 @@ class Store:
             )
         if rows:
             conn.execute(insert(DraftTermRow), [{"draft_id": pk, "key": k, "blob_id": v} for k, v in rows.items()])
-        record = DraftRecord(pk, seq, digest, draft.header, recorded_at, base.pk if base else None, depth, len(manifest), link)
+        record = DraftRecord(pk, seq, digest, draft.header, recorded_at, base.pk if base else None, depth, len(manifest), link, recorded_by)
         return Recorded(record, created=True)
 
     def _head(self, conn: Connection, neg_pk: int) -> str:
-        """The last link of the negotiation's history (its own hash while it has no drafts)."""
-        last = conn.execute(
-            select(DraftRow.link).where(DraftRow.negotiation_id == neg_pk).order_by(DraftRow.seq.desc()).limit(1)
-        ).scalar()
-        if last is not None:
-            return last
+        """The last link of the negotiation's history (its own hash while it has nothing else):
+        its last event when that was recorded after its last draft, else its last draft."""
+        draft = conn.execute(
+            select(DraftRow.seq, DraftRow.link).where(DraftRow.negotiation_id == neg_pk).order_by(DraftRow.seq.desc()).limit(1)
+        ).first()
+        event = conn.execute(
+            select(EventRow.after, EventRow.link).where(EventRow.negotiation_id == neg_pk).order_by(EventRow.seq.desc()).limit(1)
+        ).first()
+        if event is not None and (draft is None or event[0] >= draft[0]):
+            return event[1]
+        if draft is not None:
+            return draft[1]
         return conn.execute(select(NegotiationRow.hash).where(NegotiationRow.id == neg_pk)).scalar_one()
+
+    # --- events -----------------------------------------------------------------------------
+
+    def record_event(self, negotiation: str, body: Any, *, draft: DraftRecord | None = None,
+                     correction: Pending | None = None) -> tuple[EventRecord, Recorded | None]:
+        """Append an event about ``draft`` to a negotiation's history, in one transaction with
+        the draft it needs, if any (``correction``: the corrected draft, recorded first)."""
+        with self._write_errors():
+            with self._write() as conn:
+                neg_pk, current = self._negotiation(conn, negotiation, lock=True)
+                recorded = None
+                if correction is not None:
+                    for loc, message in current.problems(correction.draft):
+                        raise correction.error(InvalidInput, loc, message)
+                    recorded = self._record_one(conn, neg_pk, correction)
+                    if not recorded.created:
+                        raise Conflict(f"draft {correction.draft.id!r} is already recorded (v{recorded.record.seq}); nothing was recorded")
+                    body = body.model_copy(update={"by_hash": recorded.record.hash})
+                return self._append_event(conn, neg_pk, body, draft.pk if draft else None, None), recorded
+
+    def _restore_event(self, conn: Connection, neg_pk: int, event: EventRecord) -> None:
+        """An imported event: kept if the database holds it already, else appended in its place."""
+        there = conn.execute(select(EventRow.hash).where(EventRow.negotiation_id == neg_pk, EventRow.seq == event.seq)).scalar()
+        if there == event.hash:
+            return
+        if there is not None:
+            raise Conflict(f"event e{event.seq} is already recorded with different content")
+        target = getattr(event.body, "draft_hash", None)
+        draft_pk = None
+        if target is not None:
+            draft_pk = conn.execute(select(DraftRow.id).where(DraftRow.negotiation_id == neg_pk, DraftRow.hash == target)).scalar()
+        self._append_event(conn, neg_pk, event.body, draft_pk, event)
+
+    def _append_event(self, conn: Connection, neg_pk: int, body: Any, draft_pk: int | None, restore: EventRecord | None) -> EventRecord:
+        """``restore``: an imported event, which keeps its number, place, time and recorder."""
+        canonical_body = body.canonical()
+        digest = canonical.content_hash(canonical_body)
+        after = conn.execute(select(func.max(DraftRow.seq)).where(DraftRow.negotiation_id == neg_pk)).scalar() or 0
+        seq = (conn.execute(select(func.max(EventRow.seq)).where(EventRow.negotiation_id == neg_pk)).scalar() or 0) + 1
+        if restore is not None and (restore.seq, restore.after) != (seq, after):
+            raise Conflict(f"event e{restore.seq} would be recorded as e{seq} after v{after}, not after v{restore.after}:"
+                           " the database holds other drafts or events of this negotiation")
+        recorded_at = (restore.recorded_at if restore else _now()).astimezone(dt.timezone.utc)
+        recorded_by = restore.recorded_by if restore else self.user
+        link = canonical.event_link_hash(self._head(conn, neg_pk), seq, digest, recorded_at, recorded_by)
+        conn.execute(insert(EventRow).values(
+            negotiation_id=neg_pk, seq=seq, after=after, kind=body.kind, draft_id=draft_pk,
+            body=canonical.canonical_json(canonical_body), hash=digest, recorded_at=recorded_at, recorded_by=recorded_by, link=link,
+        ))
+        return EventRecord(seq, after, digest, body, recorded_at, recorded_by, link)
+
+    def _events(self, conn: Connection, neg_pk: int) -> list[EventRecord]:
+        rows = conn.execute(
+            select(EventRow.seq, EventRow.after, EventRow.hash, EventRow.body, type_coerce(EventRow.recorded_at, Text),
+                   EventRow.recorded_by, EventRow.link)
+            .where(EventRow.negotiation_id == neg_pk).order_by(EventRow.seq)
+        ).all()
+        out = []
+        for seq, after, digest, body, at, by, link in rows:
+            parsed = _event_body(body, f"event e{seq}")
+            if canonical.content_hash(parsed.canonical()) != digest:
+                raise IntegrityFailure(f"event e{seq} ({parsed.kind}) no longer matches its hash: it was changed outside tracker; run `tracker verify`")
+            out.append(EventRecord(seq, after, digest, parsed, _recorded_at(at, f"event e{seq}"), by, link))  # type: ignore[arg-type]
+        return out
+
+    def history(self, negotiation: str | None = None) -> "History":
+        """A negotiation's drafts and events, in one transaction, their history chain checked."""
+        with self._read() as conn:
+            neg_pk, current = self._negotiation(conn, negotiation)
+            records = self._records(conn, neg_pk)
+            events = self._events(conn, neg_pk)
+            digest, document = conn.execute(select(NegotiationRow.hash, NegotiationRow.document).where(NegotiationRow.id == neg_pk)).one()
+        _check_history(current.id, digest, document, records, events)
+        return History(_stored_negotiation(document), current, digest, records, events)
 
     def head(self, negotiation: str | None = None) -> str:
         """The head of a negotiation's history: what ``verify --head`` checks a kept copy against."""
@@ -344,12 +492,7 @@ class Store:
         """Every draft of a negotiation, in sequence order, without terms; the history chain
         they form is checked on the way (a few hundred small hashes): every read of a whole
         negotiation stops at a renumbered, re-timed or removed draft, or a rewritten negotiation."""
-        with self._read() as conn:
-            neg_pk, negotiation_ = self._negotiation(conn, negotiation)
-            records = self._records(conn, neg_pk)
-            digest, document = conn.execute(select(NegotiationRow.hash, NegotiationRow.document).where(NegotiationRow.id == neg_pk)).one()
-        _check_history(negotiation_.id, digest, document, records)
-        return records
+        return self.history(negotiation).records
 
     def _records(self, conn: Connection, neg_pk: int) -> list[DraftRecord]:
         rows = conn.execute(
@@ -552,17 +695,19 @@ class Store:
                 select(DraftRow.hash).join(DraftParentRow, DraftParentRow.parent_id == DraftRow.id)
                 .where(DraftParentRow.draft_id == record.pk).order_by(DraftParentRow.position)
             ).scalars().all()
+            neg_pk = conn.execute(select(DraftRow.negotiation_id).where(DraftRow.id == record.pk)).scalar_one()
+            # The link before it: the last event recorded after the draft before it, else that draft.
             previous = conn.execute(
-                select(DraftRow.link).where(DraftRow.negotiation_id == select(DraftRow.negotiation_id).where(DraftRow.id == record.pk).scalar_subquery(),
-                                            DraftRow.seq == record.seq - 1)
+                select(EventRow.link).where(EventRow.negotiation_id == neg_pk, EventRow.after == record.seq - 1)
+                .order_by(EventRow.seq.desc()).limit(1)
             ).scalar()
+            if previous is None:
+                previous = conn.execute(select(DraftRow.link).where(DraftRow.negotiation_id == neg_pk, DraftRow.seq == record.seq - 1)).scalar()
             if previous is None and record.seq == 1:
-                previous = conn.execute(
-                    select(NegotiationRow.hash).join(DraftRow, DraftRow.negotiation_id == NegotiationRow.id).where(DraftRow.id == record.pk)
-                ).scalar()
+                previous = conn.execute(select(NegotiationRow.hash).where(NegotiationRow.id == neg_pk)).scalar()
         bodies_ok = all(canonical.content_hash(json.loads(body)) == digest for digest, body in layered.values() if body is not None)
         digest = canonical.draft_hash(record.header.canonical(), list(parents), {k: h for k, (h, _) in layered.items()})
-        if not (bodies_ok and digest == record.hash and previous is not None and _follows(previous, record)):
+        if not (bodies_ok and digest == record.hash and previous is not None and follows(previous, record)):
             raise IntegrityFailure(
                 f"draft {record.id!r} (v{record.seq}) no longer matches its hashes: it was changed outside tracker;"
                 " run `tracker verify`"
@@ -696,28 +841,61 @@ _RECORD_COLUMNS = (
     DraftRow.id, DraftRow.seq, DraftRow.hash, DraftRow.header,
     # As stored (SQLite: text): a hand-edited time must stop the read in one line, not crash it.
     type_coerce(DraftRow.recorded_at, Text).label("recorded_at"),
-    DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count, DraftRow.link,
+    DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count, DraftRow.link, DraftRow.recorded_by,
 )
 
 
-def _check_history(slug: str, digest: str, document: str, records: Sequence[DraftRecord]) -> None:
-    """The negotiation's stored document against its hash, and each draft's link against the
-    one before it (``canonical.link_hash``); ``tracker verify`` says what else is wrong."""
+def chain_order(records: Sequence[DraftRecord], events: Sequence[EventRecord]) -> list[DraftRecord | EventRecord]:
+    """Drafts and events in the order they were recorded: each event after the drafts the
+    negotiation had then (``after``), before the next one."""
+    entries: list[tuple[tuple[int, int, int], DraftRecord | EventRecord]] = [((r.seq, 0, 0), r) for r in records]
+    entries += [((e.after, 1, e.seq), e) for e in events]
+    return [entry for _, entry in sorted(entries, key=lambda x: x[0])]
+
+
+def _check_history(slug: str, digest: str, document: str, records: Sequence[DraftRecord], events: Sequence[EventRecord] = ()) -> None:
+    """The negotiation's stored document against its hash, and each draft's and event's link
+    against the one before it (``canonical``); ``tracker verify`` says what else is wrong."""
     if canonical.content_hash(json.loads(document)) != digest:
         raise IntegrityFailure(f"negotiation {slug!r} no longer matches its hash: it was changed outside tracker; run `tracker verify`")
     previous = digest
-    for r in records:
-        if not _follows(previous, r):
+    for entry in chain_order(records, events):
+        if not follows(previous, entry):
+            what = f"event {entry.ref}" if isinstance(entry, EventRecord) else f"draft {entry.id!r} (v{entry.seq})"
             raise IntegrityFailure(
-                f"draft {r.id!r} (v{r.seq}) does not follow the history before it (a draft was renumbered, re-timed or removed,"
+                f"{what} does not follow the history before it (a draft or event was renumbered, re-timed, changed or removed,"
                 " or the negotiation rewritten, outside tracker); run `tracker verify`"
             )
-        previous = r.link  # type: ignore[assignment]
+        previous = entry.link  # type: ignore[assignment]
 
 
-def _follows(previous: str, record: DraftRecord) -> bool:
-    """Whether the draft's stored link is the one it gets after the link ``previous``."""
-    return record.recorded_at is not None and record.link == canonical.link_hash(previous, record.seq, record.hash, record.recorded_at)
+def follows(previous: str, entry: DraftRecord | EventRecord) -> bool:
+    """Whether a draft's or event's stored link is the one it gets after the link ``previous``."""
+    if entry.recorded_at is None:
+        return False
+    if isinstance(entry, EventRecord):
+        return entry.link == canonical.event_link_hash(previous, entry.seq, entry.hash, entry.recorded_at, entry.recorded_by)
+    return entry.link == canonical.link_hash(previous, entry.seq, entry.hash, entry.recorded_at, entry.recorded_by)
+
+
+def _event_body(document: str, what: str) -> Any:
+    try:
+        return parse_body(document)
+    except ValueError:  # pydantic's ValidationError included: the row was changed by hand
+        raise IntegrityFailure(f"{what}: its stored content no longer reads as an event; run `tracker verify`") from None
+
+
+def recorder() -> str:
+    """Who is recording: ``TRACKER_USER``, else the login name (git's committer, in short)."""
+    name = os.environ.get("TRACKER_USER", "").strip()
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (OSError, KeyError):  # no login name (a container without a passwd entry)
+            name = "unknown"
+    if len(name) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise InvalidInput("TRACKER_USER: give a name on one line, at most 200 characters")
+    return name
 
 
 def _recorded_at(value: Any, draft: str) -> dt.datetime | None:
@@ -732,12 +910,12 @@ def _recorded_at(value: Any, draft: str) -> dt.datetime | None:
 
 
 def _record(row: Any) -> DraftRecord:
-    pk, seq, digest, header, recorded_at, base, depth, count, link = row
+    pk, seq, digest, header, recorded_at, base, depth, count, link, by = row
     try:
         parsed = DraftHeader.model_validate_json(header)
     except ValueError:  # pydantic's ValidationError included: the row was changed by hand
         raise IntegrityFailure(f"draft #{pk} (v{seq}): its stored header no longer reads as a draft header; run `tracker verify`") from None
-    return DraftRecord(pk, seq, digest, parsed, _recorded_at(recorded_at, f"draft {parsed.id!r} (v{seq})"), base, depth, count, link)
+    return DraftRecord(pk, seq, digest, parsed, _recorded_at(recorded_at, f"draft {parsed.id!r} (v{seq})"), base, depth, count, link, by)
 
 
 class _Ref(NamedTuple):

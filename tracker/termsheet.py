@@ -8,7 +8,7 @@ from them. ``extra="forbid"`` everywhere: a misspelt field is an error, not sile
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Iterator, Literal, Union
+from typing import Annotated, Any, Iterator, Literal, Union, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
@@ -31,6 +31,7 @@ Status = Literal[
     "proposed", "leaked", "rejected", "superseded", "withdrawn",
     "agreed", "initialled", "signed", "ratified", "expired",
 ]
+STATUSES: tuple[str, ...] = get_args(Status)
 # A preference is "higher"/"lower" for numbers, amounts, dates and sets, or the ranked values
 # of a choice or a yes/no term, best first.
 Preference = Union[Literal["higher", "lower"], tuple[str, ...]]

@@ -61,20 +61,23 @@ def parse_value(raw: str | None) -> Any:
 class Timeline:
     """Every draft of one negotiation: lineage, full manifests as blob ids, lazy term bodies."""
 
-    def __init__(self, store: "Store", records: Sequence["DraftRecord"]):
+    def __init__(self, store: "Store", records: Sequence["DraftRecord"], stored: Sequence["DraftRecord"] | None = None):
+        """``records``: the drafts read; ``stored``: every draft of the negotiation, when some
+        are left out of the reading (corrected ones) but others are stored as deltas on them."""
         self.store = store
         self.records = list(records)
         self.lineage = Lineage(self.records)
         self.by_id = self.lineage.by_id
-        by_pk = self._pk = {r.pk: r for r in self.records}
+        every = list(stored) if stored is not None else self.records
+        by_pk = self._pk = {r.pk: r for r in every}
         # own[d]: the draft's own rows (a delta against its base, or a full snapshot);
         # None marks a key dropped since the base.
         own_by_pk: dict[int, dict[str, int | None]] = {pk: {} for pk in by_pk}
-        for draft_pk, key, blob in store.draft_rows(self.records):
+        for draft_pk, key, blob in store.draft_rows(every):
             own_by_pk[draft_pk][key] = blob
-        self.own: dict[str, dict[str, int | None]] = {r.id: own_by_pk[r.pk] for r in self.records}
+        self.own: dict[str, dict[str, int | None]] = {r.id: own_by_pk[r.pk] for r in every}
         self.manifests: dict[str, dict[str, int]] = {}
-        for r in sorted(self.records, key=lambda r: r.seq):  # a base is always recorded first
+        for r in sorted(every, key=lambda r: r.seq):  # a base is always recorded first
             base = self.by_id_pk(r.base_pk)
             if base is not None and base.id not in self.manifests:
                 raise IntegrityFailure(f"draft {r.id!r} (v{r.seq}) is stored on {base.id!r}, numbered after it: the database was changed"

@@ -11,7 +11,10 @@ back shows up here. The checks, per negotiation:
 * the ``date`` column equals the header's date, ``draft_parents`` equals the header's parents,
   parents and delta bases were recorded earlier (so lineage and delta chains terminate),
   ``chain_depth`` and ``term_count`` match what the rows say;
-* sequence numbers run 1..N without gaps.
+* sequence numbers run 1..N without gaps;
+* every event's body hashes to its hash, reads as an event and names drafts of its negotiation
+  by their hashes; events are numbered e1..eM;
+* the history chain: each draft's and event's link follows the one before it.
 
 Each finding is a :class:`Problem` naming the draft and, where it can be known, the term. A
 changed delta row cannot be traced to one term (nothing else records a draft's term hashes),
@@ -29,9 +32,10 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Text, select, type_coerce
 
 from tracker import canonical
-from tracker.db.tables import DraftParentRow, DraftRow, DraftTermRow, NegotiationRow, TermBlobRow
+from tracker.db.tables import DraftParentRow, DraftRow, DraftTermRow, EventRow, NegotiationRow, TermBlobRow
+from tracker.events import EventRecord, parse_body
 from tracker.errors import InvalidInput, NotFound
-from tracker.store import Store
+from tracker.store import Store, chain_order
 from tracker.termsheet import DraftHeader, Negotiation, Term
 
 
@@ -59,6 +63,7 @@ class Summary:
     negotiations: int = 0
     drafts: int = 0
     terms: int = 0  # distinct stored terms (blobs) checked
+    events: int = 0
     problems: list[Problem] = field(default_factory=list)
     heads: dict[str, str] = field(default_factory=dict)  # negotiation → the head of its history
     links: dict[str, dict[str, int]] = field(default_factory=dict)  # negotiation → link → seq (0: before any draft)
@@ -108,6 +113,7 @@ class _Rows:
     parents: list[Any]
     terms: list[Any]
     blobs: list[Any]
+    events: list[Any]
 
     @classmethod
     def load(cls, conn: Connection, slug: str | None) -> "_Rows":
@@ -117,11 +123,13 @@ class _Rows:
             DraftRow.id, DraftRow.negotiation_id, DraftRow.slug, DraftRow.seq, DraftRow.hash,
             type_coerce(DraftRow.date, Text).label("date"),
             DraftRow.header, DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count,
-            type_coerce(DraftRow.recorded_at, Text).label("recorded_at"), DraftRow.link,
+            type_coerce(DraftRow.recorded_at, Text).label("recorded_at"), DraftRow.link, DraftRow.recorded_by,
         )
         parents = select(DraftParentRow.draft_id, DraftParentRow.position, DraftParentRow.parent_id)
         terms = select(DraftTermRow.draft_id, DraftTermRow.key, DraftTermRow.blob_id)
         blobs = select(TermBlobRow.id, TermBlobRow.hash, TermBlobRow.body)
+        events = select(EventRow.id, EventRow.negotiation_id, EventRow.seq, EventRow.after, EventRow.kind, EventRow.draft_id, EventRow.body,
+                        EventRow.hash, type_coerce(EventRow.recorded_at, Text).label("recorded_at"), EventRow.recorded_by, EventRow.link)
         if slug is not None:
             neg_ids = select(NegotiationRow.id).where(NegotiationRow.slug == slug)
             if conn.execute(neg_ids).first() is None:
@@ -133,7 +141,8 @@ class _Rows:
             parents = parents.where(DraftParentRow.draft_id.in_(draft_ids))
             terms = terms.where(DraftTermRow.draft_id.in_(draft_ids))
             blobs = blobs.where(TermBlobRow.id.in_(select(DraftTermRow.blob_id).where(DraftTermRow.draft_id.in_(draft_ids))))
-        return cls(*(conn.execute(q).all() for q in (negs, drafts, parents, terms, blobs)))
+            events = events.where(EventRow.negotiation_id.in_(neg_ids))
+        return cls(*(conn.execute(q).all() for q in (negs, drafts, parents, terms, blobs, events)))
 
 
 class _Checker:
@@ -180,26 +189,66 @@ class _Checker:
                 self.problems.append(Problem(None, None, message, neg.slug))
             drafts = sorted(by_neg.pop(neg.id, []), key=lambda d: d.seq)
             self.check_negotiation(drafts)
-            self.heads[neg.slug] = self.check_history(neg.slug, neg.hash, drafts)
+            events = self.check_events(neg, drafts)
+            self.heads[neg.slug] = self.check_history(neg.slug, neg.hash, drafts, events)
         for neg_id, drafts in by_neg.items():  # only possible with foreign keys switched off
             for d in drafts:
                 self.problem(d, None, f"belongs to negotiation #{neg_id}, which is not stored")
         self.report_orphan_blobs()
         # Stable: each draft's problems stay in the order they were found.
         self.problems.sort(key=lambda p: (p.negotiation is None, p.negotiation or "", p.seq or 0))
-        return Summary(len(self.rows.negotiations), len(self.rows.drafts), len(self.rows.blobs), self.problems, self.heads, self.links)
+        return Summary(len(self.rows.negotiations), len(self.rows.drafts), len(self.rows.blobs), len(self.rows.events), self.problems,
+                       self.heads, self.links)
 
-    def check_history(self, slug: str, neg_hash: str, drafts: list[Any]) -> str:
-        """Each draft's link against the history before it (``canonical.link_hash``); the head."""
+    def check_events(self, neg: Any, drafts: list[Any]) -> list[EventRecord]:
+        """Each event's content against its hash and the drafts it names; the events, parsed."""
+        rows = sorted((e for e in self.rows.events if e.negotiation_id == neg.id), key=lambda e: e.seq)
+        by_hash = {d.hash: d for d in drafts}
+        out = []
+        for i, e in enumerate(rows, start=1):
+            def bad(message: str) -> None:
+                self.problems.append(Problem(None, None, f"event e{e.seq} ({e.kind}): {message}", neg.slug))
+            if e.seq != i:
+                bad(f"is numbered e{e.seq}: events must run e1..e{len(rows)} without gaps")
+            message = _check_document(e.body, e.hash, _EventModel, "event")
+            if message:
+                bad(message)
+                continue
+            body = parse_body(e.body)
+            if body.kind != e.kind:
+                bad(f"is stored as a {e.kind} event but its content is a {body.kind} event")
+            for field_name in ("draft_hash", "by_hash"):
+                digest = getattr(body, field_name, None)
+                if digest is not None and digest not in by_hash:
+                    bad(f"names a draft {digest[:19]}… this negotiation does not hold")
+            target = self.drafts.get(e.draft_id) if e.draft_id is not None else None
+            if getattr(body, "draft_hash", None) is not None and (target is None or target.hash != body.draft_hash):
+                bad("its draft column does not point at the draft it names")
+            at = _as_time(e.recorded_at)
+            if at is not None:
+                out.append(EventRecord(e.seq, e.after, e.hash, body, at, e.recorded_by, e.link))
+            else:
+                bad("its recording time is not a time")
+        return out
+
+    def check_history(self, slug: str, neg_hash: str, drafts: list[Any], events: list[EventRecord]) -> str:
+        """Each draft's and event's link against the history before it (``canonical``); the head."""
         previous = neg_hash
         links = self.links[slug] = {neg_hash: 0}
-        for d in drafts:
-            at = _as_time(d.recorded_at)
-            if at is None or d.link != canonical.link_hash(previous, d.seq, d.hash, at):
-                self.problem(d, None, "does not follow the history before it: a draft before it was removed or renumbered,"
-                             " or its number, recording time or the negotiation was changed")
-            links[d.link] = d.seq
-            previous = d.link
+        entries: list[Any] = [_Entry(d.seq, d.hash, _as_time(d.recorded_at), d.recorded_by, d.link, d) for d in drafts]
+        for entry in chain_order(entries, events):  # type: ignore[arg-type]
+            if isinstance(entry, EventRecord):
+                if entry.link != canonical.event_link_hash(previous, entry.seq, entry.hash, entry.recorded_at, entry.recorded_by):
+                    self.problems.append(Problem(None, None, f"event {entry.ref} ({entry.kind}) does not follow the history before it:"
+                                                 " an entry before it was removed or renumbered, or its content, time or recorder changed", slug))
+                links[entry.link] = entry.after
+            else:
+                d = entry.row
+                if entry.recorded_at is None or d.link != canonical.link_hash(previous, d.seq, d.hash, entry.recorded_at, d.recorded_by):
+                    self.problem(d, None, "does not follow the history before it: a draft before it was removed or renumbered,"
+                                 " or its number, recording time, recorder or the negotiation was changed")
+                links[d.link] = d.seq
+            previous = entry.link
         return previous
 
     def check_negotiation(self, drafts: list[Any]) -> None:
@@ -321,6 +370,22 @@ class _Checker:
         for blob_id, message in sorted(self.bad_blobs.items()):
             if blob_id not in self.reported_blobs:
                 self.problems.append(Problem(None, None, f"{message}; no draft uses it"))
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """A stored draft row in the history chain (``store.chain_order`` orders it by ``seq``)."""
+
+    seq: int
+    hash: str
+    recorded_at: Any
+    recorded_by: str | None
+    link: str
+    row: Any
+
+
+class _EventModel:
+    model_validate = staticmethod(lambda data: parse_body(json.dumps(data)))
 
 
 def _check_document(body: str, digest: str, model: Any, what: str) -> str | None:

@@ -29,6 +29,7 @@ from operator import is_not
 from typing import Any, Iterable, Iterator, Sequence
 
 from tracker.diff import pair_renames
+from tracker.events import Applied
 from tracker.quantities import closeness, same, toward
 from tracker.termsheet import Negotiation, Term, TermPreferences
 from tracker.timeline import Timeline
@@ -111,9 +112,12 @@ class View:
     """Every term in every draft — held, left out, carried over or unknown — with renames and
     positions, worked out term by term when first asked for (``track``)."""
 
-    def __init__(self, negotiation: Negotiation, timeline: Timeline):
+    def __init__(self, negotiation: Negotiation, timeline: Timeline, applied: Applied | None = None):
         self.negotiation = negotiation
         self.timeline = timeline
+        # The events behind what the drafts now say (statuses, later evidence, corrections).
+        self.applied = applied if applied is not None else Applied(negotiation, list(timeline.records), list(timeline.records))
+        self.event_sources = self.applied.sources()
         self.lineage = timeline.lineage
         self.by_id = timeline.by_id
         self.ordered = [r.id for r in self.lineage.ordered]
@@ -129,7 +133,7 @@ class View:
         self._single = [ps[0] if len(ps) == 1 else -1 if not ps else -2 for ps in self._parents]
         topological = all(p < i for i in range(n) for p in self._parents[i])
         self._topological = topological
-        self._order = list(range(n)) if topological else [self.rank[r.id] for r in sorted(timeline.records, key=lambda r: r.seq)]
+        self._order = list(range(n)) if topological else [self.rank[r.id] for r in self.lineage.recorded]
         self._position = {i: pos for pos, i in enumerate(self._order)}
         self._renames: dict[tuple[int, int], list[tuple[str, str]]] = {}
         self._links: dict[str, set[str]] = {}
@@ -536,7 +540,9 @@ class View:
 
     def term(self, state: State | None) -> Term | None:
         """The stored term behind a state (None where the text left the term out)."""
-        return None if state is None or state.blob is None else self.timeline.term(state.blob)
+        if state is None or state.blob is None:
+            return None
+        return self.applied.term(state.origin, state.key, self.timeline.term(state.blob))
 
     def deferred(self, state: State | None) -> bool:
         return state is not None and state.blob is not None and self.timeline.deferred(state.blob)

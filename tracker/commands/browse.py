@@ -12,48 +12,70 @@ from tracker.commands.options import app, emit_json, format_option, negotiation_
 @format_option()
 @click.pass_context
 def log_command(ctx: click.Context, negotiation: str | None, fmt: str) -> None:
-    """List the drafts of a negotiation in the order they were recorded."""
+    """List the drafts of a negotiation in the order they were recorded, with who recorded them,
+    and the events recorded since: status changes, new evidence, corrections, revisions."""
+    from tracker.db.engine import redact
+    from tracker.events import apply
+
     store = app(ctx).store()
-    neg = store.negotiation(negotiation)
-    records = store.log(neg.id)
+    history = store.history(store.negotiation(negotiation).id)
+    applied = apply(history.negotiation, history.records, history.events)
     if fmt == "json":
         from tracker.render import jsonout
 
-        emit_json(jsonout.log(neg, records, store.head(neg.id)))
+        emit_json(jsonout.log(history.negotiation, history.records, history.head, applied))
     else:
         from tracker.render import text
 
-        click.echo(text.log(neg, records, store.head(neg.id)))
+        click.echo(text.log(history.negotiation, history.records, history.head, applied, redact(store.url)))
 
 
 @click.command("show")
 @click.argument("ref", default="latest")
 @negotiation_option
-@format_option()
+@format_option("text", "json", "yaml")
 @click.option("--quotes", is_flag=True, help="Also print each term's quoted evidence.")
 @click.pass_context
 def show_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str, quotes: bool) -> None:
-    """Show draft REF: a draft id, vN, latest, or a hash prefix."""
+    """Show draft REF (a draft id, vN, latest, or a hash prefix), with what was recorded about it since.
+
+    `--format yaml` writes the draft as a file `tracker record` takes back: recorded under a
+    new id, its terms get the same hashes.
+    """
+    from tracker.db.engine import redact
+    from tracker.events import apply
+
     store = app(ctx).store()
     neg = store.negotiation(negotiation)
     loaded = store.read(ref, neg.id)
     store.check_draft(loaded.record)  # what is shown as a recorded draft still matches its hashes
-    carried = _carried(store, neg, loaded.record) if loaded.record.header.coverage == "partial" else {}
+    history = store.history(neg.id)
+    applied = apply(history.negotiation, history.records, history.events)
+    record = loaded.record
+    events = [e for e in applied.events if getattr(e.body, "draft", None) == record.id or getattr(e.body, "by", None) == record.id]
+    if fmt == "yaml":
+        from tracker.loading import draft_file_dict, dump_yaml
+
+        click.echo(dump_yaml(draft_file_dict(loaded.draft, neg)), nl=False)
+        return
+    draft = loaded.draft.model_copy(update={"terms": {k: applied.term(record.id, k, t) for k, t in loaded.draft.terms.items()}})
+    carried = _carried(store, neg, record, corrected=record.id in applied.corrected) if record.header.coverage == "partial" else {}
     if fmt == "json":
         from tracker.render import jsonout
 
-        emit_json(jsonout.draft(loaded.record, loaded.draft, carried))
+        emit_json({**jsonout.draft(record, draft, carried), "events": [jsonout.event(e) for e in events]})
     else:
         from tracker.render import text
 
-        click.echo(text.draft(neg, loaded.record, loaded.draft, quotes=quotes, carried=carried))
+        click.echo(text.draft(neg, record, draft, quotes=quotes, carried=carried, events=events,
+                              seqs={r.id: r.seq for r in history.records}, database=redact(store.url)))
 
 
-def _carried(store, negotiation, record):  # type: ignore[no-untyped-def]
+def _carried(store, negotiation, record, *, corrected: bool = False):  # type: ignore[no-untyped-def]
     """What a partial draft carries over from its parents, unconfirmed: key → (term, origin)."""
     from tracker.history import load
 
-    view = load(store, negotiation)
+    view = load(store, negotiation, corrected=corrected)
     return {k: (view.value(s), s.origin) for k, s in view.carried_over(record.id).items()}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tracker.commands.options import app
+from tracker.commands.options import app, wrote_to
 
 
 def seed_files():  # type: ignore[no-untyped-def]
@@ -29,15 +29,23 @@ def seed_command(ctx: click.Context) -> None:
     results = load_seeds(app(ctx).store())
     new = sum(r.created for r in results)
     click.echo(f"Seeded {len(results)} drafts ({new} new, {len(results) - new} already recorded).")
+    wrote_to(ctx)
+
+
+DEMO_URL = "sqlite:///data/demo.db"
 
 
 @click.command("demo")
+@click.option("--force", is_flag=True, help="Replace the report file if it exists.")
 @click.pass_context
-def demo_command(ctx: click.Context) -> None:
-    """Run the case study end to end on the database and print it."""
+def demo_command(ctx: click.Context, force: bool) -> None:
+    """Run the case study end to end and print it: on its own database, data/demo.db, unless
+    --db (or TRACKER_DB_URL) names one, so your own database is left alone."""
     from tracker.db.engine import redact, resolve_url
     from tracker.render import text
 
+    if app(ctx).url is None:
+        app(ctx).url = DEMO_URL
     store = app(ctx).store()
     results = load_seeds(store)
     new = sum(r.created for r in results)
@@ -50,13 +58,18 @@ def demo_command(ctx: click.Context) -> None:
 
     click.echo("")
     click.echo(f"What changed from {first.id} to {last.id}:")
-    print_diff(store, negotiation, first, last, fmt="text")
+    from tracker.history import load
+
+    print_diff(load(store, negotiation), first.id, last.id, fmt="text")
 
     from tracker.commands import outfile
     from tracker.commands.report import demo_report_path, render
 
     path = demo_report_path(store)
-    outfile.write(path, render(store, negotiation, "html"), force=True)
     click.echo("")
+    if path.exists() and not force:
+        click.echo(f"{path} exists: kept as it is (--force replaces it; `tracker report` writes one anywhere).")
+        return
+    outfile.write(path, render(store, negotiation, "html"), force=True)
     click.echo(f"The full change history (timeline, convergence, who pushed what, sources) is in {path}")
     click.echo("Open it in a browser; `tracker report --help` exports it as markdown, JSON or CSV.")

@@ -7,14 +7,14 @@ import sys
 
 import click
 
-from tracker.commands.options import app, emit_json, negotiation_option
+from tracker.commands.options import app, corrected_option, emit_json, negotiation_option
 from tracker.errors import DIFFERENT
 
 
-def print_diff(store, negotiation, old, new, *, fmt: str, three_way: bool = False, records=None):  # type: ignore[no-untyped-def]
-    from tracker.compare import diff_records
+def print_diff(view, old: str, new: str, *, fmt: str, three_way: bool = False):  # type: ignore[no-untyped-def]
+    from tracker.compare import diff_view
 
-    d = diff_records(store, negotiation, old, new, three_way=three_way, records=records)
+    d = diff_view(view, old, new, three_way=three_way)
     if fmt == "json":
         from tracker.render import jsonout
 
@@ -42,19 +42,23 @@ def print_diff(store, negotiation, old, new, *, fmt: str, three_way: bool = Fals
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "markdown", "jsonpatch"]), default="text", show_default=True, help="Output format.")
 @click.option("--three-way", is_flag=True, help="Also show each differing term in the drafts' common ancestor, and which side moved.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when the drafts differ, 0 when they do not (like diff(1)).")
+@corrected_option
 @click.pass_context
-def diff_command(ctx: click.Context, old_ref: str, new_ref: str, negotiation: str | None, fmt: str, three_way: bool, exit_code: bool) -> None:
+def diff_command(ctx: click.Context, old_ref: str, new_ref: str, negotiation: str | None, fmt: str, three_way: bool, exit_code: bool,
+                 corrected: bool) -> None:
     """Compare draft A with draft B (default: latest), term by term.
 
     A and B are draft ids, vN, latest or hash prefixes, in the same lineage or on sibling
     branches. Each change says which party pushed it and why we think so: explicit (the draft
     says so), adopted (another party proposed that value earlier) or author.
     """
-    from tracker.store import resolve_ref
+    from tracker.history import load, resolve
 
     store = app(ctx).store()
-    neg = store.negotiation(negotiation)
-    records = store.log(neg.id)
-    d = print_diff(store, neg, resolve_ref(records, old_ref), resolve_ref(records, new_ref), fmt=fmt, three_way=three_way, records=records)
+    view = load(store, store.negotiation(negotiation), corrected=corrected)
+    (old, old_note), (new, new_note) = resolve(view, old_ref), resolve(view, new_ref)
+    for note in dict.fromkeys(n for n in (old_note, new_note) if n):
+        click.echo(f"Note: {note}", err=True)
+    d = print_diff(view, old.id, new.id, fmt=fmt, three_way=three_way)
     if exit_code and d.differs:
         sys.exit(DIFFERENT)

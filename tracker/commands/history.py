@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import click
 
-from tracker.commands.options import app, emit_json, format_option, negotiation_option
+from tracker.commands.options import app, corrected_option, emit_json, format_option, negotiation_option
 
-as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Only drafts dated on or before this day.")
+as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
+                            help="Only drafts dated on or before this day, with the statuses and evidence known by then.")
 
 
-def _view(ctx: click.Context, negotiation: str | None):  # type: ignore[no-untyped-def]
+def _view(ctx: click.Context, negotiation: str | None, *, as_of=None, corrected: bool = False):  # type: ignore[no-untyped-def]
     from tracker.history import load
 
     store = app(ctx).store()
-    return load(store, store.negotiation(negotiation))
+    return load(store, store.negotiation(negotiation), as_of=as_of, corrected=corrected)
 
 
 def _as_of(text: str | None):  # type: ignore[no-untyped-def]
@@ -26,13 +27,17 @@ def _as_of(text: str | None):  # type: ignore[no-untyped-def]
 @click.argument("ref", default="latest")
 @negotiation_option
 @format_option()
+@corrected_option
 @click.pass_context
-def blame_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str) -> None:
+def blame_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str, corrected: bool) -> None:
     """For each term of draft REF (default: latest), the draft, party, date and sources that
     gave it its current value: where it first appeared in REF's lineage, following renames."""
     from tracker import history
 
-    view = _view(ctx, negotiation)
+    view = _view(ctx, negotiation, corrected=corrected)
+    _, note = history.resolve(view, ref)
+    if note:
+        click.echo(f"Note: {note}", err=True)
     b = history.blame(view, ref)
     if fmt == "json":
         from tracker.render import jsonout
@@ -48,13 +53,14 @@ def blame_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: st
 @click.argument("key")
 @negotiation_option
 @format_option()
+@corrected_option
 @click.pass_context
-def history_command(ctx: click.Context, key: str, negotiation: str | None, fmt: str) -> None:
+def history_command(ctx: click.Context, key: str, negotiation: str | None, fmt: str, corrected: bool) -> None:
     """The value of term KEY in every draft (all branches, by date), with who tabled each draft,
     who pushed each change, and the sources and quotes. Follows the term across renames."""
     from tracker import history
 
-    view = _view(ctx, negotiation)
+    view = _view(ctx, negotiation, corrected=corrected)
     history.known_key(view, key)
     h = history.term_history(view, key)
     if fmt == "json":
@@ -71,8 +77,9 @@ def history_command(ctx: click.Context, key: str, negotiation: str | None, fmt: 
 @as_of_option
 @negotiation_option
 @format_option()
+@corrected_option
 @click.pass_context
-def positions_command(ctx: click.Context, as_of: str | None, negotiation: str | None, fmt: str) -> None:
+def positions_command(ctx: click.Context, as_of: str | None, negotiation: str | None, fmt: str, corrected: bool) -> None:
     """Each party's position on each term, and whether the term is agreed, open or unaddressed.
 
     A party's position is what the latest draft it tabled or co-tabled (and did not withdraw)
@@ -82,7 +89,7 @@ def positions_command(ctx: click.Context, as_of: str | None, negotiation: str | 
     from tracker import history
 
     day = _as_of(as_of)
-    view = _view(ctx, negotiation)
+    view = _view(ctx, negotiation, as_of=day, corrected=corrected)
     p = history.positions(view, day)
     if fmt == "json":
         from tracker.render import jsonout
@@ -99,15 +106,16 @@ def positions_command(ctx: click.Context, as_of: str | None, negotiation: str | 
 @as_of_option
 @negotiation_option
 @format_option()
+@corrected_option
 @click.pass_context
-def gap_command(ctx: click.Context, parties: tuple[str, ...], as_of: str | None, negotiation: str | None, fmt: str) -> None:
+def gap_command(ctx: click.Context, parties: tuple[str, ...], as_of: str | None, negotiation: str | None, fmt: str, corrected: bool) -> None:
     """The open terms between two parties (default: the only two) and how far apart they are,
     the terms only one of them has addressed, and the share agreed at each draft date —
     agreed ÷ (agreed + open): are the sides converging?"""
     from tracker import history
 
     day = _as_of(as_of)
-    view = _view(ctx, negotiation)
+    view = _view(ctx, negotiation, as_of=day, corrected=corrected)
     a, b = history.gap_parties(view.negotiation, parties)
     g = history.gap(view, a, b, day)
     if fmt == "json":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tracker.commands.options import FILE, app, emit_json, format_option, negotiation_option
+from tracker.commands.options import FILE, app, emit_json, format_option, negotiation_option, wrote_to
 
 
 @click.command("verify")
@@ -49,6 +49,7 @@ def verify_command(ctx: click.Context, negotiation: str | None, kept: str | None
             "ok": not summary.problems,
             "negotiations": summary.negotiations,
             "drafts": summary.drafts,
+            "events": summary.events,
             "terms": summary.terms,
             "heads": summary.heads,
             "problems": [
@@ -62,7 +63,8 @@ def verify_command(ctx: click.Context, negotiation: str | None, kept: str | None
     if summary.problems:
         raise IntegrityFailure(f"{_count(len(summary.problems), 'integrity problem')} found; the database was changed outside tracker")
     if fmt == "text":
-        click.echo(f"verified {_count(summary.drafts, 'draft')}, {_count(summary.terms, 'term')}")
+        events = f", {_count(summary.events, 'event')}" if summary.events else ""
+        click.echo(f"verified {_count(summary.drafts, 'draft')}{events}, {_count(summary.terms, 'term')}")
         for slug, head in sorted(summary.heads.items()):
             click.echo(f"head of {slug}: {head}")
 
@@ -119,13 +121,16 @@ def import_command(ctx: click.Context, file: Path) -> None:
     heads = {entry["negotiation"].get("id"): entry.get("head") for entry in export_file.data["negotiations"]}
     for imported in portable.restore(store, export_file):
         total = len(imported.results)
-        click.echo(f"Imported {imported.negotiation}: {_count(imported.created, 'draft')} recorded, {total - imported.created} already present")
+        events = len(export_file.events.get(imported.negotiation, []))
+        click.echo(f"Imported {imported.negotiation}: {_count(imported.created, 'draft')} recorded, {total - imported.created} already present"
+                   + (f"; {_count(events, 'event')} in its history" if events else ""))
         here, there = store.head(imported.negotiation), heads.get(imported.negotiation)
         if there and here != there:
             # Drafts recorded here first, at other times, make another (sound) history: say so,
             # or a later `verify --head` with the file's head would look like tampering.
             click.echo(f"  its history here has head {here}, not the file's {there}: some drafts were recorded here"
                        " before; keep this head for `verify --head`")
+    wrote_to(ctx)
 
 
 def _count(n: int, noun: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tracker.commands.options import app, emit_json, format_option
+from tracker.commands.options import app, emit_json, format_option, wrote_to
 
 
 @click.command("negotiations")
@@ -65,3 +65,4 @@ def create_command(ctx: click.Context, negotiation_id: str, title: str, parties:
     if not app(ctx).store().add_negotiation(neg):
         raise Conflict(f"negotiation {neg.id!r} already exists")
     click.echo(f"Created negotiation {neg.id} with parties {', '.join(p.code for p in neg.parties)}")
+    wrote_to(ctx)

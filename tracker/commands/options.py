@@ -25,6 +25,12 @@ negotiation_option = click.option(
 )
 
 
+corrected_option = click.option(
+    "--corrected", is_flag=True,
+    help="Read drafts that were corrected (`tracker correct`) as they were recorded, beside their corrections.",
+)
+
+
 class FilePath(click.ParamType):
     """A file name, as given: what it names (a folder, a device, nothing) is for the reader or
     writer to tell, in one line — click's own Path type stops at a name it cannot stat."""
@@ -46,6 +52,13 @@ FILE = FilePath()
 
 def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def wrote_to(ctx: click.Context) -> None:
+    """The last line of every command that writes: which database it wrote to."""
+    from tracker.db.engine import redact
+
+    click.echo(f"Database: {redact(app(ctx).store().url)}")
 
 
 def app(ctx: click.Context):  # type: ignore[no-untyped-def]

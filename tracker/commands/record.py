@@ -7,7 +7,43 @@ from pathlib import Path
 
 import click
 
-from tracker.commands.options import FILE, app
+from tracker.commands.options import FILE, app, wrote_to
+
+
+# What a draft says, as options: shared by `record` and by `correct`, which takes the same ones
+# (its defaults are the corrected draft's: ``CORRECTING`` says so in its help).
+EDIT_OPTIONS = (
+    (("--tabled-by",), dict(multiple=True, metavar="PARTY", help="Party that tabled it (code, name or alias); repeat for a joint text.")),
+    (("--date", "date_"), dict(metavar="YYYY-MM-DD", help="Date of the draft (default: today).")),
+    (("--title",), dict(help="Title (default: the id).")),
+    (("--status",), dict(help="proposed, leaked, rejected, superseded, withdrawn, agreed, initialled, signed, ratified or expired.")),
+    (("--coverage",), dict(type=click.Choice(["full", "partial"]), help="full (default): recorded from the text, so what it leaves out is absent; partial: from reports about it, so it holds only what you --set (or --drop: a clause reported removed) and carries the rest over, unconfirmed.")),
+    (("--notes",), dict(help="Free notes on the draft.")),
+    (("--set", "sets"), dict(multiple=True, metavar="KEY=VALUE", help="Set a term, in shorthand: 50%, $500B, '45 days', true, [a, b], 2025-02-12, none, choice:x, text:…")),
+    (("--drop", "drops"), dict(multiple=True, metavar="KEY", help="Remove a term.")),
+    (("--rename", "renames"), dict(multiple=True, metavar="OLD=NEW", help="Move a term to a new key.")),
+    (("--source", "sources"), dict(multiple=True, metavar="SOURCE", help="A source id from the bibliography, or a mapping '{id: x, outlet: Reuters, date: 2025-03-01, url: …}'. Terms set here cite it.")),
+    (("--quote", "quotes"), dict(multiple=True, metavar="KEY=TEXT", help="Verbatim quote supporting a --set term (cited from the first --source).")),
+    (("--pushed-by", "pushed"), dict(multiple=True, metavar="KEY=PARTY[:EVIDENCE]", help="Who pushed a term, with optional evidence.")),
+    (("--confidence", "confidences"), dict(multiple=True, metavar="KEY=LEVEL", help="How sure the sources are of a term: confirmed, reported (default) or disputed (with competing reports, in a file).")),
+)
+CORRECTING = {
+    "--tabled-by": "Who tabled it, if that was the mistake (default: as the corrected draft).",
+    "--date": "Its date, if that was the mistake (default: the corrected draft's).",
+    "--title": "Its title, if that was the mistake (default: the corrected draft's).",
+    "--status": "Its status when tabled, if that was the mistake (default: the corrected draft's).",
+    "--coverage": "full or partial, if that was the mistake (default: the corrected draft's).",
+}
+
+
+def edit_options(command=None, *, correcting: bool = False):  # type: ignore[no-untyped-def]
+    def apply(command):  # type: ignore[no-untyped-def]
+        for names, kwargs in reversed(EDIT_OPTIONS):
+            help_ = CORRECTING.get(names[0], kwargs["help"]) if correcting else kwargs["help"]
+            command = click.option(*names, **{**kwargs, "help": help_})(command)
+        return command
+
+    return apply(command) if command is not None else apply
 
 
 @click.command("record")
@@ -15,19 +51,7 @@ from tracker.commands.options import FILE, app
 @click.option("--negotiation", "-n", metavar="ID", help="Negotiation of the new draft (may be omitted when there is only one).")
 @click.option("--from", "from_refs", multiple=True, metavar="REF", help="The draft this one answers; repeat for a draft that merges several (terms come from the first).")
 @click.option("--id", "draft_id", metavar="ID", help="Id of the new draft (a slug such as us-revised).")
-@click.option("--tabled-by", multiple=True, metavar="PARTY", help="Party that tabled it (code, name or alias); repeat for a joint text.")
-@click.option("--date", "date_", metavar="YYYY-MM-DD", help="Date of the draft (default: today).")
-@click.option("--title", help="Title (default: the id).")
-@click.option("--status", help="proposed, leaked, rejected, superseded, withdrawn, agreed, initialled, signed, ratified or expired.")
-@click.option("--coverage", type=click.Choice(["full", "partial"]), help="full (default): recorded from the text, so what it leaves out is absent; partial: from reports about it, so it holds only what you --set (or --drop: a clause reported removed) and carries the rest over, unconfirmed.")
-@click.option("--notes", help="Free notes on the draft.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Set a term, in shorthand: 50%, $500B, '45 days', true, [a, b], 2025-02-12, none, choice:x, text:…")
-@click.option("--drop", "drops", multiple=True, metavar="KEY", help="Remove a term.")
-@click.option("--rename", "renames", multiple=True, metavar="OLD=NEW", help="Move a term to a new key.")
-@click.option("--source", "sources", multiple=True, metavar="SOURCE", help="A source id from the bibliography, or a mapping '{id: x, outlet: Reuters, date: 2025-03-01, url: …}'. Terms set here cite it.")
-@click.option("--quote", "quotes", multiple=True, metavar="KEY=TEXT", help="Verbatim quote supporting a --set term (cited from the first --source).")
-@click.option("--pushed-by", "pushed", multiple=True, metavar="KEY=PARTY[:EVIDENCE]", help="Who pushed a term, with optional evidence.")
-@click.option("--confidence", "confidences", multiple=True, metavar="KEY=LEVEL", help="How sure the sources are of a term: confirmed, reported (default) or disputed (with competing reports, in a file).")
+@edit_options
 @click.option("--edit", is_flag=True, help="Open the resulting term sheet in $EDITOR before recording it.")
 @click.option("--allow-empty", is_flag=True, help="Record the draft even if it changes nothing of the draft it answers.")
 @click.option("--root", is_flag=True, help="A new, unrelated text (no --from) in a negotiation that already has drafts.")
@@ -68,9 +92,14 @@ def _record_files(ctx: click.Context, files: tuple[Path, ...]) -> None:
     else:
         docs = [read_document(f) for f in files]
     batch = record_documents(app(ctx).store(), docs)
-    for slug, created in batch.negotiations.items():
-        click.echo(f"Recorded negotiation {slug}" if created else f"Unchanged negotiation {slug}: already recorded")
+    for slug, what in batch.negotiations.items():
+        if what == "revised":
+            e = batch.revisions[slug]
+            click.echo(f"Revised negotiation {slug}: recorded its new revision as {e.ref} (by {e.recorded_by})")
+        else:
+            click.echo(f"Recorded negotiation {slug}" if what == "recorded" else f"Unchanged negotiation {slug}: already recorded")
     _report(batch.drafts)
+    wrote_to(ctx)
 
 
 def _report(results) -> None:  # type: ignore[no-untyped-def]
@@ -102,6 +131,7 @@ def _record_flags(ctx: click.Context, opts: dict) -> None:  # type: ignore[type-
         draft, origin = edit_in_editor(negotiation, draft)
         check_edited(store, negotiation, draft, edits)
     _report(store.record([Pending(draft, origin)]))
+    wrote_to(ctx)
 
 
 def _carried_over(store, negotiation):  # type: ignore[no-untyped-def]

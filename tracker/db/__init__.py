@@ -4,4 +4,4 @@
 newest migration so start-up can check a database's revision without importing Alembic.
 """
 
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"

@@ -75,6 +75,7 @@ class DraftRow(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     # The negotiation's history up to and including this draft (``canonical.link_hash``).
     link: Mapped[str] = mapped_column(String(80))
+    recorded_by: Mapped[str | None] = mapped_column(String(200))  # NULL: recorded before schema 0003
 
 
 class DraftParentRow(Base):
@@ -102,3 +103,25 @@ class DraftTermRow(Base):
 
 
 Index("ix_draft_terms_blob_id", DraftTermRow.blob_id)
+
+
+class EventRow(Base):
+    """What was learnt about the negotiation after a draft was recorded (``tracker.events``): a
+    status change, new evidence for a term, a correction, a revision of the negotiation itself.
+    Events join the drafts in one history chain: event ``seq`` numbers them within the negotiation,
+    ``after`` is how many drafts it had then (its place among them)."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("negotiation_id", "seq", name="uq_events_negotiation_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    negotiation_id: Mapped[int] = mapped_column(ForeignKey("negotiations.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    after: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)  # canonical JSON of the event
+    hash: Mapped[str] = mapped_column(String(80))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[str | None] = mapped_column(String(200))
+    link: Mapped[str] = mapped_column(String(80))

@@ -27,13 +27,27 @@ def draft_summary(record: DraftRecord) -> dict[str, Any]:
     }
 
 
-def log(negotiation: Negotiation, records: list[DraftRecord], head: str) -> dict[str, Any]:
+def log(negotiation: Negotiation, records: list[DraftRecord], head: str, applied: Any = None) -> dict[str, Any]:
+    drafts = []
+    for r in records:
+        d = {**draft_summary(r), "recorded_at": r.recorded_at.isoformat() if r.recorded_at else None, "recorded_by": r.recorded_by}
+        if applied is not None:
+            changes = applied.statuses.get(r.id)
+            d["status_now"] = changes[-1].body.status if changes else r.header.status
+            d["corrected_by"] = applied.corrected.get(r.id)
+        drafts.append(d)
     return {
         "schema": "tracker.log/v1",
         "negotiation": {"id": negotiation.id, "title": negotiation.title},
-        "drafts": [draft_summary(r) for r in records],
+        "drafts": drafts,
+        "events": [event(e) for e in (applied.events if applied is not None else [])],
         "head": head,
     }
+
+
+def event(e: Any) -> dict[str, Any]:
+    return {"event": e.ref, "kind": e.kind, "after": e.after, "recorded_at": e.recorded_at.isoformat(), "recorded_by": e.recorded_by,
+            "hash": e.hash, "body": e.body.canonical()}
 
 
 def draft(record: DraftRecord, draft: Draft, carried: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -153,6 +167,8 @@ def cited(c: Any) -> dict[str, Any]:
         out["url"] = c.url
     if c.date:
         out["date"] = c.date.isoformat()
+    if c.event:
+        out["event"] = c.event
     return out
 
 
@@ -322,6 +338,8 @@ def report(rep: Any) -> dict[str, Any]:
     """
     neg = rep.negotiation
     drafts = rep.drafts
+    applied = rep.view.applied  # status changes, evidence and corrections recorded since
+    recorded = {r.id: r for r in applied.stored}
     counts = {s: rep.positions.count(s) for s in STATUSES}
     latest = drafts[-1] if drafts else None
     names = {p.code: p.name for p in neg.parties}
@@ -341,7 +359,16 @@ def report(rep: Any) -> dict[str, Any]:
             "gap_pairs": {"shown": len(rep.gaps), "of": rep.gap_pairs},
         },
         "timeline": [
-            {**draft_summary(r), "sources": [s.id for s in r.header.sources], "notes": r.header.notes}
+            {**draft_summary(r), "sources": [s.id for s in r.header.sources], "notes": r.header.notes,
+             "status_recorded": recorded[r.id].header.status,
+             "status_history": [{"status": e.body.status, "date": e.body.date.isoformat(), "event": e.ref, "note": e.body.note,
+                                 "sources": [s.id for s in e.body.sources]} for e in applied.statuses.get(r.id, [])],
+             "later_evidence": [{"event": e.ref, "term": e.body.term, "source": e.body.source.id, "outlet": e.body.source.outlet,
+                                 "quote": e.body.quote, "confidence": e.body.confidence,
+                                 "value": e.body.value.short() if e.body.value is not None else None,
+                                 "recorded_at": e.recorded_at.date().isoformat(), "recorded_by": e.recorded_by}
+                                for (d, _), found in sorted(applied.evidence.items()) if d == r.id for e in found],
+             "corrects": next((c for c, by in applied.corrected.items() if by == r.id), None)}
             for r in drafts
         ],
         "changes": [],  # made last, below

@@ -131,6 +131,20 @@ def report(data: dict[str, Any]) -> str:
             f"| {d['date']} | v{d['seq']} **{cell(d['id'])}**: {cell(d['title'])}{reports} | {_who(d['tabled_by'])} | {cell(d['status'])} "
             f"| {cell(', '.join(d['parents'])) or '(first draft)'} | {cell(', '.join(d['sources']))} |"
         )
+    later = [d for d in data["timeline"] if d["status_history"] or d["later_evidence"] or d["corrects"]]
+    if later:
+        out += ["", "### Recorded since", ""]
+        for d in later:
+            if d["corrects"]:
+                out.append(f"- **{cell(d['id'])}** corrects {cell(d['corrects'])}, recorded with a mistake (left out of this report).")
+            if d["status_history"]:
+                steps = " → ".join(f"{cell(e['status'])} from {e['date']}" + (f" ({cell(e['note'])})" if e["note"] else "")
+                                   for e in d["status_history"])
+                out.append(f"- **{cell(d['id'])}**: {cell(d['status_recorded'])} as recorded → {steps}")
+            for e in d["later_evidence"]:
+                said = f" reports {cell(e['value'])} (disputed)" if e["value"] else ""
+                quote = f": “{cell(e['quote'])}”" if e["quote"] else ""
+                out.append(f"- **{cell(d['id'])}** `{e['term']}`: {cell(e['outlet'])} [{e['source']}]{said}{quote} ({e['event']}, recorded {e['recorded_at']})")
 
     out += ["", "## Changes, draft by draft"]
     for block in data["changes"]:

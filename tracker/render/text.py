@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from tracker.plain import one_line
 from tracker.termsheet import Draft, Negotiation, Term
@@ -25,15 +25,52 @@ def short_hash(digest: str, n: int = 12) -> str:
     return digest.removeprefix("sha256:")[:n]
 
 
-def log(negotiation: Negotiation, records: list[DraftRecord], chain: str | None = None) -> str:
-    rows = [
-        [f"v{r.seq}", r.header.date.isoformat(), r.id, ",".join(r.header.tabled_by), r.header.status,
-         short_hash(r.hash, 10), one_line(r.header.title)]
-        for r in records
-    ]
+def log(negotiation: Negotiation, records: list[DraftRecord], chain: str | None = None, applied: Any = None, database: str | None = None) -> str:
+    """The drafts in recording order, their status now, who recorded them; then the events."""
+    corrected = applied.corrected if applied is not None else {}
+    statuses = applied.statuses if applied is not None else {}
+    rows = []
+    for r in records:
+        status = statuses[r.id][-1].body.status if r.id in statuses else r.header.status
+        if r.id in corrected:
+            status = f"corrected by {corrected[r.id]}"
+        rows.append([f"v{r.seq}", r.header.date.isoformat(), r.id, ",".join(r.header.tabled_by), status,
+                     short_hash(r.hash, 10), one_line(r.recorded_by or "-"), one_line(r.header.title)])
+    events = applied.events if applied is not None else []
     head = f"{one_line(negotiation.title)} ({negotiation.id}): {len(records)} draft{'s' if len(records) != 1 else ''}"
-    out = head if not rows else head + "\n" + table(rows, ["seq", "date", "id", "tabled", "status", "hash", "title"])
+    if events:
+        head += f", {len(events)} event{'s' if len(events) != 1 else ''}"
+    if database:
+        head += f" (database {database})"
+    out = head if not rows else head + "\n" + table(rows, ["seq", "date", "id", "tabled", "status", "hash", "by", "title"])
+    if events:
+        seqs = {r.id: r.seq for r in records}
+        out += f"\n\nEvents ({len(events)}), after the drafts recorded before them:\n" + table(
+            [[e.ref, f"after v{e.after}", e.recorded_at.date().isoformat(), one_line(e.recorded_by or "-"), e.kind, event_text(e, seqs)]
+             for e in events],
+            ["event", "place", "recorded", "by", "kind", "what"])
     return out if chain is None else f"{out}\nhistory head: {chain} (keep it: `tracker verify --head` checks it)"
+
+
+def event_text(e: Any, seqs: dict[str, int]) -> str:
+    """One event in a line: what it says of which draft."""
+    b = e.body
+
+    def draft(name: str) -> str:
+        return f"{name} (v{seqs[name]})" if name in seqs else name
+
+    note = f" — {_clip(b.note, 80)}" if getattr(b, "note", None) else ""
+    if b.kind == "status":
+        cited = f" [{', '.join(s.id for s in b.sources)}]" if b.sources else ""
+        return f"{draft(b.draft)}: {b.status} from {b.date.isoformat()}{cited}{note}"
+    if b.kind == "cite":
+        said = f"reports {_clip(b.value.short(), 40)}: disputed" if b.value is not None else "cites"
+        quote = f" “{_clip(b.quote, 60)}”" if b.quote else ""
+        conf = f", {b.confidence}" if b.confidence else ""
+        return f"{draft(b.draft)} {b.term}: [{b.source.id}] {_clip(b.source.outlet, 30)} {said}{conf}{quote}{note}"
+    if b.kind == "correct":
+        return f"{draft(b.draft)} corrected by {draft(b.by)}{note}"
+    return f"new revision of the negotiation ({len(b.negotiation.parties)} parties, {len(b.negotiation.sources)} sources){note}"
 
 
 def party_names(negotiation: Negotiation, codes: Iterable[str]) -> str:
@@ -61,10 +98,12 @@ def disputed_note(term: Term | None) -> str | None:
     return f"disputed: {_clip(term.value.short(), 40)} ({own or 'no source'}); also reported: {alt}"
 
 
-def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes: bool = False, carried: dict | None = None) -> str:  # type: ignore[type-arg]
-    """A draft and its terms; ``carried``: key → (value, origin draft) a partial draft carries over."""
+def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes: bool = False, carried: dict | None = None,  # type: ignore[type-arg]
+          events: Sequence[Any] = (), seqs: dict[str, int] | None = None, database: str | None = None) -> str:
+    """A draft and its terms; ``carried``: key → (value, origin draft) a partial draft carries over;
+    ``events``: what was recorded about it since (its terms shown with the evidence added)."""
     lines = [
-        f"{draft.id} (v{record.seq})  {record.hash}",
+        f"{draft.id} (v{record.seq})  {record.hash}" + (f"  (database {database})" if database else ""),
         one_line(draft.title),
         f"Tabled by: {party_names(negotiation, draft.tabled_by)}",
         f"Date: {draft.date.isoformat()}   Status: {draft.status}   Coverage: {COVERAGE_TEXT[draft.coverage]}",
@@ -77,6 +116,18 @@ def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes
             lines.append(f"  [{s.id}] " + ", ".join(bits) + (f" <{s.url}>" if s.url else ""))
     if draft.notes:
         lines.append(f"Notes: {one_line(draft.notes)}")
+    if record.recorded_at is not None:
+        lines.append(f"Recorded: {record.recorded_at.isoformat()}" + (f" by {one_line(record.recorded_by)}" if record.recorded_by else ""))
+    statuses = sorted((e for e in events if e.kind == "status"), key=lambda e: (e.body.date, e.seq))
+    if statuses:
+        steps = [f"{draft.status} (as recorded)"] + [f"{e.body.status} from {e.body.date.isoformat()} ({e.ref})" for e in statuses]
+        lines.append("Status history: " + " → ".join(steps))
+    for e in events:
+        if e.kind == "correct" and e.body.draft == draft.id:
+            lines.append(f"Corrected by: {e.body.by} ({e.ref}, recorded {e.recorded_at.date().isoformat()})"
+                         + (f" — {one_line(e.body.note)}" if e.body.note else "") + "; diffs, positions and reports read the correction")
+        elif e.kind == "correct":
+            lines.append(f"Corrects: {e.body.draft} ({e.ref})" + (f" — {one_line(e.body.note)}" if e.body.note else ""))
     lines.append("")
     lines.append(f"Terms ({len(draft.terms)}):" if draft.coverage == "full" else f"Terms it states ({len(draft.terms)}):")
     rows = []
@@ -99,6 +150,10 @@ def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes
             for c in term.sources:
                 if c.quote:
                     lines.append(f"  {key} [{c.source}]: “{one_line(c.quote)}”")
+    cited = [e for e in events if e.kind == "cite"]
+    if cited:
+        lines += ["", f"Evidence recorded since ({len(cited)}):"]
+        lines += [f"  {e.ref}  {e.recorded_at.date().isoformat()}  {event_text(e, seqs or {})}" for e in cited]
     if carried:
         lines += ["", f"Carried over, unconfirmed ({len(carried)}): not stated by this draft, shown as its parents had them"]
         lines.append(table([["  " + k, _clip(v.short(), 60), f"from {origin}"] for k, (v, origin) in sorted(carried.items())]))

@@ -81,7 +81,8 @@ def term_history(h: Any) -> str:
     quotes = [(row.record.id, c) for row in h.rows for c in row.sources if c.quote]
     if quotes:
         lines += ["", "Quotes:"]
-        lines += [f"  {draft} [{c.source}{', ' + c.outlet if c.outlet else ''}]: “{one_line(c.quote)}”" for draft, c in quotes]
+        lines += [f"  {draft} [{c.source}{', ' + c.outlet if c.outlet else ''}]: “{one_line(c.quote)}”"
+                  + (f" (recorded since, {c.event})" if c.event else "") for draft, c in quotes]
     for row in h.rows:
         note = disputed_note(row.term) if row.state is not None and row.state.stated else None
         if note:
