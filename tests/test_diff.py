@@ -261,3 +261,15 @@ def test_seed_story_security_guarantees_end_deferred(seeded):
     assert sg["kind"] == "annotated"
     assert sg["annotations"]["value"] == {"from": "none", "to": "no", "default": "no"}
     assert sg["annotations"]["deferred"] == {"from": None, "to": True}
+
+
+@pytest.mark.parametrize("env, coloured", [({"TERM": "xterm-256color"}, True), ({"TERM": "dumb"}, False),
+                                           ({"TERM": "xterm", "NO_COLOR": "1"}, False)])
+def test_colour_on_a_terminal_unless_no_color_or_a_dumb_terminal(example, env, coloured):  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    result = CliRunner().invoke(cli, ["--db", example.url, "diff", "d3", "d4"], env={"TRACKER_DB_URL": "", "NO_COLOR": "", **env}, color=True)
+    assert result.exit_code == 0
+    assert ("\x1b[" in result.stdout) is coloured

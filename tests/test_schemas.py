@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -135,3 +136,59 @@ def test_a_misspelt_output_field_fails_the_schema(seeded, name):
     inner[misspelt] = inner.pop(field)
     with pytest.raises(jsonschema.ValidationError):
         output_schema(name).validate(data)
+
+
+# --- the file schemas and the loader agree on the hostile corpus ------------------------------
+
+HOSTILE = Path(__file__).parent / "hostile"
+# Refused for their shape: the schema alone must refuse them too (the others need the
+# negotiation, the database or YAML's own syntax to tell).
+SHAPE = ["key_with_space.yaml", "key_with_slash.yaml", "key_sql_injection.yaml", "empty_key.yaml", "unknown_currency_code.yaml",
+         "reports_without_dispute.yaml", "unknown_field.yaml", "unknown_value_type.yaml", "terms_is_a_list.yaml",
+         "tabled_by_not_a_list.yaml", "title_is_a_number.yaml", "id_with_spaces.yaml", "reserved_id.yaml"]
+
+
+def _hostile_documents():  # type: ignore[no-untyped-def]
+    from tracker.errors import InvalidInput
+    from tracker.loading import parse_text
+
+    for path in sorted(HOSTILE.iterdir()):
+        try:
+            data, _ = parse_text(path.read_text(encoding="utf-8"), path.name, is_json=path.suffix == ".json")
+        except (InvalidInput, UnicodeDecodeError):
+            continue  # refused before there is a document to hold against a schema
+        if isinstance(data, dict) and data.get("kind") in ("draft", "negotiation"):
+            yield path, json.loads(json.dumps(data, default=_as_json))  # as an editor sees YAML: dates are strings
+
+
+def _as_json(value):  # type: ignore[no-untyped-def]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        if value.adjusted() < 18 and value == value.to_integral_value():
+            return int(value)
+        return float(value)
+    raise TypeError(type(value).__name__)
+
+
+@pytest.mark.parametrize("name", SHAPE)
+def test_the_file_schema_refuses_what_the_loader_refuses_for_its_shape(name):  # type: ignore[no-untyped-def]
+    found = dict((p.name, d) for p, d in _hostile_documents())
+    assert name in found, f"{name} is not a draft or negotiation document"
+    schema = json.loads((REPO / "schemas" / f"{found[name]['kind']}.schema.json").read_text())
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(found[name])), f"the schema lets {name} through"
+
+
+def test_what_the_file_schema_refuses_in_the_corpus_the_loader_refuses_too():  # type: ignore[no-untyped-def]
+    """The schema is never stricter than the loader: an editor's red line is a real error."""
+    from tracker.errors import TrackerError
+    from tracker.loading import build_draft, build_negotiation, read_document
+
+    negotiation = build_negotiation(read_document(Path(__file__).parent / "sample" / "negotiation.yaml"))
+    for path, data in _hostile_documents():
+        schema = json.loads((REPO / "schemas" / f"{data['kind']}.schema.json").read_text())
+        if not list(jsonschema.Draft202012Validator(schema).iter_errors(data)):
+            continue
+        with pytest.raises(TrackerError):
+            doc = read_document(path)
+            build_draft(doc, negotiation) if data["kind"] == "draft" else build_negotiation(doc)

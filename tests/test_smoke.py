@@ -41,3 +41,16 @@ def test_database_commands_into_a_pipe_print_everything_and_keep_their_exit_code
         run = run_script("--db", seeded.url, *args, cwd=seeded.cwd)
         assert (run.returncode, run.stdout, run.stderr) == (code, expected.stdout, expected.stderr), args
         assert expected.exit_code == code, args
+
+
+def test_every_command_shows_examples_in_its_help():
+    """Each command's --help ends with lines a user can type (as git and kart show them)."""
+    from click.testing import CliRunner
+
+    from tracker.cli import COMMANDS, cli
+
+    names = [[n] for n in COMMANDS] + [["negotiation", "create"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"]]
+    for name in names:
+        result = CliRunner().invoke(cli, [*name, "--help"])
+        assert result.exit_code == 0, name
+        assert "\n  tracker " in result.output or "\n    tracker " in result.output, f"{' '.join(name)} --help shows no example"

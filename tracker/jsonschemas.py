@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracker.termsheet import Confidence, Draft, Negotiation, Party, Report, Source, Term
-from tracker.values import Currency, Exact, Value
+from tracker.termsheet import RESERVED_DRAFT_IDS, TERM_KEY_PATTERN, Confidence, Draft, Negotiation, Party, Report, Source, Term
+from tracker.values import CURRENCIES, Currency, Exact, Value
 
 SHORTHAND = [
     {"type": "string", "description": "shorthand: 50%, $500B, '45 days', 2025-02-12, none, choice:x, …"},
@@ -43,6 +43,17 @@ def _file_schema(model: type[BaseModel], kind: str) -> dict[str, Any]:
             props["value"] = {"anyOf": [copy.deepcopy(props["value"]), *SHORTHAND]}
             if name == "Term":
                 props["type"] = TYPE_HINT
+    # What pydantic leaves out of the generated schema, and the loader refuses all the same.
+    keys = {"pattern": TERM_KEY_PATTERN, "minLength": 1, "maxLength": 200}
+    if "Money" in defs:
+        defs["Money"]["properties"]["currency"]["enum"] = sorted(CURRENCIES)
+    if "Term" in defs:  # competing reports belong to a disputed term only
+        defs["Term"]["if"] = {"required": ["reports"], "properties": {"reports": {"minItems": 1}}}
+        defs["Term"]["then"] = {"required": ["confidence"], "properties": {"confidence": {"const": "disputed"}}}
+    if kind == "draft":
+        schema["properties"]["terms"]["propertyNames"] = keys
+        schema["properties"]["id"]["not"] = {"anyOf": [{"enum": list(RESERVED_DRAFT_IDS)}, {"pattern": r"^v[0-9]+$"}],
+                                              "description": "latest, v1, v2, … are references, not ids"}
     if "Citation" in defs:  # a bare source id is accepted for a citation
         defs["Citation"] = {"anyOf": [defs["Citation"], {"type": "string"}]}
     if kind == "negotiation":
@@ -61,6 +72,7 @@ def _file_schema(model: type[BaseModel], kind: str) -> dict[str, Any]:
             },
         }
         defs.pop("TermPreferences", None)
+        prefs["propertyNames"] = keys
     if kind == "draft":
         items = schema["properties"]["sources"]["items"]
         schema["properties"]["sources"]["items"] = {"anyOf": [items, {"type": "string", "description": "a source id from the negotiation's bibliography"}]}

@@ -19,9 +19,8 @@ Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", min_length=1, max
 PartyCode = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")]
 # Dotted paths group related terms (``fund.governance``); no spaces or slashes (they would
 # break JSON Pointer paths and shell use).
-TermKey = Annotated[
-    str, Field(pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$", min_length=1, max_length=200)
-]
+TERM_KEY_PATTERN = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
+TermKey = Annotated[str, Field(pattern=TERM_KEY_PATTERN, min_length=1, max_length=200)]
 Confidence = Literal["confirmed", "reported", "disputed"]
 CONFIDENCES = ("confirmed", "reported", "disputed")
 # full: recorded from the text itself (what it leaves out is absent); partial: recorded from

@@ -12,6 +12,9 @@ error naming both readings, never a guess.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import json
+import os
 import re
 import unicodedata
 from decimal import Decimal
@@ -114,16 +117,23 @@ Exact = Annotated[
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "an exact decimal number"}),
 ]
 
-# ISO 4217 active codes (plus XAU/XAG for bullion). An unknown code is an error, not a guess.
-CURRENCIES = frozenset(
-    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
-    BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP
-    GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS
-    KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR
-    MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF
-    SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS
-    UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL XAU XAG XDR""".split()
-)
+def _iso_4217() -> frozenset[str]:
+    """ISO 4217's list of currency codes, as pycountry ships it (from Debian's iso-codes,
+    updated as ISO amends the list), read from its data file without importing pycountry,
+    whose import would add a twentieth of a second to every command. The test and no-currency
+    codes (XTS, XXX) are no currency anyone negotiates in."""
+    spec = importlib.util.find_spec("pycountry")
+    folder = spec.submodule_search_locations if spec is not None else None
+    if not folder:
+        raise RuntimeError("tracker needs the pycountry package for ISO 4217 currency codes: pip install pycountry")
+    with open(os.path.join(list(folder)[0], "databases", "iso4217.json"), encoding="utf-8") as fh:
+        return frozenset(c["alpha_3"] for c in json.load(fh)["4217"]) - {"XTS", "XXX"}
+
+
+# Codes ISO has withdrawn since tracker first accepted them: drafts recorded with them must
+# stay readable (ZWL became ZWG in 2024, ANG became XCG in 2025, Bulgaria's BGN the euro in 2026).
+WITHDRAWN_CURRENCIES = frozenset({"ANG", "BGN", "ZWL"})
+CURRENCIES = _iso_4217() | WITHDRAWN_CURRENCIES
 
 # Durations: unit (singular) → (family, size in the family's base unit). Within a family
 # units convert exactly; ``tracker.quantities`` compares across families with care.

@@ -13,7 +13,13 @@ from tracker.commands.options import app, emit_json, format_option, negotiation_
 @click.pass_context
 def log_command(ctx: click.Context, negotiation: str | None, fmt: str) -> None:
     """List the drafts of a negotiation in the order they were recorded, with who recorded them,
-    and the events recorded since: status changes, new evidence, corrections, revisions."""
+    and the events recorded since: status changes, new evidence, corrections, revisions.
+
+    \b
+    Examples:
+      tracker log
+      tracker log -n acme-merger --format json
+    """
     from tracker.db.engine import redact
     from tracker.events import apply
 
@@ -41,6 +47,11 @@ def show_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str
 
     `--format yaml` writes the draft as a file `tracker record` takes back: recorded under a
     new id, its terms get the same hashes.
+
+    \b
+    Examples:
+      tracker show latest --quotes
+      tracker show v2 --format yaml > counter.yaml   # a file record takes back
     """
     from tracker.db.engine import redact
     from tracker.events import apply
@@ -84,7 +95,13 @@ def _carried(store, negotiation, record, *, corrected: bool = False):  # type: i
 @format_option()
 @click.pass_context
 def parties_command(ctx: click.Context, negotiation: str | None, fmt: str) -> None:
-    """List the parties of a negotiation, with their aliases."""
+    """List the parties of a negotiation, with their aliases.
+
+    \b
+    Examples:
+      tracker parties
+      tracker parties --format json
+    """
     neg = app(ctx).store().negotiation(negotiation)
     if fmt == "json":
         from tracker.render import jsonout

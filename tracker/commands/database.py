@@ -55,14 +55,26 @@ def _interactive() -> bool:
 
 @click.group("db")
 def db_command() -> None:
-    """Set up and migrate the database."""
+    """Set up and migrate the database.
+
+    \b
+    Examples:
+      tracker db current
+      tracker --db postgresql://owner@host/deals db upgrade
+    """
 
 
 @db_command.command("upgrade")
 @click.argument("revision", default="head")
 @click.pass_context
 def upgrade_command(ctx: click.Context, revision: str) -> None:
-    """Migrate the database up to REVISION (default: the newest)."""
+    """Migrate the database up to REVISION (default: the newest).
+
+    \b
+    Examples:
+      tracker db upgrade
+      tracker --db postgresql://owner@host/deals db upgrade
+    """
     from tracker.db import migrate
     from tracker.db.engine import redact, resolve_url
 
@@ -81,6 +93,10 @@ def downgrade_command(ctx: click.Context, revision: str, yes: bool) -> None:
 
     A downgrade drops what the newer schema holds; where the database holds drafts it asks
     first (on a terminal) or needs --yes. Keep a copy first: `tracker export -o backup.json`.
+
+    \b
+    Examples:
+      tracker db downgrade 0002 --yes
     """
     from tracker.db import migrate
     from tracker.db.engine import redact, resolve_url
@@ -103,7 +119,12 @@ def downgrade_command(ctx: click.Context, revision: str, yes: bool) -> None:
 @db_command.command("current")
 @click.pass_context
 def current_command(ctx: click.Context) -> None:
-    """Print the database's schema revision and the newest one this tracker knows."""
+    """Print the database's schema revision and the newest one this tracker knows.
+
+    \b
+    Examples:
+      tracker db current
+    """
     from tracker.db import migrate
 
     current = _run(ctx, migrate.current)

@@ -25,7 +25,13 @@ def load_seeds(store):  # type: ignore[no-untyped-def]
 @click.command("seed")
 @click.pass_context
 def seed_command(ctx: click.Context) -> None:
-    """Load the bundled case study (the February 2025 US–Ukraine minerals deal). Idempotent."""
+    """Load the bundled case study (the February 2025 US–Ukraine minerals deal). Idempotent.
+
+    \b
+    Examples:
+      tracker seed
+      tracker --db postgresql://me@host/deals seed
+    """
     results = load_seeds(app(ctx).store())
     new = sum(r.created for r in results)
     click.echo(f"Seeded {len(results)} drafts ({new} new, {len(results) - new} already recorded).")
@@ -40,7 +46,13 @@ DEMO_URL = "sqlite:///data/demo.db"
 @click.pass_context
 def demo_command(ctx: click.Context, force: bool) -> None:
     """Run the case study end to end and print it: on its own database, data/demo.db, unless
-    --db (or TRACKER_DB_URL) names one, so your own database is left alone."""
+    --db (or TRACKER_DB_URL) names one, so your own database is left alone.
+
+    \b
+    Examples:
+      tracker demo
+      tracker demo --force   # replace data/report.html
+    """
     from tracker.db.engine import redact, resolve_url
     from tracker.render import text
 

@@ -30,7 +30,9 @@ def print_diff(view, old: str, new: str, *, fmt: str, three_way: bool = False): 
     else:
         from tracker.render import text
 
-        colour = False if os.environ.get("NO_COLOR") else None  # None: only on a terminal
+        # No colour when asked (NO_COLOR, https://no-color.org) or on a terminal that has none
+        # (TERM=dumb: Emacs shells, some CI logs); else only on a terminal (None).
+        colour = False if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb" else None
         click.echo(text.diff(d, style=click.style), color=colour)
     return d
 
@@ -51,6 +53,12 @@ def diff_command(ctx: click.Context, old_ref: str, new_ref: str, negotiation: st
     A and B are draft ids, vN, latest or hash prefixes, in the same lineage or on sibling
     branches. Each change says which party pushed it and why we think so: explicit (the draft
     says so), adopted (another party proposed that value earlier) or author.
+
+    \b
+    Examples:
+      tracker diff v1 latest
+      tracker diff loi counter --three-way --format markdown
+      tracker diff v3 v4 --exit-code >/dev/null || echo changed
     """
     from tracker.history import load, resolve
 

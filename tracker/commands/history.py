@@ -31,7 +31,13 @@ def _as_of(text: str | None):  # type: ignore[no-untyped-def]
 @click.pass_context
 def blame_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str, corrected: bool) -> None:
     """For each term of draft REF (default: latest), the draft, party, date and sources that
-    gave it its current value: where it first appeared in REF's lineage, following renames."""
+    gave it its current value: where it first appeared in REF's lineage, following renames.
+
+    \b
+    Examples:
+      tracker blame
+      tracker blame counter --format json
+    """
     from tracker import history
 
     view = _view(ctx, negotiation, corrected=corrected)
@@ -57,7 +63,13 @@ def blame_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: st
 @click.pass_context
 def history_command(ctx: click.Context, key: str, negotiation: str | None, fmt: str, corrected: bool) -> None:
     """The value of term KEY in every draft (all branches, by date), with who tabled each draft,
-    who pushed each change, and the sources and quotes. Follows the term across renames."""
+    who pushed each change, and the sources and quotes. Follows the term across renames.
+
+    \b
+    Examples:
+      tracker history price
+      tracker history fund.governance --format json
+    """
     from tracker import history
 
     view = _view(ctx, negotiation, corrected=corrected)
@@ -85,6 +97,11 @@ def positions_command(ctx: click.Context, as_of: str | None, negotiation: str | 
     A party's position is what the latest draft it tabled or co-tabled (and did not withdraw)
     says of the term — a value, or that the text leaves it out. A draft known only from reports
     (coverage partial) states only what the reports say: the rest is not its position.
+
+    \b
+    Examples:
+      tracker positions
+      tracker positions --as-of 2025-03-05
     """
     from tracker import history
 
@@ -111,7 +128,13 @@ def positions_command(ctx: click.Context, as_of: str | None, negotiation: str | 
 def gap_command(ctx: click.Context, parties: tuple[str, ...], as_of: str | None, negotiation: str | None, fmt: str, corrected: bool) -> None:
     """The open terms between two parties (default: the only two) and how far apart they are,
     the terms only one of them has addressed, and the share agreed at each draft date —
-    agreed ÷ (agreed + open): are the sides converging?"""
+    agreed ÷ (agreed + open): are the sides converging?
+
+    \b
+    Examples:
+      tracker gap
+      tracker gap A W --as-of 2025-03-05
+    """
     from tracker import history
 
     day = _as_of(as_of)

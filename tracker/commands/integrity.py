@@ -26,6 +26,11 @@ def verify_command(ctx: click.Context, negotiation: str | None, kept: str | None
     \b
       tracker verify
       tracker verify -n acme-merger --head sha256:3f2a…
+
+    \b
+    Examples:
+      tracker verify
+      tracker verify -n acme-merger --head sha256:8c128210479e
     """
     from tracker.errors import IntegrityFailure, InvalidInput, NotFound
     from tracker.verify import check, check_head, parse_head
@@ -83,6 +88,11 @@ def export_command(ctx: click.Context, negotiation: str | None, output: Path | N
     \b
       tracker export -o acme.json
       tracker export -n acme-merger | gzip > acme.json.gz
+
+    \b
+    Examples:
+      tracker export -o deals.json
+      tracker export -n acme-merger -o - | gzip > acme.json.gz
     """
     from tracker import portable
     from tracker.commands import outfile
@@ -107,6 +117,11 @@ def import_command(ctx: click.Context, file: Path) -> None:
 
     Every hash is checked before anything is written; then all or nothing, into an empty
     database or one already holding the same drafts.
+
+    \b
+    Examples:
+      tracker --db sqlite:///copy.db import deals.json
+      gunzip -c acme.json.gz | tracker import -
     """
     from tracker import portable
 

@@ -11,7 +11,12 @@ from tracker.commands.options import app, emit_json, format_option, wrote_to
 @format_option()
 @click.pass_context
 def negotiations_command(ctx: click.Context, fmt: str) -> None:
-    """List the negotiations in the database."""
+    """List the negotiations in the database.
+
+    \b
+    Examples:
+      tracker negotiations
+    """
     summaries = app(ctx).store().negotiations()
     if fmt == "json":
         from tracker.render import jsonout
@@ -29,7 +34,13 @@ def negotiations_command(ctx: click.Context, fmt: str) -> None:
 
 @click.group("negotiation")
 def negotiation_command() -> None:
-    """Create negotiations (or record a negotiation file with `tracker record`)."""
+    """Create negotiations (or record a negotiation file with `tracker record`).
+
+    \b
+    Examples:
+      tracker negotiation create acme-merger -t 'Acme / Widget merger' -p A=Acme -p W=Widget
+      tracker record negotiation.yaml     # from a file, with preferences and sources
+    """
 
 
 @negotiation_command.command("create")
@@ -41,7 +52,12 @@ def negotiation_command() -> None:
 )
 @click.pass_context
 def create_command(ctx: click.Context, negotiation_id: str, title: str, parties: tuple[str, ...]) -> None:
-    """Create negotiation ID with its parties."""
+    """Create negotiation ID with its parties.
+
+    \b
+    Examples:
+      tracker negotiation create acme-merger -t 'Acme / Widget merger' -p A=Acme -p 'W=Widget Co,Widget'
+    """
     from pydantic import ValidationError
 
     from tracker.errors import Conflict, InvalidInput

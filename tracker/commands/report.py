@@ -76,6 +76,12 @@ def report_command(ctx: click.Context, negotiation: str | None, fmt: str | None,
     file with charts; CSV has one row per change.
       tracker report -o report.html
       tracker report --format csv > changes.csv
+
+    \b
+    Examples:
+      tracker report -o report.html
+      tracker report --format csv -o changes.csv
+      tracker report --format markdown -o - | less
     """
     to_stdout = outfile.is_stdout(output)
     if not to_stdout:
