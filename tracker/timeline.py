@@ -163,6 +163,10 @@ class Timeline:
         body = self.body(blob)
         return json.loads(body).get("label") if '"label":' in body else None
 
+    def disputed(self, blob: int) -> bool:
+        """Whether the stored term holds competing reports (canonical JSON: only when it does)."""
+        return '"reports":' in self.body(blob)
+
     def deferred(self, blob: int) -> bool:
         """Whether the stored term is marked as left for later (canonical JSON: no spaces)."""
         return '"deferred":true' in self.body(blob)

@@ -420,9 +420,10 @@ class View:
         absent: dict[int, set[str]] = {}  # keys a draft leaves out, or carries over as left out
         left: dict[int, set[str]] = {}
         kept: dict[int, set[str]] = {}
+        whole = every and wanted >= self.all_keys  # every key: a draft's own keys need no filtering
         for i in self._order:
             held = self._held[i]
-            mine = set(held) & wanted if every else {k for k in wanted if k in held}
+            mine = set(held) if whole else set(held) & wanted if every else {k for k in wanted if k in held}
             ps = parents[i]
             if not ps:
                 valued[i], absent[i] = mine, set()
@@ -543,6 +544,15 @@ class View:
         if state is None or state.blob is None:
             return None
         return self.applied.term(state.origin, state.key, self.timeline.term(state.blob))
+
+    def disputed(self, state: State | None) -> bool:
+        """Whether the term behind a state has competing accounts (stored, or from later evidence)."""
+        if state is None or state.blob is None:
+            return False
+        if (state.origin, state.key) in self.applied.evidence:
+            term = self.term(state)
+            return term is not None and bool(term.reports)
+        return self.timeline.disputed(state.blob)
 
     def deferred(self, state: State | None) -> bool:
         return state is not None and state.blob is not None and self.timeline.deferred(state.blob)

@@ -20,8 +20,7 @@ def _position(view: Any, p: Any) -> str:
     text = "none (left out)" if p.state.absent else _value(value)
     if view.deferred(p.state):
         text += " (deferred)"
-    term = view.term(p.state)
-    if term is not None and term.reports:
+    if view.disputed(p.state):
         text += " (disputed)"
     return text
 
