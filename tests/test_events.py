@@ -53,6 +53,25 @@ def test_a_withdrawn_draft_stops_being_a_position_from_its_date_a_rejected_one_d
     assert before["positions"]["E"]["draft"] == "e-offer"  # not yet withdrawn then
 
 
+def test_a_withdrawal_does_not_relabel_the_moves_made_before_it(port: Tracker) -> None:
+    """u-answer (15 May) moved from the employer's e-offer as it stood then; withdrawing e-offer
+    on 20 May changes the positions from 20 May on, not what u-answer's move was."""
+    port.ok("record", str(_prefs(port)))
+    port.ok("record", "--from", "u-answer", "--id", "e-final", "--tabled-by", "E", "--date", "2025-05-18", "--set", "wage=3%")
+    before = {c["term"]: c["stance"] for c in port.json("diff", "u-answer", "e-final")["changes"]}
+    port.ok("status", "e-offer", "withdrawn", "--date", "2025-05-20")
+    assert {c["term"]: c["stance"] for c in port.json("diff", "u-answer", "e-final")["changes"]} == before == {"wage": {"E": "concession"}}
+    # From 20 May on, e-offer is nobody's position: e-final (3%) is the employer's.
+    assert {t["term"]: t for t in port.json("positions")["terms"]}["pension"]["positions"]["E"]["draft"] == "e-final"
+
+
+def _prefs(port: Tracker) -> Path:
+    path = port.cwd / "prefs.yaml"
+    path.write_text("kind: negotiation\nid: port-2025\ntitle: Port contract 2025\nparties:\n  - {code: U, name: Dockworkers Union,"
+                    " aliases: [union]}\n  - {code: E, name: Port Authority}\npreferences:\n  wage: {U: higher, E: lower}\n", encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize("args, code, message", [
     (("status", "nope", "rejected", "--date", "2025-05-10"), 4, "unknown draft 'nope'"),
     (("status", "e-offer", "binned", "--date", "2025-05-10"), 3, "status 'binned': expected one of proposed, leaked, rejected, superseded,"

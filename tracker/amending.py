@@ -51,8 +51,10 @@ def status_change(history: History, ref: str, status: str, date: str, sources: S
     day = _date(date)
     if day < record.header.date:
         raise InvalidInput(f"--date {date}: before the draft itself ({record.id} is dated {record.header.date.isoformat()})")
-    current = [e.body for e in history.events if e.kind == "status" and e.body.draft == record.id]
-    latest = max(current, key=lambda b: b.date, default=None)
+    changes = [e for e in history.events if e.kind == "status" and e.body.draft == record.id]
+    # The status it has from the latest date; of two changes dated the same day, the later recorded.
+    latest = max(changes, key=lambda e: (e.body.date, e.seq), default=None)
+    latest = latest.body if latest is not None else None
     if latest is not None and (latest.status, latest.date) == (status, day) or (latest is None and status == record.header.status):
         raise InvalidInput(f"{record.id} is already {status}" + (f" from {day.isoformat()}" if latest is not None else "") + ": nothing to record")
     known = known_sources(history.negotiation, history.records, [record])
@@ -114,6 +116,21 @@ def correction(store: Store, history: History, ref: str, edits: DraftEdits, note
     fixed = Draft.model_validate(data)
     check_dates(fixed, parents)
     return wrong, fixed, Correction(draft=wrong.id, draft_hash=wrong.hash, by=fixed.id, by_hash="", note=_note(note))
+
+
+def holding_the_mistake(store: Store, history: History, wrong: DraftRecord, fixed: Draft) -> list[tuple[DraftRecord, list[str]]]:
+    """The drafts recorded on ``wrong`` that hold the terms its correction changed as ``wrong``
+    had them. They state what they state (their text may really say that): correcting them too
+    is the user's call, so they are only named."""
+    old = store.terms(wrong)
+    changed = {k for k in old if k not in fixed.terms or fixed.terms[k] != old[k]}
+    out = []
+    for child in (r for r in history.records if wrong.id in r.header.parents):
+        mine = store.terms(child)
+        same = sorted(k for k in changed if k in mine and mine.stored(k)[0] == old.stored(k)[0])
+        if same:
+            out.append((child, same))
+    return out
 
 
 def _note(note: str | None) -> str | None:

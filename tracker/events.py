@@ -34,25 +34,28 @@ STATUS, CITE, CORRECT, REVISE = "status", "cite", "correct", "revise"
 
 class _Body(Model):
     kind: str
+    note: str | None = Field(default=None, max_length=5000)
 
     def canonical(self) -> dict[str, Any]:
         return {**super().canonical(), "kind": self.kind}  # the tag, though it is each kind's default
 
 
-class StatusChange(_Body):
-    kind: Literal["status"] = STATUS
+class _AboutDraft(_Body):
+    """An event about one recorded draft, named by its id and, for the chain, its hash."""
+
     draft: Slug
     draft_hash: str
+
+
+class StatusChange(_AboutDraft):
+    kind: Literal["status"] = STATUS
     status: Status
     date: IsoDate
     sources: list[Source] = Field(default_factory=list)
-    note: str | None = Field(default=None, max_length=5000)
 
 
-class Evidence(_Body):
+class Evidence(_AboutDraft):
     kind: Literal["cite"] = CITE
-    draft: Slug
-    draft_hash: str
     term: TermKey
     term_hash: str
     source: Source
@@ -60,22 +63,17 @@ class Evidence(_Body):
     confidence: Confidence | None = None
     # What this report says the term is, where it differs from the draft's value.
     value: Value | None = None
-    note: str | None = Field(default=None, max_length=5000)
 
 
-class Correction(_Body):
+class Correction(_AboutDraft):
     kind: Literal["correct"] = CORRECT
-    draft: Slug
-    draft_hash: str
     by: Slug
     by_hash: str
-    note: str | None = Field(default=None, max_length=5000)
 
 
 class Revision(_Body):
     kind: Literal["revise"] = REVISE
     negotiation: Negotiation
-    note: str | None = Field(default=None, max_length=5000)
 
 
 Body = Annotated[Union[StatusChange, Evidence, Correction, Revision], Field(discriminator="kind")]
@@ -84,6 +82,11 @@ _BODY: TypeAdapter[Any] = TypeAdapter(Body)
 
 def parse_body(document: str) -> Any:
     return _BODY.validate_json(document)
+
+
+def body_of(data: Any) -> Any:
+    """An event body from its canonical dict (``verify`` checks stored ones with it)."""
+    return _BODY.validate_python(data)
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,6 @@ class Applied:
     statuses: dict[str, list[EventRecord]] = field(default_factory=dict)  # draft id → its status changes
     evidence: dict[tuple[str, str], list[EventRecord]] = field(default_factory=dict)  # (draft, term key) → evidence
     corrected: dict[str, str] = field(default_factory=dict)  # wrong draft id → the id of its correction
-    revisions: list[EventRecord] = field(default_factory=list)
     events: list[EventRecord] = field(default_factory=list)
 
     def sources(self) -> dict[str, Source]:
@@ -179,7 +181,6 @@ def apply(negotiation: Negotiation, records: Sequence[Any], events: Sequence[Eve
     for e in events:
         body = e.body
         if isinstance(body, Revision):
-            out.revisions.append(e)
             out.negotiation = body.negotiation
         elif isinstance(body, Correction):
             out.corrected[body.draft] = body.by

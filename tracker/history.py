@@ -29,7 +29,7 @@ from tracker.attribution import BEFORE, attribute_along
 from tracker.diff import Attribution
 from tracker.errors import InvalidInput, NotFound
 from tracker.quantities import Distance, distance, same
-from tracker.store import DraftRecord, Store, resolve_ref
+from tracker.store import DraftRecord, History, Store, resolve_ref
 from tracker.termsheet import Citation, Negotiation, Term
 from tracker.timeline import Timeline
 from tracker.values import ABSENT
@@ -53,11 +53,13 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load(store: Store, negotiation: Negotiation, *, as_of: dt.date | None = None, corrected: bool = False) -> View:
+def load(store: Store, negotiation: Negotiation, *, as_of: dt.date | None = None, corrected: bool = False,
+         recorded: History | None = None) -> View:
     """The negotiation's view, read in one pass, with its events applied as of ``as_of``
-    (``events.apply``; ``corrected``: keep drafts that were corrected in view)."""
+    (``events.apply``; ``corrected``: keep drafts that were corrected in view). ``recorded``:
+    its history (``Store.history``), when the caller has read it already."""
     with gc_paused():
-        recorded = store.history(negotiation.id)
+        recorded = recorded if recorded is not None else store.history(negotiation.id)
         applied = events.apply(recorded.negotiation, recorded.records, recorded.events, as_of, corrected=corrected)
         return View(applied.negotiation, Timeline(store, applied.records, stored=recorded.records), applied)
 

@@ -24,12 +24,11 @@ from tracker.values import ShorthandError, parse_value, value_json
 
 @dataclass
 class Batch:
-    """What recording a batch of files did: negotiations (id → recorded, revised or unchanged),
-    drafts, and the revisions recorded (id → event)."""
+    """What recording a batch of files did: to each negotiation (id → ``store.RECORDED``,
+    ``store.UNCHANGED`` or the event of its new revision), and the drafts."""
 
-    negotiations: dict[str, str]
+    negotiations: dict[str, Any]
     drafts: list[Recorded]
-    revisions: dict[str, Any] = field(default_factory=dict)
 
 
 def record_documents(store: Store, docs: Sequence[Document]) -> Batch:
@@ -63,11 +62,9 @@ def record_documents(store: Store, docs: Sequence[Document]) -> Batch:
         pending.append(Pending(draft, doc.origin))
     if not pending and not negotiations:
         raise InvalidInput("no drafts or negotiations in the given files")
-    added: list[str] = []
-    results = store.record(pending, list(negotiations.values()), added=added)
-    revised = {e.body.negotiation.id: e for e in store.revised}
-    return Batch({slug: "recorded" if slug in added else "revised" if slug in revised else "unchanged" for slug in negotiations},
-                 results, revised)
+    outcomes: dict[str, Any] = {}
+    results = store.record(pending, list(negotiations.values()), outcomes=outcomes)
+    return Batch(outcomes, results)
 
 
 def check_revision(store: Store, negotiation: Negotiation, doc: Document) -> None:

@@ -32,6 +32,8 @@ from tracker.termsheet import Draft, DraftHeader, Negotiation, Term
 if TYPE_CHECKING:  # the loader (and YAML) is not needed to read the store
     from tracker.loading import Origin
 
+# What recording a negotiation did (else: the event of its new revision).
+RECORDED, UNCHANGED = "recorded", "unchanged"
 # The first key of PostgreSQL advisory locks on a negotiation (the second is its id): "tr".
 PG_LOCK_NAMESPACE = 0x7472
 # A delta chain longer than this is cut by a full snapshot, bounding the rows read per draft.
@@ -134,7 +136,6 @@ class Store:
         self.engine = engine
         self.url = url
         self.user = user if user is not None else recorder()
-        self.revised: list[EventRecord] = []  # revisions of negotiations recorded through this store
 
     @classmethod
     def open(cls, url: str | None = None) -> "Store":
@@ -187,11 +188,11 @@ class Store:
     def add_negotiation(self, negotiation: Negotiation) -> bool:
         """Record a negotiation; False if the identical one exists. Different content conflicts."""
         with self._write() as conn:
-            return self._add_negotiation(conn, negotiation)
+            return self._add_negotiation(conn, negotiation) == RECORDED
 
-    def _add_negotiation(self, conn: Connection, negotiation: Negotiation, *, revise: bool = False, first: bool = False) -> bool:
-        """True: recorded; False: there already. Other content than its latest revision is a
-        new revision with ``revise`` (appended to ``self.revised``), else a conflict. ``first``
+    def _add_negotiation(self, conn: Connection, negotiation: Negotiation, *, revise: bool = False, first: bool = False) -> Any:
+        """RECORDED, UNCHANGED (identical to its latest revision), or with ``revise`` the event of
+        the new revision other content makes; without it, other content conflicts. ``first``
         (an import): the document is the negotiation's first record, its revisions come after."""
         document = canonical.canonical_json(negotiation.canonical())
         digest = canonical.content_hash(negotiation.canonical())
@@ -205,33 +206,32 @@ class Store:
                 .returning(NegotiationRow.id)
             ).first()
             if inserted is not None:
-                return True
+                return RECORDED
             existing = conn.execute(select(NegotiationRow.hash).where(NegotiationRow.slug == negotiation.id)).scalar()
         if first and existing == digest:
-            return False
+            return UNCHANGED
         neg_pk, current = self._negotiation(conn, negotiation.id, lock=True)
         if current == negotiation:
-            return False
+            return UNCHANGED
         if not revise:
             raise Conflict(f"negotiation {negotiation.id!r} is already recorded with different content;"
                            " record the changed negotiation file with `tracker record` to revise it")
         for problem in revision_problems(current, negotiation):
             raise Conflict(f"negotiation {negotiation.id!r}: {problem}")
-        revised = self._append_event(conn, neg_pk, Revision(negotiation=negotiation), None, None)
-        self.revised.append(revised)
-        return False
+        return self._append_event(conn, neg_pk, Revision(negotiation=negotiation), None, None)
 
     # --- recording --------------------------------------------------------------------------
 
     def record(
-        self, pending: Sequence[Pending], negotiations: Sequence[Negotiation] = (), *, added: list[str] | None = None,
+        self, pending: Sequence[Pending], negotiations: Sequence[Negotiation] = (), *, outcomes: dict[str, Any] | None = None,
         events: Sequence[tuple[str, EventRecord]] = (), restoring: bool = False,
     ) -> list[Recorded]:
         """Record negotiations and drafts in one transaction: all of them or none.
 
         Drafts may come in any order; parents are recorded before their children. A draft
         already recorded with identical content is skipped; with other content it conflicts.
-        ``added`` receives the ids of the negotiations this call recorded (not those already there).
+        ``outcomes`` receives what became of each negotiation: RECORDED, UNCHANGED, or the event of
+        its new revision.
         ``restoring`` (an import): each negotiation is its first record, never revised here, and
         ``events`` (negotiation id, event) are appended in their places among the drafts.
         """
@@ -241,8 +241,7 @@ class Store:
             ordered = [item for _, item in sorted(keyed, key=lambda x: x[0])]
         with self._write_errors():
             with self._write() as conn:
-                self.revised = []
-                new = [n.id for n in negotiations if self._add_negotiation(conn, n, revise=not restoring, first=restoring)]
+                done = {n.id: self._add_negotiation(conn, n, revise=not restoring, first=restoring) for n in negotiations}
                 locked: dict[str, tuple[int, Negotiation]] = {}
                 results = []
                 for item in ordered:
@@ -266,8 +265,8 @@ class Store:
                     results.append(self._record_one(conn, neg_pk, item))
         if sum(len(item.draft.terms) for item in pending) >= BULK_TERMS:
             self._analyze()
-        if added is not None:
-            added.extend(new)
+        if outcomes is not None:
+            outcomes.update(done)
         return results
 
     @contextmanager

@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Text, select, type_coerce
 
 from tracker import canonical
 from tracker.db.tables import DraftParentRow, DraftRow, DraftTermRow, EventRow, NegotiationRow, TermBlobRow
-from tracker.events import EventRecord, parse_body
+from tracker.events import EventRecord, body_of, parse_body
 from tracker.errors import InvalidInput, NotFound
 from tracker.store import Store, chain_order
 from tracker.termsheet import DraftHeader, Negotiation, Term
@@ -385,7 +385,7 @@ class _Entry:
 
 
 class _EventModel:
-    model_validate = staticmethod(lambda data: parse_body(json.dumps(data)))
+    model_validate = staticmethod(body_of)
 
 
 def _check_document(body: str, digest: str, model: Any, what: str) -> str | None:

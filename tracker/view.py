@@ -606,10 +606,28 @@ class View:
         """The drafts ``party`` tabled, up to rank ``upto`` included."""
         return [self.ordered[i] for i in self._tabled.get(party, []) if upto is None or i <= upto]
 
+    @cached_property
+    def _withdrawn_later(self) -> dict[int, Any]:
+        """rank → the date a draft was withdrawn, for drafts withdrawn after they were tabled
+        (``tracker status``): until then they were their tablers' positions."""
+        out = {}
+        for d, changes in self.applied.statuses.items():
+            i = self.rank.get(d)
+            if i is not None and self.by_id[d].header.status == "withdrawn":
+                out[i] = next(e.body.date for e in reversed(changes) if e.body.status == "withdrawn")
+        return out
+
     def position(self, party: str, keys: frozenset[str], before: int) -> Position | None:
-        """``party``'s position on a term among the drafts ranked before ``before``."""
+        """``party``'s position on a term among the drafts ranked before ``before``, as it was at
+        the date of the draft at ``before``: a draft withdrawn after that date still counts then
+        (``before`` past the last draft: now)."""
         t = self.track(keys)
-        for i in reversed(self._tabled.get(party, ())):
+        later = self._withdrawn_later
+        then = self.by_id[self.ordered[before]].header.date if later and before < len(self.ordered) else None
+        ranks = self._tabled.get(party, ())
+        if then is not None:  # those withdrawn since count, in reading order
+            ranks = sorted({*ranks, *(i for i, day in later.items() if day > then and party in self.by_id[self.ordered[i]].header.tabled_by)})
+        for i in reversed(ranks):
             if i < before and t.stated[i]:
                 d = self.ordered[i]
                 return Position(party, d, t.state(i, d))  # type: ignore[arg-type]

@@ -35,7 +35,7 @@ def status_command(ctx: click.Context, ref: str, status: str, date_: str, source
     from tracker.amending import status_change
 
     store = app(ctx).store()
-    history = store.history(store.negotiation(negotiation).id)
+    history = store.history(negotiation)
     record, body = status_change(history, ref, status, date_, sources, note)
     event, _ = store.record_event(history.negotiation.id, body, draft=record)
     _wrote(ctx, event, f"{record.id} (v{record.seq}) {body.status} from {body.date.isoformat()}")
@@ -64,7 +64,7 @@ def cite_command(ctx: click.Context, ref: str, key: str, source: str, quote: str
     from tracker.amending import evidence
 
     store = app(ctx).store()
-    history = store.history(store.negotiation(negotiation).id)
+    history = store.history(negotiation)
     record, body = evidence(store, history, ref, key, source=source, quote=quote, confidence=confidence, value=value, note=note)
     event, _ = store.record_event(history.negotiation.id, body, draft=record)
     said = "reports another value, now disputed" if body.value is not None else f"cites {body.source.id}"
@@ -88,13 +88,13 @@ def correct_command(ctx: click.Context, ref: str, negotiation: str | None, note:
     the correction (`--corrected` shows REF as recorded).
       tracker correct counter --set price='$6.5M' --note "typo: 6.5, not 5.6"
     """
-    from tracker.amending import correction
+    from tracker.amending import correction, holding_the_mistake
     from tracker.recording import DraftEdits
     from tracker.store import Pending
 
     store = app(ctx).store()
-    neg = store.negotiation(negotiation)
-    history = store.history(neg.id)
+    history = store.history(negotiation)
+    neg = history.negotiation
     edits = DraftEdits(
         draft_id=opts["draft_id"], tabled_by=list(opts["tabled_by"]), date=opts["date_"], title=opts["title"], status=opts["status"],
         coverage=opts["coverage"], notes=opts["notes"], sets=list(opts["sets"]), drops=list(opts["drops"]), renames=list(opts["renames"]),
@@ -104,14 +104,7 @@ def correct_command(ctx: click.Context, ref: str, negotiation: str | None, note:
     event, recorded = store.record_event(neg.id, body, draft=wrong, correction=Pending(draft))
     assert recorded is not None
     _wrote(ctx, event, f"{wrong.id} (v{wrong.seq}) corrected by {draft.id}, recorded as v{recorded.record.seq} ({recorded.record.hash[:19]}…)")
-    # Drafts recorded on the wrong one may hold the mistake too: they state what they state, so
-    # say which (correcting them is the user's call: their text may really say that).
-    old = store.terms(wrong)
-    changed = {k for k in {*old, *draft.terms} if k not in draft.terms or k not in old or draft.terms[k] != old[k]}
-    for child in (r for r in history.records if wrong.id in r.header.parents):
-        mine = store.terms(child)
-        same = sorted(k for k in changed if k in old and k in mine and mine.stored(k)[0] == old.stored(k)[0])
-        if same:
-            click.echo(f"Note: {child.id} (v{child.seq}) holds {', '.join(same)} as {wrong.id} had it; if that was the same mistake,"
-                       f" correct it too (`tracker correct {child.id} …`)", err=True)
+    for child, keys in holding_the_mistake(store, history, wrong, draft):
+        click.echo(f"Note: {child.id} (v{child.seq}) holds {', '.join(keys)} as {wrong.id} had it; if that was the same mistake,"
+                   f" correct it too (`tracker correct {child.id} …`)", err=True)
     wrote_to(ctx)

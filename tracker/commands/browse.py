@@ -24,7 +24,7 @@ def log_command(ctx: click.Context, negotiation: str | None, fmt: str) -> None:
     from tracker.events import apply
 
     store = app(ctx).store()
-    history = store.history(store.negotiation(negotiation).id)
+    history = store.history(negotiation)
     applied = apply(history.negotiation, history.records, history.events)
     if fmt == "json":
         from tracker.render import jsonout
@@ -60,17 +60,19 @@ def show_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str
     neg = store.negotiation(negotiation)
     loaded = store.read(ref, neg.id)
     store.check_draft(loaded.record)  # what is shown as a recorded draft still matches its hashes
-    history = store.history(neg.id)
-    applied = apply(history.negotiation, history.records, history.events)
-    record = loaded.record
-    events = [e for e in applied.events if getattr(e.body, "draft", None) == record.id or getattr(e.body, "by", None) == record.id]
-    if fmt == "yaml":
+    if fmt == "yaml":  # the draft as recorded, nothing learnt since
         from tracker.loading import draft_file_dict, dump_yaml
 
         click.echo(dump_yaml(draft_file_dict(loaded.draft, neg)), nl=False)
         return
+    history = store.history(neg.id)
+    record = loaded.record
+    # A corrected draft is shown as recorded, with what was recorded about it.
+    corrected = any(e.kind == "correct" and e.body.draft == record.id for e in history.events)
+    applied = apply(history.negotiation, history.records, history.events, corrected=corrected)
+    events = [e for e in applied.events if getattr(e.body, "draft", None) == record.id or getattr(e.body, "by", None) == record.id]
     draft = loaded.draft.model_copy(update={"terms": {k: applied.term(record.id, k, t) for k, t in loaded.draft.terms.items()}})
-    carried = _carried(store, neg, record, corrected=record.id in applied.corrected) if record.header.coverage == "partial" else {}
+    carried = _carried(store, neg, record, history, corrected=corrected) if record.header.coverage == "partial" else {}
     if fmt == "json":
         from tracker.render import jsonout
 
@@ -82,11 +84,11 @@ def show_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str
                               seqs={r.id: r.seq for r in history.records}, database=redact(store.url)))
 
 
-def _carried(store, negotiation, record, *, corrected: bool = False):  # type: ignore[no-untyped-def]
+def _carried(store, negotiation, record, history, *, corrected: bool = False):  # type: ignore[no-untyped-def]
     """What a partial draft carries over from its parents, unconfirmed: key → (term, origin)."""
     from tracker.history import load
 
-    view = load(store, negotiation, corrected=corrected)
+    view = load(store, negotiation, corrected=corrected, recorded=history)
     return {k: (view.value(s), s.origin) for k, s in view.carried_over(record.id).items()}
 
 

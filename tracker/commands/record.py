@@ -92,12 +92,15 @@ def _record_files(ctx: click.Context, files: tuple[Path, ...]) -> None:
     else:
         docs = [read_document(f) for f in files]
     batch = record_documents(app(ctx).store(), docs)
+    from tracker.store import RECORDED, UNCHANGED
+
     for slug, what in batch.negotiations.items():
-        if what == "revised":
-            e = batch.revisions[slug]
-            click.echo(f"Revised negotiation {slug}: recorded its new revision as {e.ref} (by {e.recorded_by})")
+        if what == RECORDED:
+            click.echo(f"Recorded negotiation {slug}")
+        elif what == UNCHANGED:
+            click.echo(f"Unchanged negotiation {slug}: already recorded")
         else:
-            click.echo(f"Recorded negotiation {slug}" if what == "recorded" else f"Unchanged negotiation {slug}: already recorded")
+            click.echo(f"Revised negotiation {slug}: recorded its new revision as {what.ref} (by {what.recorded_by})")
     _report(batch.drafts)
     wrote_to(ctx)
 
