@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from tracker.db.tables import Base
+from tracker.db.tables import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run(connection) -> None:  # type: ignore[no-untyped-def]

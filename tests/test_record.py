@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -409,6 +410,24 @@ def test_help_does_not_import_heavy_libraries():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines()[-1] == "[]"
     assert "record" in out and "diff" in out
+
+
+def test_read_commands_import_no_orm_and_the_console_script_keeps_the_collector_off(recorded, tmp_path):
+    """The tables are Core tables: reading imports neither the ORM nor Alembic (nor deepdiff,
+    which only competing reports need); the console script runs the whole command without the
+    cyclic collector."""
+    import subprocess
+
+    code = (
+        "import atexit, gc, sys\nfrom tracker.cli import main\n"
+        "atexit.register(lambda: print(sorted(m for m in ('sqlalchemy.orm', 'alembic', 'deepdiff') if m in sys.modules), gc.isenabled()))\n"
+        "sys.argv = ['tracker', *sys.argv[1:]]\nmain()\n"
+    )
+    for args in (["log"], ["diff", "loi", "counter"], ["positions"]):
+        run = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                             env={**os.environ, "TRACKER_DB_URL": recorded.url}, cwd=tmp_path)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.splitlines()[-1] == "[] False", args
 
 
 def test_every_command_has_help_text():

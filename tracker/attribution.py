@@ -18,6 +18,8 @@ that tabled the introducing draft gets a label for its own move (``View.label``)
 
 from __future__ import annotations
 
+from itertools import compress
+from operator import ne
 from typing import Sequence
 
 from tracker.diff import Attribution, Step
@@ -106,23 +108,24 @@ def _attribute_along(view: View, keys: frozenset[str], ranks: Sequence[int], sta
 def _first_proposal(view: View, t: Track, token: str | None, introduced: str) -> str | None:
     """The first draft in reading order that proposed ``token`` among those ``introduced``
     could have taken it from: its ancestors, and every draft dated before it."""
-    earlier = view.lineage.earlier_than(introduced)
-    ordered = view.ordered
+    earlier, last = view.earlier_ranks(introduced)
     for i in t.stating(token):  # in reading order
-        d = ordered[i]
-        if d in earlier and view.proposes_at(t, i, token):
-            return d
+        if i > last:
+            break
+        if i in earlier and view.proposes_at(t, i, token):
+            return view.ordered[i]
     return None
 
 
 def _steps(view: View, t: Track, ranks: Sequence[int], start: int | None) -> list[Step]:
     """The drafts along the path where the stated value moved, from its value at ``start``."""
+    # Only the drafts that state the term can move it, and only where what they state differs
+    # from the draft stating it before: both picked out in C, then walked.
+    stating = list(compress(ranks, map(t.stated.__getitem__, ranks)))
+    said = list(map(t.norm.__getitem__, stating))
+    before = [t.norm[start] if start is not None else None, *said[:-1]]
     out = []
-    norm, stated = t.norm, t.stated
-    current = norm[start] if start is not None else None
-    for i in ranks:
-        if norm[i] != current and stated[i]:
-            d, seq, date, tabled = view.heading(i)
-            out.append(Step(d, seq, date, tabled, view.value(t.state(i, d))))
-            current = norm[i]
+    for i in compress(stating, map(ne, said, before)):
+        d, seq, date, tabled = view.heading(i)
+        out.append(Step(d, seq, date, tabled, view.value(t.state(i, d))))
     return out

@@ -167,7 +167,6 @@ class App:
             if self.reading:
                 missing_database(self.url)
             self._store = Store.open(self.url)
-            imports_done()
         return self._store
 
     def close(self) -> None:
@@ -198,38 +197,21 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
     ctx.call_on_close(app.close)
 
 
-# Set by main() while the cyclic garbage collector is paused for start-up; see imports_done().
-_gc_paused = False
-
-
 def main() -> None:
-    """The console script (and ``python -m tracker``): one command, without the collector's overhead.
+    """The console script (and ``python -m tracker``): one command, without the cyclic
+    garbage collector — the one place tracker handles it.
 
-    A command imports SQLAlchemy and pydantic (some 100,000 objects the collector tracks, all
-    alive) and then exits. The collector's passes over those objects find nothing, yet cost
-    about 60 ms while they are imported and 100 ms more in the interpreter's final collections.
-    So the collector is paused until the command has opened its database (``imports_done``),
-    and at exit everything still alive is frozen out of the final collections. Nothing else
-    about exiting changes: output is flushed, atexit handlers run, the exit code is click's.
-    Tests call ``cli`` through CliRunner, never this.
+    A command is one short process. Its imports (SQLAlchemy, pydantic: some 100,000 objects)
+    and what it reads (a whole negotiation's tracks and terms: millions of objects) stay alive
+    until it exits, and none of them is in a reference cycle, so reference counting frees
+    whatever goes. The collector's passes would only scan them all: on a large negotiation
+    they cost a sixth of a command's time. At exit everything still alive is frozen out of
+    the interpreter's final collections. Nothing else about exiting changes: output is
+    flushed, atexit handlers run, the exit code is click's. Tests call ``cli`` through
+    CliRunner, never this.
     """
-    global _gc_paused
     gc.disable()
-    _gc_paused = True
     try:
         cli(prog_name="tracker")
     finally:
         gc.freeze()
-
-
-def imports_done() -> None:
-    """Resume the collector paused by ``main``, leaving what start-up imported out of its scans.
-
-    Called once the database is open, when a command has imported what it needs: from here on
-    full collections walk only what the command itself creates. Does nothing under CliRunner.
-    """
-    global _gc_paused
-    if _gc_paused:
-        _gc_paused = False
-        gc.freeze()
-        gc.enable()

@@ -54,8 +54,12 @@ def diff_records(store: Store, negotiation: Negotiation, old: DraftRecord, new: 
 
 
 def _effective(view: View, draft: str) -> dict[str, int]:
-    """The draft's terms as key → blob: those it holds and those it carries over."""
-    out = {k: s.blob for k, s in view.carried(draft).items() if s.blob is not None}
+    """The draft's terms as key → blob: those it holds and those it carries over (its stored
+    manifest itself, not a copy, when it carries nothing)."""
+    carried = view.carried(draft)
+    if not carried:
+        return view.timeline.manifests[draft]
+    out = {k: s.blob for k, s in carried.items() if s.blob is not None}
     out.update(view.timeline.manifests[draft])
     return out
 
@@ -73,10 +77,11 @@ def diff_view(view: View, old_id: str | None, new_id: str, *, three_way: bool = 
     view.compute(keys)  # the changed terms, worked out together
     terms = tl.terms({b for k in keys for ids in (old_ids, new_ids) if (b := ids.get(k)) is not None})
     renamed = _known_renames(view, [k for k in old_ids if k not in new_ids], [k for k in new_ids if k not in old_ids])
-    result = compare(
-        {k: terms[old_ids[k]] for k in keys if k in old_ids}, {k: terms[new_ids[k]] for k in keys if k in new_ids},
-        old_ids, new_ids, renamed,
-    )
+    # Only the differing keys go to the engine: the rest are equal on both sides (what it would
+    # count as unchanged is counted below, from what the drafts hold).
+    old_diff = {k: b for k in keys if (b := old_ids.get(k)) is not None}
+    new_diff = {k: b for k in keys if (b := new_ids.get(k)) is not None}
+    result = compare({k: terms[b] for k, b in old_diff.items()}, {k: terms[b] for k, b in new_diff.items()}, old_diff, new_diff, renamed)
     held_old = tl.manifests[old_id] if old_id is not None else {}
     held_new = tl.manifests[new_id]
     i_new = view.rank[new_id]
@@ -96,7 +101,7 @@ def diff_view(view: View, old_id: str | None, new_id: str, *, three_way: bool = 
     # A term the old draft holds and the new one only carries over unchanged is no longer
     # reported either (the engine, comparing values, does not list it).
     carried_new = view.carried(new_id)
-    for key, blob in held_old.items():
+    for key, blob in held_old.items() if carried_new else ():
         if key not in keys and key not in held_new and tl.token(blob) != ABSENT:
             term = tl.term(blob)
             changes.append(Change(term=key, kind="unreported", old=term, new=term, new_stated=False, carried_from=carried_new[key].origin))

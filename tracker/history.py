@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import gc
 from bisect import bisect_right
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import combinations
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 from tracker import events
 from tracker.attribution import BEFORE, attribute_along
@@ -36,32 +34,14 @@ from tracker.values import ABSENT
 from tracker.view import AGREED, OPEN, UNADDRESSED, Position, State, Track, View
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a whole negotiation sits in memory.
-
-    What is built here is acyclic (reference counting frees it), but its many objects make
-    every full collection scan them all: for a large negotiation that costs more than the
-    work itself.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load(store: Store, negotiation: Negotiation, *, as_of: dt.date | None = None, corrected: bool = False,
          recorded: History | None = None) -> View:
     """The negotiation's view, read in one pass, with its events applied as of ``as_of``
     (``events.apply``; ``corrected``: keep drafts that were corrected in view). ``recorded``:
     its history (``Store.history``), when the caller has read it already."""
-    with gc_paused():
-        recorded = recorded if recorded is not None else store.history(negotiation.id)
-        applied = events.apply(recorded.negotiation, recorded.records, recorded.events, as_of, corrected=corrected)
-        return View(applied.negotiation, Timeline(store, applied.records, stored=recorded.records), applied)
+    recorded = recorded if recorded is not None else store.history(negotiation.id)
+    applied = events.apply(recorded.negotiation, recorded.records, recorded.events, as_of, corrected=corrected)
+    return View(applied.negotiation, Timeline(store, applied.records, stored=recorded.records), applied)
 
 
 @dataclass(frozen=True)
@@ -160,39 +140,38 @@ def blame(view: View, ref: str) -> Blame:
     record, _ = resolve(view, ref)
     lineage, tl = view.lineage, view.timeline
     path = lineage.order(lineage.ancestors(record.id) | {record.id})
-    with gc_paused():
-        view.compute(tl.manifests[record.id])  # every term of the draft, worked out together
-        held = {k: State(k, b, tl.token(b), True, record.id) for k, b in tl.manifests[record.id].items()}
-        shown = {**{k: s for k, s in view.carried(record.id).items() if s.blob is not None}, **held}
-        found = []
-        for key in sorted(shown):
-            state = shown[key]
-            keys = view.aliases(key)
-            # A carried term's value is what its origin stated: attribute it there.
-            own_path = path if state.stated else path[: path.index(state.origin) + 1]
-            a = attribute_along(view, keys, own_path, BEFORE)
-            if a is None:
-                continue
-            origin = view.term_state(a.introduced_in, keys)
-            found.append((key, state, a, origin))
-        terms = tl.terms([s.blob for _, s, _, _ in found] + [o.blob for *_, o in found if o is not None and o.blob is not None])
-        lines = []
-        for key, state, a, origin in found:
-            r = view.by_id[a.introduced_in]
-            term = terms.get(origin.blob) if origin is not None and origin.blob is not None else None
-            term = view.applied.term(r.id, origin.key, term) if term is not None and origin is not None else term
-            sources = citations(view, r.id, term, origin.key if origin is not None else None)
-            pushed = term.pushed_by if term is not None else None
-            if a.basis == "explicit" and pushed and pushed.source and pushed.source not in {c.source for c in sources}:
-                sources.append(cite(view, r.id, Citation(source=pushed.source)))
-            lines.append(
-                BlameLine(
-                    key=key, term=view.applied.term(state.origin, key, terms[state.blob]), stated=state.stated, draft=r.id, seq=r.seq,  # type: ignore[index]
-                    date=r.header.date, tabled_by=tuple(r.header.tabled_by),
-                    first_key=origin.key if origin is not None else key, attribution=a, sources=sources,
-                    left_out=origin is not None and origin.absent and terms[state.blob].value.type != "none",  # type: ignore[index]
-                )
+    view.compute(tl.manifests[record.id])  # every term of the draft, worked out together
+    held = {k: State(k, b, tl.token(b), True, record.id) for k, b in tl.manifests[record.id].items()}
+    shown = {**{k: s for k, s in view.carried(record.id).items() if s.blob is not None}, **held}
+    found = []
+    for key in sorted(shown):
+        state = shown[key]
+        keys = view.aliases(key)
+        # A carried term's value is what its origin stated: attribute it there.
+        own_path = path if state.stated else path[: path.index(state.origin) + 1]
+        a = attribute_along(view, keys, own_path, BEFORE)
+        if a is None:
+            continue
+        origin = view.term_state(a.introduced_in, keys)
+        found.append((key, state, a, origin))
+    terms = tl.terms([s.blob for _, s, _, _ in found] + [o.blob for *_, o in found if o is not None and o.blob is not None])
+    lines = []
+    for key, state, a, origin in found:
+        r = view.by_id[a.introduced_in]
+        term = terms.get(origin.blob) if origin is not None and origin.blob is not None else None
+        term = view.applied.term(r.id, origin.key, term) if term is not None and origin is not None else term
+        sources = citations(view, r.id, term, origin.key if origin is not None else None)
+        pushed = term.pushed_by if term is not None else None
+        if a.basis == "explicit" and pushed and pushed.source and pushed.source not in {c.source for c in sources}:
+            sources.append(cite(view, r.id, Citation(source=pushed.source)))
+        lines.append(
+            BlameLine(
+                key=key, term=view.applied.term(state.origin, key, terms[state.blob]), stated=state.stated, draft=r.id, seq=r.seq,  # type: ignore[index]
+                date=r.header.date, tabled_by=tuple(r.header.tabled_by),
+                first_key=origin.key if origin is not None else key, attribution=a, sources=sources,
+                left_out=origin is not None and origin.absent and terms[state.blob].value.type != "none",  # type: ignore[index]
             )
+        )
     return Blame(record, lines)
 
 
@@ -387,12 +366,11 @@ def term_positions(view: View, keys: frozenset[str], parties: Sequence[str], upt
 def positions(view: View, as_of: dt.date | None = None, parties: Sequence[str] | None = None) -> Positions:
     codes = list(parties) if parties else list(view.parties)
     last = upto(view, as_of)
-    with gc_paused():
-        terms = []
-        for keys in view.terms():
-            t = term_positions(view, keys, codes, last)
-            if any(p is not None for p in t.positions.values()):
-                terms.append(t)
+    terms = []
+    for keys in view.terms():
+        t = term_positions(view, keys, codes, last)
+        if any(p is not None for p in t.positions.values()):
+            terms.append(t)
     terms.sort(key=lambda t: t.key)
     latest = {code: (drafts[-1] if (drafts := view.tabled(code, last)) else None) for code in codes}
     return Positions(as_of, codes, latest, terms)
@@ -478,33 +456,32 @@ def gap(view: View, a: str, b: str, as_of: dt.date | None = None) -> Gap:
     out = Gap(a, b, as_of, [], [], [])
     counts = [{AGREED: 0, OPEN: 0, UNADDRESSED: 0} for _ in days]
     open_on: list[list[tuple[str, Distance | None]]] = [[] for _ in days]
-    with gc_paused():
-        for keys in view.terms():
-            moves = sorted([(r, a, p) for r, p in view.positions(keys, a, last)] + [(r, b, p) for r, p in view.positions(keys, b, last)],
-                           key=lambda m: m[0])
-            if not moves:
-                continue
-            now: dict[str, Position | None] = {a: None, b: None}
-            spans: list[tuple[int, str, Distance | None]] = []  # (first day, status, distance) as the day ends
-            for k, (r, code, p) in enumerate(moves):
-                now[code] = p
-                if k + 1 < len(moves) and day_of[moves[k + 1][0]] == day_of[r]:
-                    continue  # the day's last move decides
-                status_ = status(view, keys, [now[a], now[b]])
-                spans.append((day_of[r], status_, term_distance(view, keys, now[a], now[b], (a, b)) if status_ == OPEN else None))
-            renamed = len(keys) > 1
-            name = next(iter(keys))
-            for s_i, (start, status_, dist) in enumerate(spans):
-                end = spans[s_i + 1][0] if s_i + 1 < len(spans) else len(days)
-                counts[start][status_] += 1  # a span of days: counted where it starts and ends
-                if end < len(days):
-                    counts[end][status_] -= 1
-                if status_ == OPEN:
-                    for j in range(start, end):
-                        open_on[j].append((view.name(keys, day_end[j]) if renamed else name, dist))
-            # The positions as of the end, from each party's latest draft stating the term.
-            final_status, final_row = _gap_row(view, keys, view.position(a, keys, last + 1), view.position(b, keys, last + 1), a, b, last)
-            {OPEN: out.rows, AGREED: out.agreed, UNADDRESSED: out.unaddressed}[final_status].append(final_row)
+    for keys in view.terms():
+        moves = sorted([(r, a, p) for r, p in view.positions(keys, a, last)] + [(r, b, p) for r, p in view.positions(keys, b, last)],
+                       key=lambda m: m[0])
+        if not moves:
+            continue
+        now: dict[str, Position | None] = {a: None, b: None}
+        spans: list[tuple[int, str, Distance | None]] = []  # (first day, status, distance) as the day ends
+        for k, (r, code, p) in enumerate(moves):
+            now[code] = p
+            if k + 1 < len(moves) and day_of[moves[k + 1][0]] == day_of[r]:
+                continue  # the day's last move decides
+            status_ = status(view, keys, [now[a], now[b]])
+            spans.append((day_of[r], status_, term_distance(view, keys, now[a], now[b], (a, b)) if status_ == OPEN else None))
+        renamed = len(keys) > 1
+        name = next(iter(keys))
+        for s_i, (start, status_, dist) in enumerate(spans):
+            end = spans[s_i + 1][0] if s_i + 1 < len(spans) else len(days)
+            counts[start][status_] += 1  # a span of days: counted where it starts and ends
+            if end < len(days):
+                counts[end][status_] -= 1
+            if status_ == OPEN:
+                for j in range(start, end):
+                    open_on[j].append((view.name(keys, day_end[j]) if renamed else name, dist))
+        # The positions as of the end, from each party's latest draft stating the term.
+        final_status, final_row = _gap_row(view, keys, view.position(a, keys, last + 1), view.position(b, keys, last + 1), a, b, last)
+        {OPEN: out.rows, AGREED: out.agreed, UNADDRESSED: out.unaddressed}[final_status].append(final_row)
     for j in range(1, len(days)):
         for key in counts[j]:
             counts[j][key] += counts[j - 1][key]

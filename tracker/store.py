@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from tracker import canonical
 from tracker.db.engine import database_error, is_sqlite, open_engine, resolve_url
-from tracker.db.tables import DraftParentRow, DraftRow, DraftTermRow, EventRow, NegotiationRow, TermBlobRow
+from tracker.db import tables as db
 from tracker.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
 from tracker.events import REVISE, EventRecord, Revision, parse_body, revision_problems
 from tracker.termsheet import Draft, DraftHeader, Negotiation, Term
@@ -150,9 +150,9 @@ class Store:
     def negotiations(self) -> list[NegotiationSummary]:
         with self._read() as conn:
             counts = dict(
-                conn.execute(select(DraftRow.negotiation_id, func.count()).group_by(DraftRow.negotiation_id)).all()
+                conn.execute(select(db.drafts.c.negotiation_id, func.count()).group_by(db.drafts.c.negotiation_id)).all()
             )
-            rows = conn.execute(select(NegotiationRow.id, NegotiationRow.document).order_by(NegotiationRow.slug)).all()
+            rows = conn.execute(select(db.negotiations.c.id, db.negotiations.c.document).order_by(db.negotiations.c.slug)).all()
         return [NegotiationSummary(_stored_negotiation(doc), counts.get(pk, 0)) for pk, doc in rows]
 
     def negotiation(self, slug: str | None = None) -> Negotiation:
@@ -161,19 +161,19 @@ class Store:
             return self._negotiation(conn, slug)[1]
 
     def _negotiation(self, conn: Connection, slug: str | None, *, lock: bool = False) -> tuple[int, Negotiation]:
-        query = select(NegotiationRow.id, NegotiationRow.document, NegotiationRow.slug)
+        query = select(db.negotiations.c.id, db.negotiations.c.document, db.negotiations.c.slug)
         if slug is None:
             rows = conn.execute(query.limit(2)).all()
             if not rows:
                 raise NotFound("no negotiations recorded yet (try `tracker seed` or `tracker negotiation create`)")
             if len(rows) > 1:
-                names = ", ".join(conn.execute(select(NegotiationRow.slug).order_by(NegotiationRow.slug)).scalars())
+                names = ", ".join(conn.execute(select(db.negotiations.c.slug).order_by(db.negotiations.c.slug)).scalars())
                 raise InvalidInput(f"several negotiations recorded ({names}); choose one with --negotiation")
             row = rows[0]
         else:
-            row = conn.execute(query.where(NegotiationRow.slug == slug)).first()
+            row = conn.execute(query.where(db.negotiations.c.slug == slug)).first()
             if row is None:
-                known = ", ".join(conn.execute(select(NegotiationRow.slug).order_by(NegotiationRow.slug)).scalars())
+                known = ", ".join(conn.execute(select(db.negotiations.c.slug).order_by(db.negotiations.c.slug)).scalars())
                 raise NotFound(f"unknown negotiation {slug!r}" + (f" (known: {known})" if known else ""))
             if lock and not is_sqlite(self.engine):
                 # Writers to one negotiation take turns (SQLite's writers already do). An advisory
@@ -181,7 +181,7 @@ class Store:
                 # may only INSERT and SELECT has not (README). Held until the transaction ends.
                 conn.execute(select(func.pg_advisory_xact_lock(PG_LOCK_NAMESPACE, row[0])))
         revised = conn.execute(
-            select(EventRow.body).where(EventRow.negotiation_id == row[0], EventRow.kind == REVISE).order_by(EventRow.seq.desc()).limit(1)
+            select(db.events.c.body).where(db.events.c.negotiation_id == row[0], db.events.c.kind == REVISE).order_by(db.events.c.seq.desc()).limit(1)
         ).scalar()
         return row[0], (_event_body(revised, "a revision of the negotiation").negotiation if revised else _stored_negotiation(row[1]))
 
@@ -196,18 +196,18 @@ class Store:
         (an import): the document is the negotiation's first record, its revisions come after."""
         document = canonical.canonical_json(negotiation.canonical())
         digest = canonical.content_hash(negotiation.canonical())
-        existing = conn.execute(select(NegotiationRow.hash).where(NegotiationRow.slug == negotiation.id)).scalar()
+        existing = conn.execute(select(db.negotiations.c.hash).where(db.negotiations.c.slug == negotiation.id)).scalar()
         if existing is None:
             # Another writer may be recording the same negotiation right now (PostgreSQL does not
             # lock a row that does not exist yet): its row, once committed, is simply there.
             inserted = conn.execute(  # RETURNING: psycopg cannot count the rows of ON CONFLICT DO NOTHING
-                _insert_ignoring_duplicates(conn, NegotiationRow)
+                _insert_ignoring_duplicates(conn, db.negotiations)
                 .values(slug=negotiation.id, document=document, hash=digest, created_at=_now())
-                .returning(NegotiationRow.id)
+                .returning(db.negotiations.c.id)
             ).first()
             if inserted is not None:
                 return RECORDED
-            existing = conn.execute(select(NegotiationRow.hash).where(NegotiationRow.slug == negotiation.id)).scalar()
+            existing = conn.execute(select(db.negotiations.c.hash).where(db.negotiations.c.slug == negotiation.id)).scalar()
         if first and existing == digest:
             return UNCHANGED
         neg_pk, current = self._negotiation(conn, negotiation.id, lock=True)
@@ -342,7 +342,7 @@ class Store:
         else:
             base = None
 
-        seq = (conn.execute(select(func.max(DraftRow.seq)).where(DraftRow.negotiation_id == neg_pk)).scalar() or 0) + 1
+        seq = (conn.execute(select(func.max(db.drafts.c.seq)).where(db.drafts.c.negotiation_id == neg_pk)).scalar() or 0) + 1
         if item.seq is not None and item.seq != seq:
             raise item.error(
                 Conflict, ("seq",),
@@ -354,21 +354,21 @@ class Store:
         # against the file (``portable``); here the draft follows this database's head.
         link = canonical.link_hash(self._head(conn, neg_pk), seq, digest, recorded_at, recorded_by)
         pk = conn.execute(
-            insert(DraftRow)
+            insert(db.drafts)
             .values(
                 negotiation_id=neg_pk, slug=draft.id, seq=seq, hash=digest, date=draft.date,
                 header=canonical.canonical_json(header), base_id=base.pk if base else None,
                 chain_depth=depth, term_count=len(manifest), recorded_at=recorded_at, link=link, recorded_by=recorded_by,
             )
-            .returning(DraftRow.id)
+            .returning(db.drafts.c.id)
         ).scalar_one()
         if parents:
             conn.execute(
-                insert(DraftParentRow),
+                insert(db.draft_parents),
                 [{"draft_id": pk, "position": i, "parent_id": p.pk} for i, p in enumerate(parents)],
             )
         if rows:
-            conn.execute(insert(DraftTermRow), [{"draft_id": pk, "key": k, "blob_id": v} for k, v in rows.items()])
+            conn.execute(insert(db.draft_terms), [{"draft_id": pk, "key": k, "blob_id": v} for k, v in rows.items()])
         record = DraftRecord(pk, seq, digest, draft.header, recorded_at, base.pk if base else None, depth, len(manifest), link, recorded_by)
         return Recorded(record, created=True)
 
@@ -376,16 +376,16 @@ class Store:
         """The last link of the negotiation's history (its own hash while it has nothing else):
         its last event when that was recorded after its last draft, else its last draft."""
         draft = conn.execute(
-            select(DraftRow.seq, DraftRow.link).where(DraftRow.negotiation_id == neg_pk).order_by(DraftRow.seq.desc()).limit(1)
+            select(db.drafts.c.seq, db.drafts.c.link).where(db.drafts.c.negotiation_id == neg_pk).order_by(db.drafts.c.seq.desc()).limit(1)
         ).first()
         event = conn.execute(
-            select(EventRow.after, EventRow.link).where(EventRow.negotiation_id == neg_pk).order_by(EventRow.seq.desc()).limit(1)
+            select(db.events.c.after, db.events.c.link).where(db.events.c.negotiation_id == neg_pk).order_by(db.events.c.seq.desc()).limit(1)
         ).first()
         if event is not None and (draft is None or event[0] >= draft[0]):
             return event[1]
         if draft is not None:
             return draft[1]
-        return conn.execute(select(NegotiationRow.hash).where(NegotiationRow.id == neg_pk)).scalar_one()
+        return conn.execute(select(db.negotiations.c.hash).where(db.negotiations.c.id == neg_pk)).scalar_one()
 
     # --- events -----------------------------------------------------------------------------
 
@@ -408,7 +408,7 @@ class Store:
 
     def _restore_event(self, conn: Connection, neg_pk: int, event: EventRecord) -> None:
         """An imported event: kept if the database holds it already, else appended in its place."""
-        there = conn.execute(select(EventRow.hash).where(EventRow.negotiation_id == neg_pk, EventRow.seq == event.seq)).scalar()
+        there = conn.execute(select(db.events.c.hash).where(db.events.c.negotiation_id == neg_pk, db.events.c.seq == event.seq)).scalar()
         if there == event.hash:
             return
         if there is not None:
@@ -416,22 +416,22 @@ class Store:
         target = getattr(event.body, "draft_hash", None)
         draft_pk = None
         if target is not None:
-            draft_pk = conn.execute(select(DraftRow.id).where(DraftRow.negotiation_id == neg_pk, DraftRow.hash == target)).scalar()
+            draft_pk = conn.execute(select(db.drafts.c.id).where(db.drafts.c.negotiation_id == neg_pk, db.drafts.c.hash == target)).scalar()
         self._append_event(conn, neg_pk, event.body, draft_pk, event)
 
     def _append_event(self, conn: Connection, neg_pk: int, body: Any, draft_pk: int | None, restore: EventRecord | None) -> EventRecord:
         """``restore``: an imported event, which keeps its number, place, time and recorder."""
         canonical_body = body.canonical()
         digest = canonical.content_hash(canonical_body)
-        after = conn.execute(select(func.max(DraftRow.seq)).where(DraftRow.negotiation_id == neg_pk)).scalar() or 0
-        seq = (conn.execute(select(func.max(EventRow.seq)).where(EventRow.negotiation_id == neg_pk)).scalar() or 0) + 1
+        after = conn.execute(select(func.max(db.drafts.c.seq)).where(db.drafts.c.negotiation_id == neg_pk)).scalar() or 0
+        seq = (conn.execute(select(func.max(db.events.c.seq)).where(db.events.c.negotiation_id == neg_pk)).scalar() or 0) + 1
         if restore is not None and (restore.seq, restore.after) != (seq, after):
             raise Conflict(f"event e{restore.seq} would be recorded as e{seq} after v{after}, not after v{restore.after}:"
                            " the database holds other drafts or events of this negotiation")
         recorded_at = (restore.recorded_at if restore else _now()).astimezone(dt.timezone.utc)
         recorded_by = restore.recorded_by if restore else self.user
         link = canonical.event_link_hash(self._head(conn, neg_pk), seq, digest, recorded_at, recorded_by)
-        conn.execute(insert(EventRow).values(
+        conn.execute(insert(db.events).values(
             negotiation_id=neg_pk, seq=seq, after=after, kind=body.kind, draft_id=draft_pk,
             body=canonical.canonical_json(canonical_body), hash=digest, recorded_at=recorded_at, recorded_by=recorded_by, link=link,
         ))
@@ -439,9 +439,9 @@ class Store:
 
     def _events(self, conn: Connection, neg_pk: int) -> list[EventRecord]:
         rows = conn.execute(
-            select(EventRow.seq, EventRow.after, EventRow.hash, EventRow.body, type_coerce(EventRow.recorded_at, Text),
-                   EventRow.recorded_by, EventRow.link)
-            .where(EventRow.negotiation_id == neg_pk).order_by(EventRow.seq)
+            select(db.events.c.seq, db.events.c.after, db.events.c.hash, db.events.c.body, type_coerce(db.events.c.recorded_at, Text),
+                   db.events.c.recorded_by, db.events.c.link)
+            .where(db.events.c.negotiation_id == neg_pk).order_by(db.events.c.seq)
         ).all()
         out = []
         for seq, after, digest, body, at, by, link in rows:
@@ -457,7 +457,7 @@ class Store:
             neg_pk, current = self._negotiation(conn, negotiation)
             records = self._records(conn, neg_pk)
             events = self._events(conn, neg_pk)
-            digest, document = conn.execute(select(NegotiationRow.hash, NegotiationRow.document).where(NegotiationRow.id == neg_pk)).one()
+            digest, document = conn.execute(select(db.negotiations.c.hash, db.negotiations.c.document).where(db.negotiations.c.id == neg_pk)).one()
         _check_history(current.id, digest, document, records, events)
         return History(_stored_negotiation(document), current, digest, records, events)
 
@@ -472,17 +472,17 @@ class Store:
         wanted = {h: key for key, h in hashes.items()}
         ids: dict[str, int] = {}
         for chunk in _chunks(list(wanted)):
-            ids.update(conn.execute(select(TermBlobRow.hash, TermBlobRow.id).where(TermBlobRow.hash.in_(chunk))).all())
+            ids.update(conn.execute(select(db.term_blobs.c.hash, db.term_blobs.c.id).where(db.term_blobs.c.hash.in_(chunk))).all())
         missing = [h for h in wanted if h not in ids]
         if missing:
             # Blobs are shared across negotiations, whose writers do not serialise on one lock:
             # a blob another writer stored meanwhile is simply already there.
             conn.execute(
-                _insert_ignoring_duplicates(conn, TermBlobRow),
+                _insert_ignoring_duplicates(conn, db.term_blobs),
                 [{"hash": h, "body": canonical.canonical_json(bodies[wanted[h]])} for h in missing],
             )
             for chunk in _chunks(missing):
-                ids.update(conn.execute(select(TermBlobRow.hash, TermBlobRow.id).where(TermBlobRow.hash.in_(chunk))).all())
+                ids.update(conn.execute(select(db.term_blobs.c.hash, db.term_blobs.c.id).where(db.term_blobs.c.hash.in_(chunk))).all())
         return ids
 
     # --- reading ----------------------------------------------------------------------------
@@ -498,8 +498,8 @@ class Store:
             select(
                 *_RECORD_COLUMNS,
             )
-            .where(DraftRow.negotiation_id == neg_pk)
-            .order_by(DraftRow.seq)
+            .where(db.drafts.c.negotiation_id == neg_pk)
+            .order_by(db.drafts.c.seq)
         ).all()
         return [_record(r) for r in rows]
 
@@ -507,7 +507,7 @@ class Store:
         row = conn.execute(
             select(
                 *_RECORD_COLUMNS,
-            ).where(DraftRow.negotiation_id == neg_pk, DraftRow.slug == slug)
+            ).where(db.drafts.c.negotiation_id == neg_pk, db.drafts.c.slug == slug)
         ).first()
         return _record(row) if row else None
 
@@ -522,14 +522,14 @@ class Store:
         refs = [
             _Ref(*row)
             for row in conn.execute(
-                select(DraftRow.id, DraftRow.slug, DraftRow.seq, DraftRow.hash).where(DraftRow.negotiation_id == neg_pk)
+                select(db.drafts.c.id, db.drafts.c.slug, db.drafts.c.seq, db.drafts.c.hash).where(db.drafts.c.negotiation_id == neg_pk)
             )
         ]
         pk = resolve_ref(refs, ref).pk
         row = conn.execute(
             select(
                 *_RECORD_COLUMNS,
-            ).where(DraftRow.id == pk)
+            ).where(db.drafts.c.id == pk)
         ).one()
         return _record(row)
 
@@ -574,7 +574,7 @@ class Store:
         out: list[tuple[int, str, int | None]] = []
         with self._read() as conn:
             for chunk in _chunks([r.pk for r in records]):
-                out += _plain_rows(conn, select(DraftTermRow.draft_id, DraftTermRow.key, DraftTermRow.blob_id).where(DraftTermRow.draft_id.in_(chunk)))
+                out += _plain_rows(conn, select(db.draft_terms.c.draft_id, db.draft_terms.c.key, db.draft_terms.c.blob_id).where(db.draft_terms.c.draft_id.in_(chunk)))
         return out
 
     def blob_bodies(self, blob_ids: Iterable[int]) -> dict[int, str]:
@@ -599,14 +599,14 @@ class Store:
             if len(keys) > CHUNK:  # most of the sheet: read the drafts' rows, keep the keys asked for
                 for chunk in _chunks(pks):
                     for draft_pk, key, blob in conn.execute(
-                        select(DraftTermRow.draft_id, DraftTermRow.key, DraftTermRow.blob_id).where(DraftTermRow.draft_id.in_(chunk))
+                        select(db.draft_terms.c.draft_id, db.draft_terms.c.key, db.draft_terms.c.blob_id).where(db.draft_terms.c.draft_id.in_(chunk))
                     ):
                         if key in wanted:
                             rows[draft_pk][key] = blob
             else:
                 for draft_pk, key, blob in conn.execute(
-                    select(DraftTermRow.draft_id, DraftTermRow.key, DraftTermRow.blob_id)
-                    .where(DraftTermRow.key.in_(keys), DraftTermRow.draft_id.in_(pks))
+                    select(db.draft_terms.c.draft_id, db.draft_terms.c.key, db.draft_terms.c.blob_id)
+                    .where(db.draft_terms.c.key.in_(keys), db.draft_terms.c.draft_id.in_(pks))
                 ):
                     rows[draft_pk][key] = blob
             states: dict[int, dict[str, int]] = {}
@@ -641,8 +641,8 @@ class Store:
         # One query for the whole chain's base pointers, then walk it in memory.
         pointers = dict(
             conn.execute(
-                select(DraftRow.id, DraftRow.base_id).where(
-                    DraftRow.negotiation_id == select(DraftRow.negotiation_id).where(DraftRow.id == record.pk).scalar_subquery()
+                select(db.drafts.c.id, db.drafts.c.base_id).where(
+                    db.drafts.c.negotiation_id == select(db.drafts.c.negotiation_id).where(db.drafts.c.id == record.pk).scalar_subquery()
                 )
             ).all()
         )
@@ -655,23 +655,23 @@ class Store:
 
     def _manifest_ids(self, conn: Connection, record: DraftRecord) -> dict[str, int]:
         chain = self._chain(conn, record)
-        rows = _plain_rows(conn, select(DraftTermRow.draft_id, DraftTermRow.key, DraftTermRow.blob_id).where(DraftTermRow.draft_id.in_(chain)))
+        rows = _plain_rows(conn, select(db.draft_terms.c.draft_id, db.draft_terms.c.key, db.draft_terms.c.blob_id).where(db.draft_terms.c.draft_id.in_(chain)))
         return _apply_chain(chain, rows)
 
     def _manifest(self, conn: Connection, record: DraftRecord, *, bodies: bool) -> dict[str, tuple[str, str | None]]:
         chain = self._chain(conn, record)
-        columns = [DraftTermRow.draft_id, DraftTermRow.key, TermBlobRow.hash]
+        columns = [db.draft_terms.c.draft_id, db.draft_terms.c.key, db.term_blobs.c.hash]
         if bodies:
-            columns.append(TermBlobRow.body)
+            columns.append(db.term_blobs.c.body)
         # A base is always recorded before the drafts built on it, so ascending ids layer the
         # chain from its snapshot up: one pass, later rows overriding earlier ones.
         rows = _plain_rows(
             conn,
             select(*columns)
-            .select_from(DraftTermRow)
-            .outerjoin(TermBlobRow, TermBlobRow.id == DraftTermRow.blob_id)
-            .where(DraftTermRow.draft_id.in_(chain))
-            .order_by(DraftTermRow.draft_id),
+            .select_from(db.draft_terms)
+            .outerjoin(db.term_blobs, db.term_blobs.c.id == db.draft_terms.c.blob_id)
+            .where(db.draft_terms.c.draft_id.in_(chain))
+            .order_by(db.draft_terms.c.draft_id),
         )
         layered: dict[str, tuple[str, str | None]] = {}
         for row in rows:
@@ -691,19 +691,19 @@ class Store:
         with self._read() as conn:
             layered = self._manifest(conn, record, bodies=True)
             parents = conn.execute(
-                select(DraftRow.hash).join(DraftParentRow, DraftParentRow.parent_id == DraftRow.id)
-                .where(DraftParentRow.draft_id == record.pk).order_by(DraftParentRow.position)
+                select(db.drafts.c.hash).join(db.draft_parents, db.draft_parents.c.parent_id == db.drafts.c.id)
+                .where(db.draft_parents.c.draft_id == record.pk).order_by(db.draft_parents.c.position)
             ).scalars().all()
-            neg_pk = conn.execute(select(DraftRow.negotiation_id).where(DraftRow.id == record.pk)).scalar_one()
+            neg_pk = conn.execute(select(db.drafts.c.negotiation_id).where(db.drafts.c.id == record.pk)).scalar_one()
             # The link before it: the last event recorded after the draft before it, else that draft.
             previous = conn.execute(
-                select(EventRow.link).where(EventRow.negotiation_id == neg_pk, EventRow.after == record.seq - 1)
-                .order_by(EventRow.seq.desc()).limit(1)
+                select(db.events.c.link).where(db.events.c.negotiation_id == neg_pk, db.events.c.after == record.seq - 1)
+                .order_by(db.events.c.seq.desc()).limit(1)
             ).scalar()
             if previous is None:
-                previous = conn.execute(select(DraftRow.link).where(DraftRow.negotiation_id == neg_pk, DraftRow.seq == record.seq - 1)).scalar()
+                previous = conn.execute(select(db.drafts.c.link).where(db.drafts.c.negotiation_id == neg_pk, db.drafts.c.seq == record.seq - 1)).scalar()
             if previous is None and record.seq == 1:
-                previous = conn.execute(select(NegotiationRow.hash).where(NegotiationRow.id == neg_pk)).scalar()
+                previous = conn.execute(select(db.negotiations.c.hash).where(db.negotiations.c.id == neg_pk)).scalar()
         bodies_ok = all(canonical.content_hash(json.loads(body)) == digest for digest, body in layered.values() if body is not None)
         digest = canonical.draft_hash(record.header.canonical(), list(parents), {k: h for k, (h, _) in layered.items()})
         if not (bodies_ok and digest == record.hash and previous is not None and follows(previous, record)):
@@ -837,10 +837,10 @@ def _apply_chain(chain: list[int], rows: Iterable[tuple[int, str, Any]]) -> dict
 
 
 _RECORD_COLUMNS = (
-    DraftRow.id, DraftRow.seq, DraftRow.hash, DraftRow.header,
+    db.drafts.c.id, db.drafts.c.seq, db.drafts.c.hash, db.drafts.c.header,
     # As stored (SQLite: text): a hand-edited time must stop the read in one line, not crash it.
-    type_coerce(DraftRow.recorded_at, Text).label("recorded_at"),
-    DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count, DraftRow.link, DraftRow.recorded_by,
+    type_coerce(db.drafts.c.recorded_at, Text).label("recorded_at"),
+    db.drafts.c.base_id, db.drafts.c.chain_depth, db.drafts.c.term_count, db.drafts.c.link, db.drafts.c.recorded_by,
 )
 
 
@@ -1012,7 +1012,7 @@ def _insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:
 def _blob_bodies(conn: Connection, blob_ids: Iterable[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     for chunk in _chunks(sorted(set(blob_ids))):
-        rows = _plain_rows(conn, select(TermBlobRow.id, TermBlobRow.hash, TermBlobRow.body).where(TermBlobRow.id.in_(chunk)))
+        rows = _plain_rows(conn, select(db.term_blobs.c.id, db.term_blobs.c.hash, db.term_blobs.c.body).where(db.term_blobs.c.id.in_(chunk)))
         for blob_id, digest, body in rows:
             _check_body(digest, body)
             out[blob_id] = body

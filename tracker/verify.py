@@ -32,7 +32,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Text, select, type_coerce
 
 from tracker import canonical
-from tracker.db.tables import DraftParentRow, DraftRow, DraftTermRow, EventRow, NegotiationRow, TermBlobRow
+from tracker.db import tables as db
 from tracker.events import EventRecord, body_of, parse_body
 from tracker.errors import InvalidInput, NotFound
 from tracker.store import Store, chain_order
@@ -117,31 +117,31 @@ class _Rows:
 
     @classmethod
     def load(cls, conn: Connection, slug: str | None) -> "_Rows":
-        negs = select(NegotiationRow.id, NegotiationRow.slug, NegotiationRow.document, NegotiationRow.hash)
+        negs = select(db.negotiations.c.id, db.negotiations.c.slug, db.negotiations.c.document, db.negotiations.c.hash)
         drafts = select(
             # Raw (uncoerced) date: a hand-edited cell must be reported, not crash the read.
-            DraftRow.id, DraftRow.negotiation_id, DraftRow.slug, DraftRow.seq, DraftRow.hash,
-            type_coerce(DraftRow.date, Text).label("date"),
-            DraftRow.header, DraftRow.base_id, DraftRow.chain_depth, DraftRow.term_count,
-            type_coerce(DraftRow.recorded_at, Text).label("recorded_at"), DraftRow.link, DraftRow.recorded_by,
+            db.drafts.c.id, db.drafts.c.negotiation_id, db.drafts.c.slug, db.drafts.c.seq, db.drafts.c.hash,
+            type_coerce(db.drafts.c.date, Text).label("date"),
+            db.drafts.c.header, db.drafts.c.base_id, db.drafts.c.chain_depth, db.drafts.c.term_count,
+            type_coerce(db.drafts.c.recorded_at, Text).label("recorded_at"), db.drafts.c.link, db.drafts.c.recorded_by,
         )
-        parents = select(DraftParentRow.draft_id, DraftParentRow.position, DraftParentRow.parent_id)
-        terms = select(DraftTermRow.draft_id, DraftTermRow.key, DraftTermRow.blob_id)
-        blobs = select(TermBlobRow.id, TermBlobRow.hash, TermBlobRow.body)
-        events = select(EventRow.id, EventRow.negotiation_id, EventRow.seq, EventRow.after, EventRow.kind, EventRow.draft_id, EventRow.body,
-                        EventRow.hash, type_coerce(EventRow.recorded_at, Text).label("recorded_at"), EventRow.recorded_by, EventRow.link)
+        parents = select(db.draft_parents.c.draft_id, db.draft_parents.c.position, db.draft_parents.c.parent_id)
+        terms = select(db.draft_terms.c.draft_id, db.draft_terms.c.key, db.draft_terms.c.blob_id)
+        blobs = select(db.term_blobs.c.id, db.term_blobs.c.hash, db.term_blobs.c.body)
+        events = select(db.events.c.id, db.events.c.negotiation_id, db.events.c.seq, db.events.c.after, db.events.c.kind, db.events.c.draft_id, db.events.c.body,
+                        db.events.c.hash, type_coerce(db.events.c.recorded_at, Text).label("recorded_at"), db.events.c.recorded_by, db.events.c.link)
         if slug is not None:
-            neg_ids = select(NegotiationRow.id).where(NegotiationRow.slug == slug)
+            neg_ids = select(db.negotiations.c.id).where(db.negotiations.c.slug == slug)
             if conn.execute(neg_ids).first() is None:
-                known = ", ".join(conn.execute(select(NegotiationRow.slug).order_by(NegotiationRow.slug)).scalars())
+                known = ", ".join(conn.execute(select(db.negotiations.c.slug).order_by(db.negotiations.c.slug)).scalars())
                 raise NotFound(f"unknown negotiation {slug!r}" + (f" (known: {known})" if known else ""))
-            draft_ids = select(DraftRow.id).where(DraftRow.negotiation_id.in_(neg_ids))
-            negs = negs.where(NegotiationRow.slug == slug)
-            drafts = drafts.where(DraftRow.negotiation_id.in_(neg_ids))
-            parents = parents.where(DraftParentRow.draft_id.in_(draft_ids))
-            terms = terms.where(DraftTermRow.draft_id.in_(draft_ids))
-            blobs = blobs.where(TermBlobRow.id.in_(select(DraftTermRow.blob_id).where(DraftTermRow.draft_id.in_(draft_ids))))
-            events = events.where(EventRow.negotiation_id.in_(neg_ids))
+            draft_ids = select(db.drafts.c.id).where(db.drafts.c.negotiation_id.in_(neg_ids))
+            negs = negs.where(db.negotiations.c.slug == slug)
+            drafts = drafts.where(db.drafts.c.negotiation_id.in_(neg_ids))
+            parents = parents.where(db.draft_parents.c.draft_id.in_(draft_ids))
+            terms = terms.where(db.draft_terms.c.draft_id.in_(draft_ids))
+            blobs = blobs.where(db.term_blobs.c.id.in_(select(db.draft_terms.c.blob_id).where(db.draft_terms.c.draft_id.in_(draft_ids))))
+            events = events.where(db.events.c.negotiation_id.in_(neg_ids))
         return cls(*(conn.execute(q).all() for q in (negs, drafts, parents, terms, blobs, events)))
 
 

@@ -129,8 +129,9 @@ class View:
         self._held = [timeline.manifests[d] for d in self.ordered]
         self._full = [self.by_id[d].header.coverage == "full" for d in self.ordered]
         self._parents = [[self.rank[p] for p in self.lineage.parents(d)] for d in self.ordered]
-        # Each draft's only parent's rank; -1 for a first draft, -2 for a merge.
-        self._single = [ps[0] if len(ps) == 1 else -1 if not ps else -2 for ps in self._parents]
+        # The rank of the draft each one is stored on as a delta (-1: stored whole).
+        base_of = {r.pk: r.id for r in timeline.records}
+        self._stored_on = [self.rank.get(base_of.get(self.by_id[d].base_pk), -1) for d in self.ordered]  # type: ignore[arg-type]
         topological = all(p < i for i in range(n) for p in self._parents[i])
         self._topological = topological
         self._order = list(range(n)) if topological else [self.rank[r.id] for r in self.lineage.recorded]
@@ -145,6 +146,7 @@ class View:
         self._aliases: dict[str, frozenset[str]] = {}
         self._along: dict[int, tuple[Sequence[str], tuple[str, ...], list[int]]] = {}
         self._labels: dict[tuple[str, frozenset[str], str, bool], str | None] = {}
+        self._earlier: dict[str, tuple[frozenset[int], int]] = {}
         # Attributions asked for more than once (a report's diffs and term histories ask the
         # same question of each draft): see ``attribution.attribute_along``.
         self.attributions: dict[tuple[frozenset[str], tuple[str, ...], str], Any] = {}
@@ -359,8 +361,14 @@ class View:
         return found
 
     def compute(self, keys: Iterable[str]) -> None:
-        """Work out the tracks of ``keys`` together (far cheaper than one at a time)."""
-        self._compute(keys)
+        """Work out the tracks of ``keys`` together (far cheaper than one at a time), and of
+        every key a rename links them to, a pass per step of links (``aliases`` then finds
+        them worked out)."""
+        todo = set(keys)
+        while todo:
+            self._compute(todo)
+            links = self._links
+            todo = {o for k in todo if k in links for o in links[k] if o not in self._keys}
 
     def _compute(self, keys: Iterable[str]) -> None:
         """Work out what every draft says of each of ``keys``, by the one rule, parents first:
@@ -377,26 +385,25 @@ class View:
         held_by_rank = self._held
         order = sorted(wanted)
         tokens = tl.tokens(tl.blobs() if every else {b for k in order for m in held_by_rank if (b := m.get(k)) is not None})
-        if every:  # a row per draft, turned into a column per key: all in C, no loop per entry
+        if every:  # a row per draft turned into a column per key, in C
             blobs = list(zip(*[list(map(m.get, order)) for m in held_by_rank]))
-            rows = []
-            for i, m in enumerate(held_by_rank):
-                state = dict.fromkeys(left.get(i, ()), ABSENT)
-                state.update(zip(m, map(tokens.get, m.values())))
-                rows.append(list(map(state.get, order)))
-            columns = list(zip(*rows))
-            del rows
         else:
             blobs = [self._held_lists.pop(k, None) or [m.get(k) for m in held_by_rank] for k in order]
-            columns = [list(map(tokens.get, b)) for b in blobs]
-            for i, ks in left.items():
-                for j, k in enumerate(order):
-                    if k in ks:
-                        columns[j][i] = ABSENT  # type: ignore[index]
+        absent_at: dict[str, list[int]] = {}  # key → the ranks of the drafts that leave it out
+        for i, ks in left.items():
+            for k in ks if every else wanted.intersection(ks):
+                found = absent_at.get(k)
+                if found is None:
+                    absent_at[k] = [i]
+                else:
+                    found.append(i)
         for j, k in enumerate(order):
             t = Track(frozenset((k,)), 0)
-            t.blob, t.token = list(blobs[j]), list(columns[j])
-            t.stated = list(map(is_not, t.token, repeat(None)))
+            t.blob = list(blobs[j])
+            t.token = token = list(map(tokens.get, t.blob))  # None where it holds no value
+            for i in absent_at.get(k, ()):
+                token[i] = ABSENT
+            t.stated = list(map(is_not, token, repeat(None)))
             self._keys[k] = t
         for i in sorted(kept, key=self._position.__getitem__):  # parents first
             p0, origin = self._parents[i][0], self.ordered[self._parents[i][0]]
@@ -416,38 +423,73 @@ class View:
         for ps in parents:
             for p in ps:
                 waiting[p] += 1
-        valued: dict[int, set[str]] = {}  # keys a draft holds or carries with a value
+        valued: dict[int, set[str] | None] = {}  # keys a draft holds or carries with a value (None: its held keys)
         absent: dict[int, set[str]] = {}  # keys a draft leaves out, or carries over as left out
         left: dict[int, set[str]] = {}
         kept: dict[int, set[str]] = {}
         whole = every and wanted >= self.all_keys  # every key: a draft's own keys need no filtering
-        for i in self._order:
+        own, ordered = self.timeline.own, self.ordered
+        plain = [not ps or f for ps, f in zip(parents, full)]  # what it knows of with a value is what it holds
+
+        def holding(i: int) -> set[str]:
             held = self._held[i]
-            mine = set(held) if whole else set(held) & wanted if every else {k for k in wanted if k in held}
+            return set(held) if whole else set(held) & wanted if every else {k for k in wanted if k in held}
+
+        def had_by(p: int) -> set[str]:
+            found = valued[p]
+            return holding(p) if found is None else found
+
+        for i in self._order:
             ps = parents[i]
             if not ps:
-                valued[i], absent[i] = mine, set()
+                valued[i], absent[i] = None, set()
                 continue
-            if full[i] and len(ps) > 1:  # a full merge: what any parent knew of
-                had, was = set().union(*(valued[p] for p in ps)), set().union(*(absent[p] for p in ps))
-            else:  # one parent, or a partial draft: its first parent
-                had, was = valued[ps[0]], absent[ps[0]]
-            gone = had - mine
-            if gone:
-                gone -= self._moved_keys(i, gone)  # only a value can move to another key
-            out = (was - mine) | gone if full[i] else was - mine
-            if full[i]:
-                valued[i], absent[i] = mine, out
+            p0 = ps[0]
+            if full[i] and len(ps) == 1 and plain[p0] and self._stored_on[i] == p0:
+                # A full draft stored as a delta on its only parent, which holds what it knows
+                # of with a value: its own rows are what it added and dropped, so the sets are
+                # worked out from them alone (most drafts; the sets of the rest are whole).
+                before = self._held[p0]
+                added, gone = set(), set()
+                for k, b in own[ordered[i]].items():
+                    if whole or k in wanted:
+                        if b is None:
+                            gone.add(k)
+                        elif k not in before:
+                            added.add(k)
+                if gone:
+                    gone -= self._moved_keys(i, gone)  # only a value can move to another key
+                was = absent[p0]
+                out = was - added if added else was  # unchanged, it is shared with the parent
+                if gone:
+                    out = out | gone
+                valued[i], absent[i] = None, out
                 if out:
                     left[i] = out
-            else:  # partial: what the first parent knew of, carried over, unconfirmed
-                valued[i], absent[i] = mine | gone, out
-                if gone or out:
-                    kept[i] = gone | out
-            fresh = mine - had - was if len(ps) == 1 else mine.difference(*(valued[p] for p in ps), *(absent[p] for p in ps))
-            if fresh:  # it comes here without a parent knowing it: from another key?
-                for p in ps:
-                    self._pair_renames(p, i)
+                if added - was:  # it comes here without its parent knowing it: from another key?
+                    self._pair_renames(p0, i)
+            else:
+                mine = holding(i)
+                if full[i] and len(ps) > 1:  # a full merge: what any parent knew of
+                    had, was = set().union(*(had_by(p) for p in ps)), set().union(*(absent[p] for p in ps))
+                else:  # one parent, or a partial draft: its first parent
+                    had, was = had_by(p0), absent[p0]
+                gone = had - mine
+                if gone:
+                    gone -= self._moved_keys(i, gone)  # only a value can move to another key
+                out = (was - mine) | gone if full[i] else was - mine
+                if full[i]:
+                    valued[i], absent[i] = mine, out
+                    if out:
+                        left[i] = out
+                else:  # partial: what the first parent knew of, carried over, unconfirmed
+                    valued[i], absent[i] = mine | gone, out
+                    if gone or out:
+                        kept[i] = gone | out
+                fresh = mine - had - was if len(ps) == 1 else mine.difference(*(had_by(p) for p in ps), *(absent[p] for p in ps))
+                if fresh:  # it comes here without a parent knowing it: from another key?
+                    for p in ps:
+                        self._pair_renames(p, i)
             for p in ps:
                 waiting[p] -= 1
                 if not waiting[p]:
@@ -476,19 +518,23 @@ class View:
         return found
 
     def _group_track(self, keys: frozenset[str], parts: list[Track]) -> Track:
+        """One track of a renamed term from its keys' tracks: at each draft, a held value
+        first, then an absence, then what is carried over."""
         t = Track(keys, len(self.ordered))
-        for i in range(len(self.ordered)):
-            best = None
-            for part in parts:  # a held value first, then an absence, then what is carried over
-                if part.token[i] is not None:
-                    rank = (not part.stated[i], part.blob[i] is None)
-                    if best is None or rank < best[0]:
-                        best = (rank, part)
-            if best is not None:
-                part = best[1]
-                t.blob[i], t.token[i], t.stated[i], t.keyed[i] = part.blob[i], part.token[i], part.stated[i], part.key(i)  # type: ignore[index]
+        keyed = t.keyed
+        for part in parts:  # one key's track each
+            key = next(iter(part.keys))
+            for i, token in enumerate(part.token):
+                if token is None:
+                    continue
+                rank = (not part.stated[i], part.blob[i] is None)
+                if t.token[i] is not None and (not t.stated[i], t.blob[i] is None) <= rank:
+                    continue  # an earlier key (sorted) says as much or more here
+                t.blob[i], t.token[i], t.stated[i], keyed[i] = part.blob[i], token, part.stated[i], key  # type: ignore[index]
                 if i in part.origin:
                     t.origin[i] = part.origin[i]
+                else:
+                    t.origin.pop(i, None)
         self._normalise(t)
         return t
 
@@ -596,6 +642,15 @@ class View:
     def tabled_ranks(self, party: str) -> list[int]:
         """The ranks of the drafts ``party`` tabled (not withdrawn), in reading order."""
         return self._tabled.get(party, [])
+
+    def earlier_ranks(self, draft: str) -> tuple[frozenset[int], int]:
+        """The drafts a value in ``draft`` could have been taken from (``Lineage.earlier_than``),
+        as ranks, and the last of them (-1 for none): a search in reading order stops there."""
+        found = self._earlier.get(draft)
+        if found is None:
+            ranks = frozenset(self.rank[d] for d in self.lineage.earlier_than(draft))
+            found = self._earlier[draft] = (ranks, max(ranks, default=-1))
+        return found
 
     def first_parent(self, i: int) -> int | None:
         """The rank of the first parent of the draft at rank ``i`` (None for a first draft)."""

@@ -8,12 +8,10 @@ from tracker.commands.options import app
 
 
 def _engine(ctx: click.Context):  # type: ignore[no-untyped-def]
-    from tracker.cli import imports_done
     from tracker.db.engine import create, resolve_url
 
     url = resolve_url(app(ctx).url)
     engine = create(url)
-    imports_done()  # as App.store() does for the other commands
     return engine, url
 
 

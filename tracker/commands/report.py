@@ -26,19 +26,13 @@ def render(store, negotiation, fmt: str) -> Generator[str, None, None]:  # type:
 
 
 def _rendered(store, negotiation, fmt: str) -> Generator[str, None, None]:  # type: ignore[no-untyped-def]
-    """An empty piece once the JSON form is made (``render`` takes it), then those of ``fmt``.
-
-    The cyclic garbage collector stays paused until the JSON form is gone: the report and its
-    JSON form are millions of objects, none in a cycle, and a collection would only scan them
-    all (a large negotiation's, a third of a second at a time)."""
-    from tracker.history import gc_paused
+    """An empty piece once the JSON form is made (``render`` takes it), then those of ``fmt``."""
     from tracker.render import jsonout
     from tracker.report import build
 
-    with gc_paused():
-        pieces = _formatted(jsonout.report(build(store, negotiation)), fmt)
-        yield ""
-        yield from pieces  # the JSON form goes with the exhausted generator
+    pieces = _formatted(jsonout.report(build(store, negotiation)), fmt)
+    yield ""
+    yield from pieces  # the JSON form goes with the exhausted generator
 
 
 def _formatted(data: dict[str, Any], fmt: str) -> Iterator[str]:

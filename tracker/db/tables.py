@@ -10,16 +10,15 @@ Storage grows with what changes, not with drafts × terms:
   capped in length (see ``store.MAX_CHAIN``), so reading any draft touches a bounded number
   of rows.
 
-The models are typed ``Mapped[]`` declarative classes, as the project's stack prescribes; the
-store queries them through SQLAlchemy Core (``select(DraftRow.id)``, ``insert(DraftRow)``) and
-never hands out live ORM objects.
+The tables are SQLAlchemy Core ``Table`` objects on one ``MetaData`` (Alembic's autogenerate
+compares against it): the store builds its queries from their columns (``drafts.c.id``) and
+reads plain rows, so no command pays for importing the ORM.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import (
+    Column,
     Date,
     DateTime,
     ForeignKey,
@@ -27,10 +26,10 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -40,88 +39,76 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+negotiations = Table(
+    "negotiations", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(100), nullable=False, unique=True),
+    Column("document", Text, nullable=False),  # canonical JSON of the Negotiation model
+    Column("hash", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
 
-
-class NegotiationRow(Base):
-    __tablename__ = "negotiations"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    slug: Mapped[str] = mapped_column(String(100), unique=True)
-    document: Mapped[str] = mapped_column(Text)  # canonical JSON of the Negotiation model
-    hash: Mapped[str] = mapped_column(String(80))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-
-
-class DraftRow(Base):
-    __tablename__ = "drafts"
-    __table_args__ = (
-        UniqueConstraint("negotiation_id", "slug", name="uq_drafts_negotiation_slug"),
-        UniqueConstraint("negotiation_id", "seq", name="uq_drafts_negotiation_seq"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    negotiation_id: Mapped[int] = mapped_column(ForeignKey("negotiations.id"))
-    slug: Mapped[str] = mapped_column(String(100))
-    seq: Mapped[int] = mapped_column(Integer)
-    hash: Mapped[str] = mapped_column(String(80), unique=True)
-    date: Mapped[dt.date] = mapped_column(Date)
-    header: Mapped[str] = mapped_column(Text)  # canonical JSON of DraftHeader
-    base_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"))
-    chain_depth: Mapped[int] = mapped_column(Integer)
-    term_count: Mapped[int] = mapped_column(Integer)
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+drafts = Table(
+    "drafts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("negotiation_id", ForeignKey("negotiations.id"), nullable=False),
+    Column("slug", String(100), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(80), nullable=False, unique=True),
+    Column("date", Date, nullable=False),
+    Column("header", Text, nullable=False),  # canonical JSON of DraftHeader
+    Column("base_id", ForeignKey("drafts.id"), nullable=True),
+    Column("chain_depth", Integer, nullable=False),
+    Column("term_count", Integer, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
     # The negotiation's history up to and including this draft (``canonical.link_hash``).
-    link: Mapped[str] = mapped_column(String(80))
-    recorded_by: Mapped[str | None] = mapped_column(String(200))  # NULL: recorded before schema 0003
+    Column("link", String(80), nullable=False),
+    Column("recorded_by", String(200), nullable=True),  # NULL: recorded before schema 0003
+    UniqueConstraint("negotiation_id", "slug", name="uq_drafts_negotiation_slug"),
+    UniqueConstraint("negotiation_id", "seq", name="uq_drafts_negotiation_seq"),
+)
 
+draft_parents = Table(
+    "draft_parents", metadata,
+    Column("draft_id", ForeignKey("drafts.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("parent_id", ForeignKey("drafts.id"), nullable=False, index=True),
+)
 
-class DraftParentRow(Base):
-    __tablename__ = "draft_parents"
+term_blobs = Table(
+    "term_blobs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("hash", String(80), nullable=False, unique=True),
+    Column("body", Text, nullable=False),  # canonical JSON of the Term model
+)
 
-    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    parent_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+draft_terms = Table(
+    "draft_terms", metadata,
+    Column("draft_id", ForeignKey("drafts.id"), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("blob_id", ForeignKey("term_blobs.id"), nullable=True),
+)
 
+Index("ix_draft_terms_blob_id", draft_terms.c.blob_id)
 
-class TermBlobRow(Base):
-    __tablename__ = "term_blobs"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    hash: Mapped[str] = mapped_column(String(80), unique=True)
-    body: Mapped[str] = mapped_column(Text)  # canonical JSON of the Term model
-
-
-class DraftTermRow(Base):
-    __tablename__ = "draft_terms"
-
-    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), primary_key=True)
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    blob_id: Mapped[int | None] = mapped_column(ForeignKey("term_blobs.id"))
-
-
-Index("ix_draft_terms_blob_id", DraftTermRow.blob_id)
-
-
-class EventRow(Base):
-    """What was learnt about the negotiation after a draft was recorded (``tracker.events``): a
-    status change, new evidence for a term, a correction, a revision of the negotiation itself.
-    Events join the drafts in one history chain: event ``seq`` numbers them within the negotiation,
-    ``after`` is how many drafts it had then (its place among them)."""
-
-    __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("negotiation_id", "seq", name="uq_events_negotiation_seq"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    negotiation_id: Mapped[int] = mapped_column(ForeignKey("negotiations.id"))
-    seq: Mapped[int] = mapped_column(Integer)
-    after: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))
-    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), index=True)
-    body: Mapped[str] = mapped_column(Text)  # canonical JSON of the event
-    hash: Mapped[str] = mapped_column(String(80))
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    recorded_by: Mapped[str | None] = mapped_column(String(200))
-    link: Mapped[str] = mapped_column(String(80))
+# What was learnt about the negotiation after a draft was recorded (``tracker.events``): a
+# status change, new evidence for a term, a correction, a revision of the negotiation itself.
+# Events join the drafts in one history chain: event ``seq`` numbers them within the
+# negotiation, ``after`` is how many drafts it had then (its place among them).
+events = Table(
+    "events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("negotiation_id", ForeignKey("negotiations.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("after", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("draft_id", ForeignKey("drafts.id"), nullable=True, index=True),
+    Column("body", Text, nullable=False),  # canonical JSON of the event
+    Column("hash", String(80), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_by", String(200), nullable=True),
+    Column("link", String(80), nullable=False),
+    UniqueConstraint("negotiation_id", "seq", name="uq_events_negotiation_seq"),
+)
