@@ -130,8 +130,9 @@ def compare(
 
     changes: list[Change] = []
     known = [(o, n) for o, n in renamed if o in only_old and n in only_new]
-    free_old = [k for k in only_old if k not in {o for o, _ in known}]
-    free_new = [k for k in only_new if k not in {n for _, n in known}]
+    paired_old, paired_new = {o for o, _ in known}, {n for _, n in known}
+    free_old = [k for k in only_old if k not in paired_old]
+    free_new = [k for k in only_new if k not in paired_new]
     found = pair_renames(
         {k: _value_key(old[k]) for k in free_old}, {k: _value_key(new[k]) for k in free_new},
         {k: rf for k in free_new if (rf := new[k].renamed_from) is not None},

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import repeat
+from itertools import compress, repeat
 from operator import is_not
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -520,17 +520,18 @@ class View:
     def _group_track(self, keys: frozenset[str], parts: list[Track]) -> Track:
         """One track of a renamed term from its keys' tracks: at each draft, a held value
         first, then an absence, then what is carried over."""
-        t = Track(keys, len(self.ordered))
-        keyed = t.keyed
-        for part in parts:  # one key's track each
+        n = len(self.ordered)
+        t = Track(keys, n)
+        first, *rest = parts  # one key's track each, in key order: the first says it where it can
+        t.blob, t.token, t.stated, t.origin = list(first.blob), list(first.token), list(first.stated), dict(first.origin)
+        key = next(iter(first.keys))
+        keyed = t.keyed = [None if token is None else key for token in first.token]
+        for part in rest:
             key = next(iter(part.keys))
-            for i, token in enumerate(part.token):
-                if token is None:
-                    continue
-                rank = (not part.stated[i], part.blob[i] is None)
-                if t.token[i] is not None and (not t.stated[i], t.blob[i] is None) <= rank:
-                    continue  # an earlier key (sorted) says as much or more here
-                t.blob[i], t.token[i], t.stated[i], keyed[i] = part.blob[i], token, part.stated[i], key  # type: ignore[index]
+            for i in compress(range(n), map(is_not, part.token, repeat(None))):  # where it says something
+                if t.token[i] is not None and (not t.stated[i], t.blob[i] is None) <= (not part.stated[i], part.blob[i] is None):
+                    continue  # an earlier key says as much or more here
+                t.blob[i], t.token[i], t.stated[i], keyed[i] = part.blob[i], part.token[i], part.stated[i], key
                 if i in part.origin:
                     t.origin[i] = part.origin[i]
                 else:
