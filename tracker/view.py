@@ -129,9 +129,10 @@ class View:
         self._held = [timeline.manifests[d] for d in self.ordered]
         self._full = [self.by_id[d].header.coverage == "full" for d in self.ordered]
         self._parents = [[self.rank[p] for p in self.lineage.parents(d)] for d in self.ordered]
-        # The rank of the draft each one is stored on as a delta (-1: stored whole).
-        base_of = {r.pk: r.id for r in timeline.records}
-        self._stored_on = [self.rank.get(base_of.get(self.by_id[d].base_pk), -1) for d in self.ordered]  # type: ignore[arg-type]
+        # The rank of the draft each one is stored on as a delta (-1: stored whole, or on a
+        # draft out of view).
+        bases = [timeline.by_id_pk(self.by_id[d].base_pk) for d in self.ordered]
+        self._stored_on = [self.rank.get(b.id, -1) if b is not None else -1 for b in bases]
         topological = all(p < i for i in range(n) for p in self._parents[i])
         self._topological = topological
         self._order = list(range(n)) if topological else [self.rank[r.id] for r in self.lineage.recorded]
@@ -156,8 +157,7 @@ class View:
     def is_base(self, parent: int, child: int) -> bool:
         """Whether the draft at rank ``child`` is stored as a delta against the one at ``parent``
         (then its own rows are exactly what changed between them)."""
-        base = self.timeline.by_id_pk(self.by_id[self.ordered[child]].base_pk)
-        return base is not None and base.id == self.ordered[parent]
+        return self._stored_on[child] == parent
 
     def _pair_renames(self, parent: int, child: int) -> list[tuple[str, str]]:
         """Renames between a draft and one parent: declared (``renamed_from``) always; by an
@@ -390,8 +390,8 @@ class View:
         else:
             blobs = [self._held_lists.pop(k, None) or [m.get(k) for m in held_by_rank] for k in order]
         absent_at: dict[str, list[int]] = {}  # key → the ranks of the drafts that leave it out
-        for i, ks in left.items():
-            for k in ks if every else wanted.intersection(ks):
+        for i, ks in left.items():  # ``_rule`` keeps to the wanted keys
+            for k in ks:
                 found = absent_at.get(k)
                 if found is None:
                     absent_at[k] = [i]
@@ -445,7 +445,7 @@ class View:
                 valued[i], absent[i] = None, set()
                 continue
             p0 = ps[0]
-            if full[i] and len(ps) == 1 and plain[p0] and self._stored_on[i] == p0:
+            if full[i] and len(ps) == 1 and plain[p0] and self.is_base(p0, i):
                 # A full draft stored as a delta on its only parent, which holds what it knows
                 # of with a value: its own rows are what it added and dropped, so the sets are
                 # worked out from them alone (most drafts; the sets of the rest are whole).
