@@ -89,7 +89,7 @@ def diff_view(view: View, old_id: str | None, new_id: str, *, three_way: bool = 
     for c in result.changes:
         old_key = c.old_term or c.term
         c.old_stated = c.old is None or old_key in held_old  # what a draft only carries is not stated
-        c.new_stated = c.term in held_new or c.new is None and view.track(view.aliases(c.term)).stated[i_new]
+        c.new_stated = c.term in held_new or c.new is None and (s := view.state_at(i_new, view.aliases(c.term))) is not None and s.stated
         if c.new_stated:
             changes.append(c)
         elif c.old_stated and c.old is not None:  # known before, unknown now

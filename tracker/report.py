@@ -73,7 +73,7 @@ def build(store: Store, negotiation: Negotiation) -> Report:
     """The report (``tracker report`` builds it with the garbage collector paused, see
     ``commands/report.py``: it is millions of objects, none in a cycle)."""
     view = history.load(store, negotiation)
-    view.terms()  # every term's track, worked out once for all that follows
+    view.terms()  # every term worked out once, for all that follows
     drafts = [view.by_id[d] for d in view.ordered]
     changes = []
     for r in drafts:

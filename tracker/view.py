@@ -14,19 +14,22 @@
 - A party's move is labelled against its own previous position (``label``).
 
 Diffs, attribution, blame, term histories, positions, gaps and the report all read this view,
-so they cannot disagree. It reads a :class:`~tracker.timeline.Timeline` and works each term
-out once, when first asked for, as a :class:`Track` (what every draft says of it): a diff of two
-drafts looks at the terms that differ and the drafts where they come or go, a report at all of
-them. Nothing here writes to the database.
+so they cannot disagree. It reads a :class:`~tracker.timeline.Timeline` and works terms out
+once, when first asked for, by one rule that keeps per draft what it states absent and what it
+carries over; a state is read off those sets (a party's position needs no more), and a
+:class:`Track` lays one term's states out along every draft for the walks of attribution and
+term histories. A diff of two drafts looks at the terms that differ and the drafts where they
+come or go, a report at all of them. Nothing here writes to the database.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress, repeat
 from operator import is_not
-from typing import Any, Iterable, Iterator, Sequence
+from typing import AbstractSet, Any, Callable, Iterable, Iterator, Sequence
 
 from tracker.diff import pair_renames
 from tracker.events import Applied
@@ -38,6 +41,7 @@ from tracker.values import ABSENT, Absent, token_of
 OPENING, CONCESSION, HARDENING, NEUTRAL = "opening", "concession", "hardening", "neutral"
 AGREED, OPEN, UNADDRESSED = "agreed", "open", "unaddressed"
 _ABSENT_VALUE = Absent(type="none")
+_NOTHING: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +114,9 @@ class Track:
 
 class View:
     """Every term in every draft — held, left out, carried over or unknown — with renames and
-    positions, worked out term by term when first asked for (``track``)."""
+    positions, worked out for a set of terms when first asked for: per draft, the keys it states
+    as absent and those it carries over (``_says`` reads a state off them); a term's ``Track``
+    lays the same states out along every draft, for walks."""
 
     def __init__(self, negotiation: Negotiation, timeline: Timeline, applied: Applied | None = None):
         self.negotiation = negotiation
@@ -140,9 +146,17 @@ class View:
         self._renames: dict[tuple[int, int], list[tuple[str, str]]] = {}
         self._links: dict[str, set[str]] = {}
         self._carried_values: dict[int, dict[str, tuple[int, str]]] = {}
+        # What the rule worked out, per draft by rank, for the keys in ``_ruled``: the keys a
+        # draft states as absent (``_left``) and those it carries over (``_kept``). Sets are
+        # shared between drafts and never changed in place.
+        self._ruled: set[str] = set()
+        self._pass: dict[str, set[str]] = {}  # key → the keys worked out with it, tracks still to build
+        self._left: list[AbstractSet[str]] = [_NOTHING] * n
+        self._kept: list[AbstractSet[str]] = [_NOTHING] * n
         self._keys: dict[str, Track] = {}
         self._tracks: dict[frozenset[str], Track] = {}
         self._held_lists: dict[str, list[int | None]] = {}
+        self._sorted: dict[frozenset[str], tuple[str, ...]] = {}
         self._moved_from: dict[tuple[int, int], set[str]] = {}
         self._aliases: dict[str, frozenset[str]] = {}
         self._along: dict[int, tuple[Sequence[str], tuple[str, ...], list[int]]] = {}
@@ -237,6 +251,9 @@ class View:
         self._keys.clear()
         self._tracks.clear()
         self._held_lists.clear()
+        self._ruled.clear()
+        self._pass.clear()
+        self._left = self._kept = []
         self._labels.clear()
         self._aliases.clear()
         self.attributions.clear()
@@ -256,14 +273,14 @@ class View:
         known = self._aliases.get(key)
         if known is not None:
             return known
-        self._key_track(key)
+        self._work_out((key,))
         if key not in self._links:
             known = self._aliases[key] = frozenset((key,))
             return known
         found, todo = {key}, [key]
         while todo:
             k = todo.pop()
-            self._key_track(k)  # looks at every pair where k comes or goes
+            self._work_out((k,))  # looks at every pair where k comes or goes
             for other in self._links.get(k, ()):
                 if other not in found:
                     found.add(other)
@@ -272,7 +289,7 @@ class View:
 
     @cached_property
     def _terms(self) -> list[frozenset[str]]:
-        self._compute(self.all_keys)
+        self._work_out(self.all_keys)
         out, seen = [], set()
         for key in sorted(self.all_keys):
             if key not in seen:
@@ -290,11 +307,11 @@ class View:
         that holds it."""
         if len(keys) == 1:
             return next(iter(keys))
-        t = self.track(keys)
         last = len(self.ordered) - 1 if upto is None else upto
         for i in range(last, -1, -1):
-            if t.blob[i] is not None:
-                return t.key(i)  # type: ignore[return-value]
+            s = self.state_at(i, keys)
+            if s is not None and s.blob is not None:
+                return s.key
         return min(keys)
 
     def preferences(self, keys: frozenset[str]) -> TermPreferences | None:
@@ -309,9 +326,9 @@ class View:
 
     def prepare(self, keys: Iterable[str]) -> None:
         """Read, in one query, the term bodies the tracks of ``keys`` will compare: theirs, and
-        those the rename search compares wherever one of them comes or goes. (``_compute``
-        calls it; call ``_compute`` itself to work many terms out at once.)"""
-        wanted = {k for k in keys if k not in self._keys}
+        those the rename search compares wherever one of them comes or goes. (``_work_out``
+        calls it; call ``compute`` to work many terms out at once.)"""
+        wanted = {k for k in keys if k not in self._ruled}
         if not wanted:
             return
         parents = self._parents
@@ -353,61 +370,129 @@ class View:
             yield from (b for k, b in after.items() if k not in before)
             yield from (b for k, b in before.items() if k not in after)
 
+    def compute(self, keys: Iterable[str]) -> None:
+        """Work out what every draft says of ``keys`` together (far cheaper than one at a
+        time), and of every key a rename links them to, a pass per step of links (``aliases``
+        then finds them worked out)."""
+        todo = set(keys)
+        while todo:
+            self._work_out(todo)
+            links = self._links
+            todo = {o for k in todo if k in links for o in links[k] if o not in self._ruled}
+
+    def _work_out(self, keys: Iterable[str]) -> None:
+        """Work out what every draft says of each of ``keys``, by the one rule (``_rule``), and
+        keep it per draft: the keys it states as absent and those it carries over."""
+        if self._ruled.issuperset(keys):
+            return
+        wanted = {k for k in keys if k not in self._ruled}
+        self.prepare(wanted)
+        left, kept = self._rule(wanted, self._many(wanted))
+        for found, into in ((left, self._left), (kept, self._kept)):
+            for i, ks in found.items():
+                into[i] = ks if not into[i] else into[i] | ks  # never in place: sets are shared
+        self._ruled |= wanted
+        for k in wanted:  # their tracks are built together, when the first is asked for
+            self._pass[k] = wanted
+
+    # --- one state: what a draft says of a term -------------------------------------------
+
+    def _says(self, i: int, key: str) -> State | None:
+        """What the draft at rank ``i`` says of ``key`` (worked out): a value it holds, an
+        absence it states, what it carries over from its first parent, or nothing."""
+        blob = self._held[i].get(key)
+        if blob is not None:
+            return State(key, blob, self.timeline.token(blob), True, self.ordered[i])
+        if key in self._left[i]:
+            return State(key, None, ABSENT, True, self.ordered[i])
+        if key in self._kept[i]:
+            s = self._says(self._parents[i][0], key)
+            return State(key, s.blob, s.token, False, s.origin) if s is not None else None
+        return None
+
+    def state_at(self, i: int, keys: frozenset[str]) -> State | None:
+        """What the draft at rank ``i`` says of a term under any of its keys: a held value
+        first, then an absence, then what it carries over (the first key in order on a tie)."""
+        t = self._tracks.get(keys)
+        if t is not None:  # built: the same states, as lists
+            return t.state(i, self.ordered[i])
+        if not self._ruled.issuperset(keys):
+            self._work_out(keys)
+        if len(keys) == 1:
+            return self._says(i, next(iter(keys)))
+        best = None
+        for key in self._in_order(keys):
+            s = self._says(i, key)
+            if s is not None and (best is None or (not s.stated, s.blob is None) < (not best.stated, best.blob is None)):
+                best = s
+        return best
+
+    def _states_of(self, keys: frozenset[str]) -> Callable[[int], bool]:
+        """Whether the draft at a rank states the term (holds it, or states it absent): read
+        off its track where built, else off the drafts' own sets."""
+        t = self._tracks.get(keys)
+        if t is not None:
+            return t.stated.__getitem__
+        held, left = self._held, self._left
+        if len(keys) == 1:
+            (k,) = keys
+            return lambda i: k in held[i] or k in left[i]
+        return lambda i: any(k in held[i] or k in left[i] for k in keys)
+
+    def _in_order(self, keys: frozenset[str]) -> tuple[str, ...]:
+        found = self._sorted.get(keys)
+        if found is None:
+            found = self._sorted[keys] = tuple(sorted(keys))
+        return found
+
+    # --- tracks: one term along every draft -------------------------------------------------
+
     def _key_track(self, key: str) -> Track:
         found = self._keys.get(key)
         if found is None:
-            self._compute((key,))
+            self._work_out((key,))
+            self._build(self._pass[key])
             found = self._keys[key]
         return found
 
-    def compute(self, keys: Iterable[str]) -> None:
-        """Work out the tracks of ``keys`` together (far cheaper than one at a time), and of
-        every key a rename links them to, a pass per step of links (``aliases`` then finds
-        them worked out)."""
-        todo = set(keys)
-        while todo:
-            self._compute(todo)
-            links = self._links
-            todo = {o for k in todo if k in links for o in links[k] if o not in self._keys}
-
-    def _compute(self, keys: Iterable[str]) -> None:
-        """Work out what every draft says of each of ``keys``, by the one rule, parents first:
-        a draft holds it; or, full, leaves out what a parent knew of it (unless it moved to
-        another key there); or, partial, carries over what its first parent knew; or says
-        nothing. Done for all the keys at once, draft by draft, with sets of keys."""
-        wanted = {k for k in keys if k not in self._keys}
-        if not wanted:
+    def _build(self, keys: set[str]) -> None:
+        """The tracks of ``keys`` (worked out together), read off the drafts' states
+        (``_says``) for all of them at once: a column of blob ids per key, the absences and
+        what is carried over patched in."""
+        order = sorted(k for k in keys if k not in self._keys)
+        for k in order:
+            self._pass.pop(k, None)
+        if not order:
             return
-        self.prepare(wanted)
-        every = self._many(wanted)
-        left, kept = self._rule(wanted, every)
-        tl = self.timeline
-        held_by_rank = self._held
-        order = sorted(wanted)
-        tokens = tl.tokens(tl.blobs() if every else {b for k in order for m in held_by_rank if (b := m.get(k)) is not None})
-        if every:  # a row per draft turned into a column per key, in C
-            blobs = list(zip(*[list(map(m.get, order)) for m in held_by_rank]))
+        tl, held = self.timeline, self._held
+        if self._many(keys):  # a row per draft turned into a column per key, in C
+            columns: Iterable[Sequence[int | None]] = zip(*[list(map(m.get, order)) for m in held])
+            tokens = tl.tokens(tl.blobs())
         else:
-            blobs = [self._held_lists.pop(k, None) or [m.get(k) for m in held_by_rank] for k in order]
-        absent_at: dict[str, list[int]] = {}  # key → the ranks of the drafts that leave it out
-        for i, ks in left.items():  # ``_rule`` keeps to the wanted keys
-            for k in ks:
+            columns = [self._held_lists.pop(k, None) or list(map(dict.get, held, repeat(k))) for k in order]
+            tokens = tl.tokens({b for column in columns for b in column if b is not None})
+        wanted = set(order)
+        every = len(wanted) == len(self._ruled)  # the drafts' sets hold worked-out keys only
+        absent_at: dict[str, list[int]] = {}  # key → the ranks of the drafts that state it absent
+        for i, ks in enumerate(self._left):
+            for k in ks if every else ks & wanted if ks else ():
                 found = absent_at.get(k)
                 if found is None:
                     absent_at[k] = [i]
                 else:
                     found.append(i)
-        for j, k in enumerate(order):
+        for k, column in zip(order, columns):
             t = Track(frozenset((k,)), 0)
-            t.blob = list(blobs[j])
+            t.blob = list(column)
             t.token = token = list(map(tokens.get, t.blob))  # None where it holds no value
             for i in absent_at.get(k, ()):
                 token[i] = ABSENT
             t.stated = list(map(is_not, token, repeat(None)))
             self._keys[k] = t
-        for i in sorted(kept, key=self._position.__getitem__):  # parents first
+        carried = [(i, ks if every else ks & wanted) for i, ks in enumerate(self._kept) if ks]
+        for i, ks in sorted(carried, key=lambda c: self._position[c[0]]) if carried else ():  # parents first
             p0, origin = self._parents[i][0], self.ordered[self._parents[i][0]]
-            for k in kept[i]:
+            for k in ks:
                 t = self._keys[k]
                 t.blob[i], t.token[i], t.stated[i] = t.blob[p0], t.token[p0], False
                 t.origin[i] = origin if t.stated[p0] else t.origin[p0]
@@ -559,7 +644,7 @@ class View:
 
     def term_state(self, draft: str, keys: frozenset[str]) -> State | None:
         """What ``draft`` says about a term under any of its keys (a held value first)."""
-        return self.track(keys).state(self.rank[draft], draft)
+        return self.state_at(self.rank[draft], keys)
 
     def carried(self, draft: str) -> dict[str, State]:
         """The terms a partial draft carries over with a value, as states."""
@@ -572,10 +657,9 @@ class View:
         i = self.rank[draft]
         out = {}
         for keys in self.terms():
-            t = self.track(keys)
-            if t.token[i] is not None and not t.stated[i]:
-                s = t.state(i, draft)
-                out[s.key] = s  # type: ignore[union-attr]
+            s = self.state_at(i, keys)
+            if s is not None and not s.stated:
+                out[s.key] = s
         return out
 
     def value(self, state: State | None) -> Any:
@@ -677,16 +761,20 @@ class View:
         """``party``'s position on a term among the drafts ranked before ``before``, as it was at
         the date of the draft at ``before``: a draft withdrawn after that date still counts then
         (``before`` past the last draft: now)."""
-        t = self.track(keys)
+        if not self._ruled.issuperset(keys):
+            self._work_out(keys)
         later = self._withdrawn_later
         then = self.by_id[self.ordered[before]].header.date if later and before < len(self.ordered) else None
         ranks = self._tabled.get(party, ())
         if then is not None:  # those withdrawn since count, in reading order
             ranks = sorted({*ranks, *(i for i, day in later.items() if day > then and party in self.by_id[self.ordered[i]].header.tabled_by)})
-        for i in reversed(ranks):
-            if i < before and t.stated[i]:
-                d = self.ordered[i]
-                return Position(party, d, t.state(i, d))  # type: ignore[arg-type]
+        states = self._states_of(keys)
+        j = bisect_left(ranks, before)
+        while j:  # the latest of them that states the term
+            j -= 1
+            if states(ranks[j]):
+                i = ranks[j]
+                return Position(party, self.ordered[i], self.state_at(i, keys))  # type: ignore[arg-type]
         return None
 
     def positions(self, keys: frozenset[str], party: str, upto: int) -> list[tuple[int, Position]]:
@@ -717,15 +805,15 @@ class View:
         return found
 
     def _label(self, party: str, keys: frozenset[str], draft: str, adopted: bool) -> str | None:
-        t = self.track(keys)
         i = self.rank[draft]
-        if not t.stated[i]:
+        now = self.state_at(i, keys)
+        if now is None or not now.stated:
             return None
         previous = self.position(party, keys, i)
         if previous is None:
             return OPENING
         prefs = self.preferences(keys)
-        old_v, new_v = self.stands_for(previous.state, keys), self.stands_for(t.state(i, draft), keys)
+        old_v, new_v = self.stands_for(previous.state, keys), self.stands_for(now, keys)
         if same(old_v, new_v):
             return None
         joint = set(self.by_id[draft].header.tabled_by)
