@@ -277,3 +277,21 @@ def test_a_long_negotiation_worked_out_at_once_is_each_term_worked_out_alone(tra
         alone.compute([key])
     view.compute(view.all_keys)
     assert _tracks(view) == _tracks(alone)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(spec=negotiations())
+def test_a_state_read_off_the_drafts_sets_is_the_state_its_track_lays_out(fresh, spec):
+    """Positions read a draft's state off the sets the rule keeps per draft (held, stated
+    absent, carried over); walks read it off the term's track. Both give every term — renamed
+    ones under any of their keys — the same state in every draft."""
+    view = fresh(*_models(spec))
+    read = View(view.negotiation, view.timeline)
+    laid_out = View(view.negotiation, view.timeline)
+    terms = read.terms()
+    assert not read._tracks  # nothing laid out: every state below is read off the sets
+    for keys in terms:
+        for i, d in enumerate(read.ordered):
+            assert read.state_at(i, keys) == laid_out.track(keys).state(i, d), (sorted(keys), d)
+        for party in read.parties:
+            assert read.position(party, keys, len(read.ordered)) == laid_out.position(party, keys, len(read.ordered))

@@ -161,6 +161,7 @@ class View:
         self._aliases: dict[str, frozenset[str]] = {}
         self._along: dict[int, tuple[Sequence[str], tuple[str, ...], list[int]]] = {}
         self._labels: dict[tuple[str, frozenset[str], str, bool], str | None] = {}
+        self._moves: dict[tuple[frozenset[str], str, int], list[tuple[int, Position]]] = {}
         self._earlier: dict[str, tuple[frozenset[int], int]] = {}
         # Attributions asked for more than once (a report's diffs and term histories ask the
         # same question of each draft): see ``attribution.attribute_along``.
@@ -255,6 +256,7 @@ class View:
         self._pass.clear()
         self._left = self._kept = []
         self._labels.clear()
+        self._moves.clear()
         self._aliases.clear()
         self.attributions.clear()
         self.__dict__.pop("_terms", None)
@@ -779,17 +781,22 @@ class View:
 
     def positions(self, keys: frozenset[str], party: str, upto: int) -> list[tuple[int, Position]]:
         """Where ``party``'s position on a term moved, up to rank ``upto``: (rank, position)
-        at each draft it tabled that states the term with another value than before."""
+        at each draft it tabled that states the term with another value than before (asked once
+        per term, party and rank: gaps and the report's tallies ask the same; never changed)."""
+        memo = (keys, party, upto)
+        found = self._moves.get(memo)
+        if found is not None:
+            return found
         t = self.track(keys)
         stated, norm, blob = t.stated, t.norm, t.blob
-        out: list[tuple[int, Position]] = []
+        found = self._moves[memo] = []
         last = (None, None)
         for i in [i for i in self._tabled.get(party, ()) if i <= upto and stated[i]]:
             if (norm[i], blob[i]) != last:
                 d = self.ordered[i]
-                out.append((i, Position(party, d, t.state(i, d))))  # type: ignore[arg-type]
+                found.append((i, Position(party, d, t.state(i, d))))  # type: ignore[arg-type]
                 last = (norm[i], blob[i])
-        return out
+        return found
 
     # --- labels -----------------------------------------------------------------------------
 
