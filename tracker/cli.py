@@ -204,8 +204,9 @@ def main() -> None:
     A command is one short process. Its imports (SQLAlchemy, pydantic: some 100,000 objects)
     and what it reads (a whole negotiation's tracks and terms: millions of objects) stay alive
     until it exits, and hardly any is in a reference cycle, so reference counting frees
-    nearly all that goes (the report's peak memory is the same either way). The collector's passes would only scan them all: on a large negotiation
-    they cost a sixth of a command's time. At exit everything still alive is frozen out of
+    nearly all that goes (the report's peak memory is the same either way). The collector's
+    passes would only scan them all: on a large negotiation they cost a sixth of a command's
+    time. At exit everything still alive is frozen out of
     the interpreter's final collections. Nothing else about exiting changes: output is
     flushed, atexit handlers run, the exit code is click's. Tests call ``cli`` through
     CliRunner, never this.

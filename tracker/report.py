@@ -70,8 +70,9 @@ MAX_GAP_PARTIES = 8
 
 
 def build(store: Store, negotiation: Negotiation) -> Report:
-    """The report (``tracker report`` builds it with the garbage collector paused, see
-    ``commands/report.py``: it is millions of objects, none in a cycle)."""
+    """The report: every draft's changes, the positions, gaps, term histories and tallies,
+    all from one view of the negotiation (millions of objects, none in a cycle: the console
+    script runs without the cyclic collector, see ``cli.main``)."""
     view = history.load(store, negotiation)
     view.terms()  # every term worked out once, for all that follows
     drafts = [view.by_id[d] for d in view.ordered]

@@ -425,7 +425,7 @@ class View:
         best = None
         for key in self._in_order(keys):
             s = self._says(i, key)
-            if s is not None and (best is None or (not s.stated, s.blob is None) < (not best.stated, best.blob is None)):
+            if s is not None and (best is None or _weight(s.stated, s.blob) < _weight(best.stated, best.blob)):
                 best = s
         return best
 
@@ -616,7 +616,7 @@ class View:
         for part in rest:
             key = next(iter(part.keys))
             for i in compress(range(n), map(is_not, part.token, repeat(None))):  # where it says something
-                if t.token[i] is not None and (not t.stated[i], t.blob[i] is None) <= (not part.stated[i], part.blob[i] is None):
+                if t.token[i] is not None and _weight(t.stated[i], t.blob[i]) <= _weight(part.stated[i], part.blob[i]):
                     continue  # an earlier key says as much or more here
                 t.blob[i], t.token[i], t.stated[i], keyed[i] = part.blob[i], part.token[i], part.stated[i], key
                 if i in part.origin:
@@ -841,6 +841,12 @@ class View:
             if label is not None:
                 out[party] = label
         return out
+
+
+def _weight(stated: bool, blob: int | None) -> tuple[bool, bool]:
+    """Which of a renamed term's keys speaks for it in a draft, lowest first: a value the draft
+    holds, an absence it states, a value it carries over, an absence it carries over."""
+    return (not stated, blob is None)
 
 
 def with_default(value: Any, default: Any) -> Any:
