@@ -169,3 +169,24 @@ def test_any_text_either_parses_or_fails_with_a_value_error(text):
     except ValueError:
         return
     assert value_from_json(value_json(v)) == v
+
+
+# Values written many ways: every equality of values (diffs, attribution, positions, gaps) is
+# an equality of their tokens, so the two must never disagree.
+_units = st.sampled_from(["day", "days", "Days", "week", "weeks", "fortnight", "month", "months", "year", "years", "yr",
+                          "hour", "hours", "minute", "min", "seats", "Seats", "tonnes"])
+_written = st.one_of(
+    st.builds(lambda n, u: f"{n} {u}", st.sampled_from(["1", "2", "7", "12", "14", "24", "60", "90", "0.5", "1.0"]), _units),
+    st.builds(lambda n, c: f"{c} {n}", st.sampled_from(["5m", "5,000,000", "5000000.00", "1.5bn", "1,500,000,000"]), st.sampled_from(["USD", "EUR"])),
+    st.sampled_from(["$5 million", "up to $5m", "about $5m", "at least $5m", "50%", "50.0%", "12.5%", "10", "10.0", "true", "no",
+                     "[a, b]", "[b, a, a]", "[]", "2025-02-12", "choice:joint", "choice:Joint", "joint management", "text:50%", "none"]),
+)
+
+
+@given(a=_written, b=_written)
+def test_two_values_are_the_same_exactly_when_their_tokens_are_equal(a, b):
+    from tracker.quantities import same
+    from tracker.values import token_of
+
+    x, y = parse_value(a), parse_value(b)
+    assert same(x, y) == (token_of(x) == token_of(y))

@@ -206,6 +206,26 @@ def test_convergence_from_the_moves_is_the_convergence_of_the_definition(fresh, 
     assert _convergence(history.gap(view, "A", "B")) == _plain_convergence(view, "A", "B")
 
 
+@PROPERTY
+@given(spec=negotiations())
+def test_a_partys_moves_found_from_its_drafts_differences_are_the_moves_along_the_terms_track(fresh, spec):
+    """``View.positions`` looks only where a key is held or left out otherwise than in the
+    party's draft before; the definition walks every draft the party tabled along the track."""
+    view = fresh(*_models(spec))
+    last = len(view.ordered) - 1
+    for keys in view.terms():
+        t = view.track(keys)
+        for party in view.parties:
+            for upto in (last // 2, last):
+                walked, before = [], None
+                for i in view.tabled_ranks(party):
+                    if i <= upto and t.stated[i] and (t.norm[i], t.blob[i]) != before:
+                        walked.append((i, view.ordered[i], t.token[i], t.blob[i]))
+                        before = (t.norm[i], t.blob[i])
+                found = [(i, p.draft, p.state.token, p.state.blob) for i, p in view.positions(keys, party, upto)]
+                assert found == walked, (sorted(keys), party, upto)
+
+
 def _convergence(g: history.Gap) -> list[tuple]:  # type: ignore[type-arg]
     return [(c.date, c.agreed, c.open, c.unaddressed, c.open_terms, {k: d.text() for k, d in c.distances.items()}) for c in g.convergence]
 

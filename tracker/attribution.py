@@ -18,6 +18,7 @@ that tabled the introducing draft gets a label for its own move (``View.label``)
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import compress
 from operator import ne
 from typing import Sequence
@@ -127,5 +128,5 @@ def _steps(view: View, t: Track, ranks: Sequence[int], start: int | None) -> lis
     out = []
     for i in compress(stating, map(ne, said, before)):
         d, seq, date, tabled = view.heading(i)
-        out.append(Step(d, seq, date, tabled, view.value(t.state(i, d))))
+        out.append(Step(d, seq, date, tabled, partial(view.blob_value, t.blob[i])))
     return out

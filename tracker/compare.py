@@ -81,7 +81,9 @@ def diff_view(view: View, old_id: str | None, new_id: str, *, three_way: bool = 
     # count as unchanged is counted below, from what the drafts hold).
     old_diff = {k: b for k in keys if (b := old_ids.get(k)) is not None}
     new_diff = {k: b for k in keys if (b := new_ids.get(k)) is not None}
-    result = compare({k: terms[b] for k, b in old_diff.items()}, {k: terms[b] for k, b in new_diff.items()}, old_diff, new_diff, renamed)
+    sides = {"old": old_diff, "new": new_diff}
+    result = compare({k: terms[b] for k, b in old_diff.items()}, {k: terms[b] for k, b in new_diff.items()}, old_diff, new_diff, renamed,
+                     tokens=lambda key, side: tl.token(sides[side][key]))
     held_old = tl.manifests[old_id] if old_id is not None else {}
     held_new = tl.manifests[new_id]
     i_new = view.rank[new_id]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from tracker.canonical import term_hash
 from tracker.values import ABSENT, Boolean, Choice, Date, Money, Number, Percent, StringSet, Text, canonical_decimal, token_of
@@ -31,15 +31,32 @@ KINDS = ("changed", "renamed", "dropped", "added", "annotated", "unreported")
 ANNOTATION_FIELDS = ("confidence", "sources", "reports", "label", "deferred", "notes")
 
 
-@dataclass(frozen=True)
 class Step:
-    """One draft on the way from the old draft to the new one where the term's value moved."""
+    """One draft on the way from the old draft to the new one where the term's value moved.
 
-    draft: str
-    seq: int
-    date: str
-    tabled_by: tuple[str, ...]
-    value: Any  # a typed value (``none`` where the draft leaves the term out)
+    ``value`` (a typed value; ``none`` where the draft leaves the term out) is read when first
+    looked at: attribution finds every term's steps, most answers show none of them."""
+
+    __slots__ = ("draft", "seq", "date", "tabled_by", "_value", "_read")
+
+    def __init__(self, draft: str, seq: int, date: str, tabled_by: tuple[str, ...], read: Callable[[], Any]):
+        self.draft, self.seq, self.date, self.tabled_by = draft, seq, date, tabled_by
+        self._read: Callable[[], Any] | None = read
+        self._value: Any = None
+
+    @property
+    def value(self) -> Any:
+        if self._read is not None:
+            self._value, self._read = self._read(), None
+        return self._value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Step):
+            return NotImplemented
+        return (self.draft, self.seq, self.date, self.tabled_by, self.value) == (other.draft, other.seq, other.date, other.tabled_by, other.value)
+
+    def __repr__(self) -> str:
+        return f"Step({self.draft!r}, {self.seq}, {self.date!r}, {self.tabled_by!r}, {self.value!r})"
 
 
 @dataclass
@@ -110,10 +127,13 @@ def compare(
     old_hashes: Mapping[str, Any] | None = None,
     new_hashes: Mapping[str, Any] | None = None,
     renamed: Sequence[tuple[str, str]] = (),
+    tokens: Callable[[str, Any], str] | None = None,
 ) -> DiffResult:
     """Compare two term sheets (key → Term). Hashes, when given, let equal terms be skipped
     without being looked at; ``old``/``new`` then need only hold the terms that differ.
-    ``renamed`` pairs (old key, new key) known to be one term are paired first."""
+    ``renamed`` pairs (old key, new key) known to be one term are paired first. ``tokens``:
+    a term's value token (``values.token_of``) from its key and side ("old" or "new"), where
+    the caller has them at hand."""
     if old_hashes is None:
         old_hashes = {k: term_hash(t.canonical()) for k, t in old.items()}
     if new_hashes is None:
@@ -133,18 +153,19 @@ def compare(
     paired_old, paired_new = {o for o, _ in known}, {n for _, n in known}
     free_old = [k for k in only_old if k not in paired_old]
     free_new = [k for k in only_new if k not in paired_new]
+    token = tokens or (lambda key, side: _value_key((old if side == "old" else new)[key]))
     found = pair_renames(
-        {k: _value_key(old[k]) for k in free_old}, {k: _value_key(new[k]) for k in free_new},
+        {k: token(k, "old") for k in free_old}, {k: token(k, "new") for k in free_new},
         {k: rf for k in free_new if (rf := new[k].renamed_from) is not None},
     )
     for old_key, new_key in known + found:
         only_old.remove(old_key)
         only_new.remove(new_key)
-        change = _detailed(new_key, old[old_key], new[new_key], kind="renamed")
+        change = _detailed(new_key, old[old_key], new[new_key], token(old_key, "old") != token(new_key, "new"), kind="renamed")
         change.old_term = old_key
         changes.append(change)
     for key in differing:
-        changes.append(_detailed(key, old[key], new[key]))
+        changes.append(_detailed(key, old[key], new[key], token(key, "old") != token(key, "new")))
     changes += [Change(term=k, kind="dropped", old=old[k], new=None) for k in only_old]
     changes += [Change(term=k, kind="added", old=None, new=new[k]) for k in only_new]
     changes.sort(key=lambda c: (KINDS.index(c.kind), c.term))
@@ -212,8 +233,7 @@ def _most_similar(candidates: list[str], key: str) -> str:
     return best
 
 
-def _detailed(key: str, old: Any, new: Any, kind: str | None = None) -> Change:
-    value_moved = _value_key(old) != _value_key(new)
+def _detailed(key: str, old: Any, new: Any, value_moved: bool, kind: str | None = None) -> Change:
     annotations = annotation_changes(old, new)
     if not value_moved and old.value != new.value:  # one value, written another way
         annotations = {"value": {"from": old.value.short(), "to": new.value.short()}, **annotations}

@@ -26,7 +26,7 @@ from tracker import events
 from tracker.attribution import BEFORE, attribute_along
 from tracker.diff import Attribution
 from tracker.errors import InvalidInput, NotFound
-from tracker.quantities import Distance, distance, same
+from tracker.quantities import Distance, distance
 from tracker.store import DraftRecord, History, Store, resolve_ref
 from tracker.termsheet import Citation, Negotiation, Term
 from tracker.timeline import Timeline
@@ -342,10 +342,9 @@ def status(view: View, keys: frozenset[str], found: Sequence[Position | None]) -
         return UNADDRESSED
     if any(view.deferred(p.state) for p in found):  # type: ignore[union-attr]
         return OPEN  # explicitly left for later, however the wording reads
-    if len({view.token(p.state, keys) for p in found}) == 1:  # type: ignore[union-attr]
-        return AGREED  # the same typed value
-    values = [view.stands_for(p.state, keys) for p in found]  # type: ignore[union-attr]
-    return AGREED if all(same(values[0], v) for v in values[1:]) else OPEN
+    # The same typed value: values are compared by their tokens (``values.token_of``), equal
+    # exactly when ``quantities.same`` says the values are (``tests/test_values.py``).
+    return AGREED if len({view.token(p.state, keys) for p in found}) == 1 else OPEN  # type: ignore[union-attr]
 
 
 def _label(view: View, found: Sequence[Position | None]) -> str | None:

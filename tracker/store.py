@@ -570,11 +570,12 @@ class Store:
         """The stored rows of these drafts: (draft pk, key, blob id or None for a dropped key).
 
         A snapshot draft's rows are its whole manifest, a delta draft's only what differs from
-        its base (see ``db/tables.py``); ``timeline.Timeline`` layers them."""
+        its base (see ``db/tables.py``); ``timeline.Timeline`` layers them. Grouped by draft."""
         out: list[tuple[int, str, int | None]] = []
         with self._read() as conn:
             for chunk in _chunks([r.pk for r in records]):
-                out += _plain_rows(conn, select(db.draft_terms.c.draft_id, db.draft_terms.c.key, db.draft_terms.c.blob_id).where(db.draft_terms.c.draft_id.in_(chunk)))
+                out += _plain_rows(conn, select(db.draft_terms.c.draft_id, db.draft_terms.c.key, db.draft_terms.c.blob_id).where(db.draft_terms.c.draft_id.in_(chunk))
+                                   .order_by(db.draft_terms.c.draft_id))
         return out
 
     def blob_bodies(self, blob_ids: Iterable[int]) -> dict[int, str]:

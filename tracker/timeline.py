@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from tracker.canonical import canonical_json
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from tracker.store import DraftRecord, Store
 
 _NONE_VALUE = '{"type":"none"}'
+_DRAFT, _KEY_BLOB = itemgetter(0), itemgetter(1, 2)
 _VALUE_FIELD = '"value":{'
 
 
@@ -72,9 +75,10 @@ class Timeline:
         by_pk = self._pk = {r.pk: r for r in every}
         # own[d]: the draft's own rows (a delta against its base, or a full snapshot);
         # None marks a key dropped since the base.
+        # The rows come grouped by draft (the primary key's order): each draft's dict is built
+        # in C, as is each manifest (its base's, updated, then the dropped keys taken out).
         own_by_pk: dict[int, dict[str, int | None]] = {pk: {} for pk in by_pk}
-        for draft_pk, key, blob in store.draft_rows(every):
-            own_by_pk[draft_pk][key] = blob
+        own_by_pk.update((pk, dict(map(_KEY_BLOB, rows))) for pk, rows in groupby(store.draft_rows(every), _DRAFT))
         self.own: dict[str, dict[str, int | None]] = {r.id: own_by_pk[r.pk] for r in every}
         self.manifests: dict[str, dict[str, int]] = {}
         for r in sorted(every, key=lambda r: r.seq):  # a base is always recorded first
@@ -82,13 +86,12 @@ class Timeline:
             if base is not None and base.id not in self.manifests:
                 raise IntegrityFailure(f"draft {r.id!r} (v{r.seq}) is stored on {base.id!r}, numbered after it: the database was changed"
                                        " outside tracker; run `tracker verify`")
+            own = self.own[r.id]
             manifest = dict(self.manifests[base.id]) if base is not None else {}
-            for key, blob in self.own[r.id].items():
-                if blob is None:
-                    manifest.pop(key, None)
-                else:
-                    manifest[key] = blob
-            self.manifests[r.id] = manifest
+            manifest.update(own)
+            for key in [k for k, b in own.items() if b is None]:
+                manifest.pop(key, None)
+            self.manifests[r.id] = manifest  # type: ignore[assignment]
         self._bodies: dict[int, str] = {}
         self._tokens: dict[int, str] = {}
         self._terms: dict[int, Term] = {}

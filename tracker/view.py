@@ -24,11 +24,11 @@ come or go, a report at all of them. Nothing here writes to the database.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress, repeat
-from operator import is_not
+from operator import is_not, itemgetter
 from typing import AbstractSet, Any, Callable, Iterable, Iterator, Sequence
 
 from tracker.diff import pair_renames
@@ -42,6 +42,7 @@ OPENING, CONCESSION, HARDENING, NEUTRAL = "opening", "concession", "hardening", 
 AGREED, OPEN, UNADDRESSED = "agreed", "open", "unaddressed"
 _ABSENT_VALUE = Absent(type="none")
 _NOTHING: frozenset[str] = frozenset()
+_RANK = itemgetter(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +162,7 @@ class View:
         self._aliases: dict[str, frozenset[str]] = {}
         self._along: dict[int, tuple[Sequence[str], tuple[str, ...], list[int]]] = {}
         self._labels: dict[tuple[str, frozenset[str], str, bool], str | None] = {}
-        self._moves: dict[tuple[frozenset[str], str, int], list[tuple[int, Position]]] = {}
+        self._moves: dict[str, dict[frozenset[str], list[tuple[int, Position]]]] = {}
         self._earlier: dict[str, tuple[frozenset[int], int]] = {}
         # Attributions asked for more than once (a report's diffs and term histories ask the
         # same question of each draft): see ``attribution.attribute_along``.
@@ -666,11 +667,11 @@ class View:
 
     def value(self, state: State | None) -> Any:
         """The typed value of a state (``none`` for an absent term; None for no state)."""
-        if state is None:
-            return None
-        if state.blob is None:
-            return _ABSENT_VALUE
-        return self.timeline.value(state.blob)
+        return None if state is None else self.blob_value(state.blob)
+
+    def blob_value(self, blob: int | None) -> Any:
+        """The typed value of a stated term's blob (``none`` where the text left it out)."""
+        return _ABSENT_VALUE if blob is None else self.timeline.value(blob)
 
     def term(self, state: State | None) -> Term | None:
         """The stored term behind a state (None where the text left the term out)."""
@@ -781,21 +782,41 @@ class View:
 
     def positions(self, keys: frozenset[str], party: str, upto: int) -> list[tuple[int, Position]]:
         """Where ``party``'s position on a term moved, up to rank ``upto``: (rank, position)
-        at each draft it tabled that states the term with another value than before (asked once
-        per term, party and rank: gaps and the report's tallies ask the same; never changed)."""
-        memo = (keys, party, upto)
-        found = self._moves.get(memo)
+        at each draft it tabled that states the term with another value than before (a new
+        list; the positions are shared)."""
+        found = self._party_moves(party).get(keys)
+        if not found:
+            return []
+        return found[: bisect_right(found, upto, key=_RANK)]
+
+    def _party_moves(self, party: str) -> dict[frozenset[str], list[tuple[int, Position]]]:
+        """Every term's moves by ``party`` (see ``positions``), found in one pass over the
+        drafts it tabled, without laying any term out along every draft: a term's position can
+        only move in a draft where one of its keys is held or left out otherwise than in the
+        party's draft before (a state is a function of those), so only those keys are looked
+        at. Worked out once per party; gaps and the report's tallies ask the same."""
+        found = self._moves.get(party)
         if found is not None:
             return found
-        t = self.track(keys)
-        stated, norm, blob = t.stated, t.norm, t.blob
-        found = self._moves[memo] = []
-        last = (None, None)
-        for i in [i for i in self._tabled.get(party, ()) if i <= upto and stated[i]]:
-            if (norm[i], blob[i]) != last:
-                d = self.ordered[i]
-                found.append((i, Position(party, d, t.state(i, d))))  # type: ignore[arg-type]
-                last = (norm[i], blob[i])
+        term_of = {k: keys for keys in self.terms() for k in keys}
+        found = self._moves[party] = {}
+        last: dict[frozenset[str], tuple[str, int | None]] = {}
+        held, left = self._held, self._left
+        before_held: dict[str, int] = {}
+        before_left: AbstractSet[str] = _NOTHING
+        for i in self._tabled.get(party, ()):
+            now_held, now_left = held[i], left[i]
+            differ = {k for k, _ in before_held.items() ^ now_held.items()}
+            if now_left is not before_left:
+                differ |= before_left ^ now_left
+            d = self.ordered[i]
+            for keys in {term_of[k] for k in differ}:
+                s = self.state_at(i, keys)
+                if s is None or not s.stated or last.get(keys) == (mark := (s.token, s.blob)):
+                    continue
+                last[keys] = mark
+                found.setdefault(keys, []).append((i, Position(party, d, s)))
+            before_held, before_left = now_held, now_left
         return found
 
     # --- labels -----------------------------------------------------------------------------
