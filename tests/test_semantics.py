@@ -284,3 +284,41 @@ def test_a_duration_cannot_be_negative(example):
     result = example("record", "--from", "d1", "--id", "d9", "--tabled-by", "F", "--date", "2025-09-30", "--set", "progression=-3 months")
     assert (result.exit_code, result.stderr) == (3, "Error: --set progression: a duration cannot be negative, got -3 months\n")
     assert [d["id"] for d in example.json("log")["drafts"]] == ["d1", "d2", "d3", "d4", "d5"]
+
+
+def test_a_position_from_an_earlier_draft_than_the_partys_latest_names_that_draft(example):
+    # As of d4, the union's latest draft (known from reports) states only the wage: its other
+    # positions are d1's, and a reader must not take them for what d4 says.
+    out = example.ok("positions", "--as-of", "2025-09-12").stdout
+    assert out == (
+        "Positions as of 2025-09-12\n"
+        "  Union (U): latest draft d4\n"
+        "  Company (F): latest draft d3\n"
+        "\n"
+        "term         U                 F                status\n"
+        "pension      yes (in d1)       none (left out)  open\n"
+        "progression  90 days (in d1)   4 years          open\n"
+        "wage         36%               20%              open\n"
+        "week         32 hours (in d1)  none (left out)  open\n"
+        "\n"
+        "0 agreed, 4 open, 0 unaddressed (not stated: no draft the party tabled states the term; (in D): the position"
+        " comes from draft D, and the party's later drafts do not state the term)\n"
+    )
+    gap = example.ok("gap", "--as-of", "2025-09-12").stdout.splitlines()
+    assert gap[2:7] == [
+        "open term    U                 F                apart by",
+        "pension      yes (in d1)       none (left out)  (side by side)",
+        "progression  90 days (in d1)   4 years          1,370 days",
+        "wage         36%               20%              16 pp",
+        "week         32 hours (in d1)  none (left out)  8 hours",
+    ]
+
+
+def test_the_reports_name_the_draft_a_position_comes_from_where_the_latest_does_not_state_it(tracker, tmp_path):
+    record(tracker, NEGOTIATION, {d: spec for d, spec in EXAMPLE.items() if d != "d5"})
+    md = tracker.ok("report", "--format", "markdown").stdout
+    assert "| `week` | 32 hours (in d1) | none (left out) | 8 hours |" in md
+    assert "| `wage` | 36% | 20% | 16 pp |" in md  # d4 states the wage itself
+    html = tracker.ok("report", "--format", "html").stdout
+    assert '<td><span class="v">yes</span> <span class="meta">(in <a href="#draft-d1">d1</a>)</span></td>' in html  # pension, U
+    assert html.count('(in <a href="#draft-d1">d1</a>)') == 3  # U's pension, progression and week: not its wage

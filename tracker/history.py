@@ -426,6 +426,7 @@ class Gap:
     agreed: list[GapRow]
     unaddressed: list[GapRow]  # one side has a position, the other none: listed, not counted
     convergence: list[ConvergencePoint] = field(default_factory=list)
+    latest: dict[str, str | None] = field(default_factory=dict)  # party → the latest draft it tabled (None: none yet)
 
 
 def _gap_row(view: View, keys: frozenset[str], pa: Position | None, pb: Position | None, a: str, b: str, rank: int) -> tuple[str, GapRow]:
@@ -452,7 +453,7 @@ def gap(view: View, a: str, b: str, as_of: dt.date | None = None) -> Gap:
     day_end = [0] * len(days)  # each day's last rank
     for r, j in enumerate(day_of):
         day_end[j] = r
-    out = Gap(a, b, as_of, [], [], [])
+    out = Gap(a, b, as_of, [], [], [], latest={code: (ds[-1] if (ds := view.tabled(code, last)) else None) for code in (a, b)})
     counts = [{AGREED: 0, OPEN: 0, UNADDRESSED: 0} for _ in days]
     open_on: list[list[tuple[str, Distance | None]]] = [[] for _ in days]
     for keys in view.terms():

@@ -190,6 +190,7 @@ def report(data: dict[str, Any]) -> str:
     if pairs["of"] > pairs["shown"]:
         out += ["", f"Gaps are shown for {pairs['shown']} of the {pairs['of']} pairs of parties that tabled drafts;"
                 " `tracker gap A B` prints any pair."]
+    latest = data["positions"]["latest"]
     for g in data["gaps"]:
         a, b = g["parties"]
         out += ["", f"## Open gap: {cell(names[a])} and {cell(names[b])}", ""]
@@ -198,7 +199,7 @@ def report(data: dict[str, Any]) -> str:
             for row in g["open"]:
                 pa, pb = (row["positions"][x] for x in (a, b))
                 apart = "left for later" if row["deferred"] else row["distance"]["text"] if row["distance"] else "(side by side)"
-                out.append(f"| {_name(row['term'], row['label'])} | {_position_md(pa)} | {_position_md(pb)} | {cell(apart)} |")
+                out.append(f"| {_name(row['term'], row['label'])} | {_position_md(pa, latest.get(a))} | {_position_md(pb, latest.get(b))} | {cell(apart)} |")
         else:
             out.append("No open terms.")
         if g["unaddressed"]:
@@ -230,8 +231,10 @@ def _move_md(row: dict[str, Any]) -> str:
     return f"v{row['seq']} {cell(row['id'])}: {what}{who}"
 
 
-def _position_md(p: Any) -> str:
+def _position_md(p: Any, latest: str | None) -> str:
+    """A position; the draft it comes from is named where the party's ``latest`` draft does not state the term."""
     if p is None:
         return "(not stated)"
     text = "none (left out)" if p["absent"] else _or_dash(p["text"])
-    return text + (" (left for later)" if p["deferred"] else "") + _disputed(p["reports"])
+    where = f" (in {cell(p['draft'])})" if latest is not None and p["draft"] != latest else ""
+    return text + (" (left for later)" if p["deferred"] else "") + where + _disputed(p["reports"])

@@ -13,7 +13,9 @@ def _value(value: Any) -> str:
     return show_value(value, WIDE)
 
 
-def _position(view: Any, p: Any) -> str:
+def _position(view: Any, p: Any, latest: str | None = None) -> str:
+    """A party's position; where it comes from a draft before the party's ``latest`` (which
+    does not state the term), that draft is named: the latest draft says nothing of it."""
     if p is None:
         return "(not stated)"
     value = view.value(p.state)
@@ -22,6 +24,8 @@ def _position(view: Any, p: Any) -> str:
         text += " (deferred)"
     if view.disputed(p.state):
         text += " (disputed)"
+    if latest is not None and p.draft != latest:
+        text += f" (in {p.draft})"
     return text
 
 
@@ -97,10 +101,11 @@ def positions(view: Any, p: Any) -> str:
         latest = p.latest[code]
         lines.append(f"  {party_names(negotiation, [code])}: latest draft {latest or '(none yet)'}")
     lines.append("")
-    rows = [[_key(t), *(_position(view, t.positions[c]) for c in p.parties), t.status] for t in p.terms]
+    rows = [[_key(t), *(_position(view, t.positions[c], p.latest[c]) for c in p.parties), t.status] for t in p.terms]
     lines.append(table(rows, ["term", *p.parties, "status"]))
     lines += ["", f"{p.count('agreed')} agreed, {p.count('open')} open, {p.count('unaddressed')} unaddressed"
-              " (not stated: no draft the party tabled states the term)"]
+              " (not stated: no draft the party tabled states the term; (in D): the position comes from draft D,"
+              " and the party's later drafts do not state the term)"]
     for t in p.terms:
         for code in p.parties:
             pos = t.positions[code]
@@ -124,14 +129,14 @@ def gap(view: Any, g: Any) -> str:
     lines = [f"Gap between {party_names(negotiation, [g.a])} and {party_names(negotiation, [g.b])} {when}: "
              f"{len(g.rows)} open, {len(g.agreed)} agreed, {len(g.unaddressed)} addressed by one side only", ""]
     if g.rows:
-        rows = [[named(r.key, r.label), _position(view, r.a), _position(view, r.b),
+        rows = [[named(r.key, r.label), _position(view, r.a, g.latest.get(g.a)), _position(view, r.b, g.latest.get(g.b)),
                  "left for later" if r.deferred else r.distance.text() if r.distance else "(side by side)"] for r in g.rows]
         lines.append(table(rows, ["open term", g.a, g.b, "apart by"]))
     else:
         lines.append("No open terms.")
     if g.unaddressed:
         lines += ["", "Addressed by one side only (not counted):"]
-        rows = [[named(r.key, r.label), _position(view, r.a), _position(view, r.b)] for r in g.unaddressed]
+        rows = [[named(r.key, r.label), _position(view, r.a, g.latest.get(g.a)), _position(view, r.b, g.latest.get(g.b))] for r in g.unaddressed]
         lines.append(table(rows, ["term", g.a, g.b]))
     lines += ["", "Convergence by draft date (agreed ÷ (agreed + open)):"]
     rows = []
