@@ -334,19 +334,18 @@ class View:
         wanted = {k for k in keys if k not in self._ruled}
         if not wanted:
             return
+        if self._many(wanted):  # much of the sheet: every blob, those the rename search compares too
+            self.timeline.prefetch(self.timeline.blobs())
+            return
         parents = self._parents
         blobs: set[int] = set()
         pairs: set[tuple[int, int]] = set()
-        if self._many(wanted):  # much of the sheet: every pair where anything comes or goes
-            blobs = self.timeline.blobs()
-            pairs = {(p, i) for i in range(len(parents)) for p in parents[i]}
-        else:
-            for key in wanted:
-                held = self._held_of(key)
-                blobs.update(b for b in held if b is not None)
-                for i, ps in enumerate(parents):
-                    if ps and (held[i] is None) != all(held[p] is None for p in ps):  # it comes or goes here
-                        pairs.update((p, i) for p in ps)
+        for key in wanted:
+            held = self._held_of(key)
+            blobs.update(b for b in held if b is not None)
+            for i, ps in enumerate(parents):
+                if ps and (held[i] is None) != all(held[p] is None for p in ps):  # it comes or goes here
+                    pairs.update((p, i) for p in ps)
         for p, i in pairs:
             if (p, i) not in self._renames:
                 blobs.update(self._candidates(p, i))
