@@ -269,7 +269,7 @@ class View:
     @cached_property
     def all_keys(self) -> frozenset[str]:
         """Every key any draft holds or held."""
-        return frozenset(k for rows in self.timeline.own.values() for k in rows)
+        return frozenset().union(*self.timeline.own.values())
 
     def aliases(self, key: str) -> frozenset[str]:
         """The keys of the term ``key`` names: ``key`` and every key a rename links to it."""
@@ -359,7 +359,7 @@ class View:
     def _held_of(self, key: str) -> list[int | None]:
         found = self._held_lists.get(key)
         if found is None:
-            found = self._held_lists[key] = [m.get(key) for m in self._held]
+            found = self._held_lists[key] = list(map(dict.get, self._held, repeat(key)))
         return found
 
     def _candidates(self, parent: int, child: int) -> Iterable[int]:
