@@ -347,3 +347,15 @@ def test_a_writer_role_that_may_only_insert_and_select_records_drafts_and_events
             conn.execute(text(f'REVOKE ALL ON SCHEMA "{schema}" FROM {role}'))
             conn.execute(text(f"DROP ROLE {role}"))
         engine.dispose()
+
+
+def test_a_draft_withdrawn_later_is_still_the_partys_latest_as_of_before_then(port: Tracker) -> None:
+    """As of 15 May the employer's e-offer (withdrawn on 20 May) was its latest draft and its
+    position: the header and the "(in D)" marker say so; from 20 May on, e-final is."""
+    port.ok("record", "--from", "u-answer", "--id", "e-final", "--tabled-by", "E", "--date", "2025-05-18", "--set", "wage=3%")
+    port.ok("status", "e-offer", "withdrawn", "--date", "2025-05-20")
+    then = port.ok("positions", "--as-of", "2025-05-15").stdout
+    assert "  Port Authority (E): latest draft e-offer\n" in then
+    assert "(in e-offer)" not in then
+    now = port.ok("positions").stdout
+    assert "  Port Authority (E): latest draft e-final\n" in now

@@ -371,7 +371,7 @@ def positions(view: View, as_of: dt.date | None = None, parties: Sequence[str] |
         if any(p is not None for p in t.positions.values()):
             terms.append(t)
     terms.sort(key=lambda t: t.key)
-    latest = {code: (drafts[-1] if (drafts := view.tabled(code, last)) else None) for code in codes}
+    latest = {code: view.latest_tabled(code, last) for code in codes}
     return Positions(as_of, codes, latest, terms)
 
 
@@ -453,7 +453,7 @@ def gap(view: View, a: str, b: str, as_of: dt.date | None = None) -> Gap:
     day_end = [0] * len(days)  # each day's last rank
     for r, j in enumerate(day_of):
         day_end[j] = r
-    out = Gap(a, b, as_of, [], [], [], latest={code: (ds[-1] if (ds := view.tabled(code, last)) else None) for code in (a, b)})
+    out = Gap(a, b, as_of, [], [], [], latest={code: view.latest_tabled(code, last) for code in (a, b)})
     counts = [{AGREED: 0, OPEN: 0, UNADDRESSED: 0} for _ in days]
     open_on: list[list[tuple[str, Distance | None]]] = [[] for _ in days]
     for keys in view.terms():

@@ -744,9 +744,22 @@ class View:
         ps = self._parents[i]
         return ps[0] if ps else None
 
-    def tabled(self, party: str, upto: int | None = None) -> list[str]:
-        """The drafts ``party`` tabled, up to rank ``upto`` included."""
-        return [self.ordered[i] for i in self._tabled.get(party, []) if upto is None or i <= upto]
+    def latest_tabled(self, party: str, upto: int) -> str | None:
+        """The latest draft ``party`` tabled up to rank ``upto`` included, counted as
+        ``position`` counts them (None: none yet)."""
+        ranks = self._tabled_then(party, upto + 1)
+        j = bisect_left(ranks, upto + 1)
+        return self.ordered[ranks[j - 1]] if j else None
+
+    def _tabled_then(self, party: str, before: int) -> Sequence[int]:
+        """The ranks of the drafts ``party`` tabled, as of the date of the draft at ``before``:
+        a draft withdrawn after that date still counts then (``before`` past the last draft: now)."""
+        later = self._withdrawn_later
+        ranks = self._tabled.get(party, ())
+        if later and before < len(self.ordered):  # those withdrawn since count, in reading order
+            then = self.by_id[self.ordered[before]].header.date
+            ranks = sorted({*ranks, *(i for i, day in later.items() if day > then and party in self.by_id[self.ordered[i]].header.tabled_by)})
+        return ranks
 
     @cached_property
     def _withdrawn_later(self) -> dict[int, Any]:
@@ -765,11 +778,7 @@ class View:
         (``before`` past the last draft: now)."""
         if not self._ruled.issuperset(keys):
             self._work_out(keys)
-        later = self._withdrawn_later
-        then = self.by_id[self.ordered[before]].header.date if later and before < len(self.ordered) else None
-        ranks = self._tabled.get(party, ())
-        if then is not None:  # those withdrawn since count, in reading order
-            ranks = sorted({*ranks, *(i for i, day in later.items() if day > then and party in self.by_id[self.ordered[i]].header.tabled_by)})
+        ranks = self._tabled_then(party, before)
         states = self._states_of(keys)
         j = bisect_left(ranks, before)
         while j:  # the latest of them that states the term
