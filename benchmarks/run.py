@@ -132,9 +132,9 @@ def measure_checkpoint(cmd: Command, backend: Backend, neg: synthetic.Negotiatio
     """Everything measured on one database holding the first ``v`` drafts."""
     from deepdiff import DeepDiff
 
-    from tracker.compare import diff_records
-    from tracker.diff import compare
-    from tracker.store import Store
+    from tracker.db.store import Store
+    from tracker.engine.diff import compare
+    from tracker.history.compare import diff_records
 
     latest = neg.drafts[v - 1]
     adjacent_old = latest.parents[0]
@@ -255,7 +255,7 @@ def run_size(n: int, checkpoints: list[int], args: argparse.Namespace, backends:
 # the garbage collector handled as the console script handles it (tracker.cli.main).
 FLOOR = {
     "python -c pass": "pass",
-    "imports of a reading command": "import gc; gc.disable(); import click, tracker.history, tracker.compare; gc.freeze()",
+    "imports of a reading command": "import gc; gc.disable(); import click, tracker.history.reading, tracker.history.compare; gc.freeze()",
 }
 
 

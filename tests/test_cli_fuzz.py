@@ -12,10 +12,9 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import Tracker
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import Tracker
 
 SAMPLE = Path(__file__).parent / "sample"
 EXAMPLES = int(os.environ.get("TRACKER_FUZZ_EXAMPLES", "300")) // 2

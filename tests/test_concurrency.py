@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import snapshot
 from sqlalchemy import text
 
-from conftest import snapshot
 from tracker.db import SCHEMA_REVISION
 from tracker.db.engine import create
 
@@ -30,9 +30,10 @@ DRAFTS_EACH = 25
 WORKER = r"""
 import sys, time
 from pathlib import Path
-from tracker.errors import TrackerError
-from tracker.store import Pending, Store
-from tracker.termsheet import Draft
+from tracker.model.errors import TrackerError
+from tracker.input.pending import Pending
+from tracker.db.store import Store
+from tracker.model.termsheet import Draft
 
 url, w, count, folder, slug = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]), sys.argv[5]
 store = Store.open(url)
@@ -204,8 +205,8 @@ def test_term_being_stored_by_a_writer_of_another_negotiation_does_not_fail_a_re
     # yet committed; writer 2 stores the same term. Writer 2 must wait and then succeed.
     import threading
 
-    from tracker import canonical
-    from tracker.termsheet import Term
+    from tracker.model import canonical
+    from tracker.model.termsheet import Term
 
     other = (SAMPLE / "negotiation.yaml").read_text().replace("id: acme-merger", "id: beta-deal")
     (Path(tracker.cwd) / "other.yaml").write_text(other)

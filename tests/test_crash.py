@@ -192,8 +192,8 @@ def calibrate(url: str, folder: Path, runs: int = 3) -> Timing:
 
 
 def verify(url: str) -> list[str]:
-    from tracker.store import Store
-    from tracker.verify import verify as check
+    from tracker.db.store import Store
+    from tracker.db.verify import verify as check
 
     store = Store.open(url)
     try:

@@ -6,8 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from tracker.cli import cli
-from tracker.db import SCHEMA_REVISION
-from tracker.db import migrate
+from tracker.db import SCHEMA_REVISION, migrate
 
 
 def run(url: str, *args: str):
@@ -75,12 +74,11 @@ def test_alembic_check_finds_no_drift(db_url):
 def test_a_bulk_load_refreshes_postgresql_statistics(pg_schemas, tmp_path, monkeypatch, bulk_terms, analyzed):
     # Fresh tables have no planner statistics until autovacuum runs; a bulk record (or
     # import) refreshes them itself, so the first reads after it get sensible plans.
+    from conftest import REPO, Tracker
     from sqlalchemy import text
 
-    from tracker import store
+    from tracker.db import store
     from tracker.db.engine import create
-
-    from conftest import REPO, Tracker
 
     monkeypatch.setattr(store, "BULK_TERMS", bulk_terms)
     url = pg_schemas.new(migrate=True)

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.diff import _most_similar, compare, redline_text
+from tracker.engine.diff import _most_similar, compare, redline_text
+from tracker.model.termsheet import Term
+from tracker.model.values import parse_value
 from tracker.render.jsonpatch import patch as json_patch
-from tracker.termsheet import Term
-from tracker.values import parse_value
 
 
 def term(value, **extra) -> Term:

@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import Tracker, snapshot, tamper
 from sqlalchemy import text
 
-from conftest import Tracker, snapshot, tamper
 from tracker.db.engine import create
-
 
 sql = tamper
 
@@ -266,8 +265,8 @@ def test_read_commands_on_a_missing_database_fail_and_create_nothing(tmp_path: P
 
 def test_demo_keeps_its_own_database_and_never_overwrites_without_force(tmp_path: Path) -> None:
     from click.testing import CliRunner
-
     from conftest import _chdir
+
     from tracker.cli import cli
 
     with _chdir(tmp_path):

@@ -15,10 +15,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracker.errors import TrackerError
-from tracker.loading import build_draft, build_negotiation, document_from_text, read_document
-from tracker.termsheet import Draft
-from tracker.values import VALUE_TYPES, parse_value, value_from_json, value_json
+from tracker.input.loading import (
+    build_draft,
+    build_negotiation,
+    document_from_text,
+    read_document,
+)
+from tracker.model.errors import TrackerError
+from tracker.model.termsheet import Draft
+from tracker.model.values import VALUE_TYPES, parse_value, value_from_json, value_json
 
 SAMPLE = Path(__file__).parent / "sample"
 NEGOTIATION = build_negotiation(read_document(SAMPLE / "negotiation.yaml"))

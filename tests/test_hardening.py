@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import Tracker, snapshot
+
 from tracker.db import SCHEMA_REVISION
 
 SAMPLE = Path(__file__).parent / "sample"
@@ -124,7 +124,7 @@ def test_a_symlink_to_a_regular_draft_is_read(acme, tmp_path):
 
 
 def test_import_from_standard_input_is_bounded(acme, monkeypatch):
-    from tracker import portable
+    from tracker.input import portable
 
     monkeypatch.setattr(portable, "MAX_IMPORT_BYTES", 2**20)
     result = acme("import", "-", input="x" * (2**20 + 1))
@@ -437,7 +437,7 @@ def test_a_database_on_a_read_only_filesystem_can_be_read_and_refuses_writes(rea
 
 
 def test_a_draft_of_more_terms_than_any_sheet_holds_is_refused_before_they_are_read(acme, tmp_path):
-    from tracker.termsheet import MAX_TERMS
+    from tracker.model.termsheet import MAX_TERMS
 
     head = "kind: draft\nnegotiation: acme-merger\nid: huge\ntitle: Huge\ntabled_by: [B]\ndate: 2025-03-08\nterms:\n"
     (tmp_path / "huge.yaml").write_text(head + "".join(f"  t{i}: {{value: 1}}\n" for i in range(MAX_TERMS + 1)))
@@ -445,7 +445,7 @@ def test_a_draft_of_more_terms_than_any_sheet_holds_is_refused_before_they_are_r
 
 
 def test_an_import_file_over_the_limit_is_refused_by_the_bytes_read(acme, tmp_path, monkeypatch):
-    from tracker import portable
+    from tracker.input import portable
 
     monkeypatch.setattr(portable, "MAX_IMPORT_BYTES", 2**20)
     (tmp_path / "big.json").write_text("x" * (2**20 + 1))
@@ -550,8 +550,9 @@ def test_set_to_the_same_value_keeps_the_terms_record_and_confidence_is_a_flag(a
 def test_a_database_recorded_before_the_one_line_rules_stays_readable(tracker):
     """What an earlier release recorded (a label from YAML's folded `>`, a tab in a title, a
     currency as a unit, aliases that differ only in case) is read, verified and exported."""
-    from tracker.store import Pending, Store
-    from tracker.termsheet import Draft, Negotiation
+    from tracker.db.store import Store
+    from tracker.input.pending import Pending
+    from tracker.model.termsheet import Draft, Negotiation
 
     negotiation = Negotiation.model_validate({"id": "old", "title": "Old\ttitle", "parties": [
         {"code": "A", "name": "Alpha", "aliases": ["buyer"]}, {"code": "B", "name": "Beta", "aliases": ["Buyer"]}]})

@@ -4,7 +4,6 @@ small deal with a branch and a rename."""
 from __future__ import annotations
 
 import pytest
-
 from small_deal import write_small_deal
 
 USD_500B = {"type": "money", "amount": "500000000000", "currency": "USD"}

@@ -15,7 +15,6 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
 from conftest import BACKENDS, Tracker, snapshot
 
 TESTS = Path(__file__).parent

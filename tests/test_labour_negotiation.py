@@ -19,7 +19,6 @@ shared/negotiation-semantics.md.
 
 from __future__ import annotations
 
-
 import pytest
 
 NEGOTIATION = """\

@@ -10,8 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tracker.errors import InvalidInput, TrackerError
-from tracker.loading import build_draft, build_negotiation, document_from_text, read_document
+from tracker.input.loading import (
+    build_draft,
+    build_negotiation,
+    document_from_text,
+    read_document,
+)
+from tracker.model.errors import InvalidInput, TrackerError
 
 NEGOTIATION = textwrap.dedent(
     """\
@@ -232,10 +237,15 @@ _ROUND_TERMS = st.dictionaries(
 def test_a_draft_written_as_a_file_reads_back_with_identical_term_hashes(terms):  # type: ignore[no-untyped-def]
     from pydantic import ValidationError
 
-    from tracker import canonical
-    from tracker.errors import InvalidInput
-    from tracker.loading import build_draft, document_from_text, draft_file_dict, dump_yaml
-    from tracker.termsheet import Draft, Negotiation
+    from tracker.input.loading import (
+        build_draft,
+        document_from_text,
+        draft_file_dict,
+        dump_yaml,
+    )
+    from tracker.model import canonical
+    from tracker.model.errors import InvalidInput
+    from tracker.model.termsheet import Draft, Negotiation
 
     negotiation = Negotiation(id="n", title="N", parties=[{"code": "A", "name": "Alpha"}], sources=[{"id": "memo", "outlet": "Memo"}])
     try:

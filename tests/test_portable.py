@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import Tracker, snapshot
 
 SAMPLE = Path(__file__).parent / "sample"

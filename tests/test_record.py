@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SEEDS, snapshot
-from tracker import canonical
-from tracker.loading import build_draft, build_negotiation, read_document
+from tracker.input.loading import build_draft, build_negotiation, read_document
+from tracker.model import canonical
 
 NEGOTIATION = """\
 kind: negotiation

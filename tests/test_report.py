@@ -11,12 +11,12 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from small_deal import write_small_deal
 from test_view import record_synthetic, synthetic
-from tracker import history
-from tracker.report import build
-from tracker.store import Store
+
+from tracker.db.store import Store
+from tracker.history import reading, term_history
+from tracker.history.report import build
 
 
 def embedded(html: str) -> dict:
@@ -124,7 +124,7 @@ def test_markdown_report_has_every_section(seeded):
     assert "disputed; also reported: none (kyiv-independent-2025-02-22)" in out
 
 
-def _row(r: history.HistoryRow) -> tuple:  # type: ignore[type-arg]
+def _row(r: term_history.HistoryRow) -> tuple:  # type: ignore[type-arg]
     return (r.record.id, r.key, r.term, r.event, r.attribution, r.sources, r.moves)
 
 
@@ -133,12 +133,12 @@ def _assert_histories_are_the_term_moves(store: Store) -> None:
     be each term's full history with its unchanged, absent, carried and unknown rows left out,
     for exactly the terms that moved after they first appeared."""
     neg = store.negotiation()
-    view = history.load(store, neg)
+    view = reading.load(store, neg)
     report = build(store, neg).histories
     plain = {}
     for key in sorted(view.all_keys):
-        h = history.term_history(view, key)
-        rows = [r for r in h.rows if r.event in history.MOVES]
+        h = term_history.term_history(view, key)
+        rows = [r for r in h.rows if r.event in term_history.MOVES]
         if len(rows) > 1:
             plain[view.name(view.aliases(key))] = [_row(r) for r in rows]
     assert {h.key: [_row(r) for r in h.rows] for h in report} == plain

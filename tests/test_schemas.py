@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 
 from tests.conftest import REPO, SEEDS
-from tracker.jsonschemas import render, schemas
-from tracker.loading import parse_text
+from tracker.input.loading import parse_text
+from tracker.model.jsonschemas import render, schemas
 
 
 def plain(x):
@@ -31,7 +31,7 @@ def plain(x):
 @pytest.mark.parametrize("name", sorted(schemas()))
 def test_committed_schema_is_current(name):
     committed = (REPO / "schemas" / name).read_text(encoding="utf-8")
-    assert committed == render(schemas()[name]), f"schemas/{name} is stale: run `python -m tracker.jsonschemas`"
+    assert committed == render(schemas()[name]), f"schemas/{name} is stale: run `python -m tracker.model.jsonschemas`"
 
 
 @pytest.mark.parametrize("path", sorted(SEEDS.glob("*.yaml")), ids=lambda p: p.name)
@@ -149,8 +149,8 @@ SHAPE = ["key_with_space.yaml", "key_with_slash.yaml", "key_sql_injection.yaml",
 
 
 def _hostile_documents():  # type: ignore[no-untyped-def]
-    from tracker.errors import InvalidInput
-    from tracker.loading import parse_text
+    from tracker.input.loading import parse_text
+    from tracker.model.errors import InvalidInput
 
     for path in sorted(HOSTILE.iterdir()):
         try:
@@ -181,8 +181,8 @@ def test_the_file_schema_refuses_what_the_loader_refuses_for_its_shape(name):  #
 
 def test_what_the_file_schema_refuses_in_the_corpus_the_loader_refuses_too():  # type: ignore[no-untyped-def]
     """The schema is never stricter than the loader: an editor's red line is a real error."""
-    from tracker.errors import TrackerError
-    from tracker.loading import build_draft, build_negotiation, read_document
+    from tracker.input.loading import build_draft, build_negotiation, read_document
+    from tracker.model.errors import TrackerError
 
     negotiation = build_negotiation(read_document(Path(__file__).parent / "sample" / "negotiation.yaml"))
     for path, data in _hostile_documents():

@@ -17,7 +17,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from conftest import Tracker, pg_base_url
 
 SECRET = "s3cret-Pa55"
@@ -38,8 +37,8 @@ def no_secret(result, secret: str = SECRET) -> None:  # type: ignore[no-untyped-
 
 @pytest.mark.parametrize("args", COMMANDS, ids=" ".join)
 def test_unreachable_server_error_hides_the_password_in_every_command(tmp_path, args):
-    from tracker import canonical
-    from tracker.loading import build_negotiation, read_document
+    from tracker.input.loading import build_negotiation, read_document
+    from tracker.model import canonical
 
     negotiation = build_negotiation(read_document(SAMPLE / "negotiation.yaml")).canonical()
     entry = {"negotiation": negotiation, "hash": canonical.content_hash(negotiation), "drafts": []}

@@ -4,7 +4,6 @@ then the rules one at a time on small negotiations of their own."""
 
 from __future__ import annotations
 
-
 import pytest
 
 NEGOTIATION = """\

@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.values import ShorthandError, format_money, parse_value, value_from_json, value_json
+from tracker.model.values import (
+    ShorthandError,
+    format_money,
+    parse_value,
+    value_from_json,
+    value_json,
+)
 
 
 @pytest.mark.parametrize(
@@ -185,8 +191,8 @@ _written = st.one_of(
 
 @given(a=_written, b=_written)
 def test_two_values_are_the_same_exactly_when_their_tokens_are_equal(a, b):
-    from tracker.quantities import same
-    from tracker.values import token_of
+    from tracker.model.quantities import same
+    from tracker.model.values import token_of
 
     x, y = parse_value(a), parse_value(b)
     assert same(x, y) == (token_of(x) == token_of(y))

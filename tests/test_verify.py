@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import tamper
 from sqlalchemy import text
 
-from conftest import tamper
 from tracker.db.engine import create
 
 SAMPLE = Path(__file__).parent / "sample"
@@ -78,7 +78,7 @@ def test_changed_term_value_is_reported_for_every_draft_holding_it(sample):
 
 def test_changed_value_with_a_recomputed_term_hash_breaks_the_draft_hash(sample):
     # A careful forger rewrites the blob and its hash: the drafts' hashes still give it away.
-    from tracker import canonical
+    from tracker.model import canonical
 
     body = scalar(sample.url, f"SELECT body FROM term_blobs WHERE id = {blob_of('joint-text', 'closing')}")
     forged = body.replace("2025-07-31", "2025-12-31")
@@ -211,8 +211,8 @@ def test_verify_one_negotiation(sample):
 
 
 def test_library_returns_problems_naming_draft_and_term(sample):
-    from tracker.store import Store
-    from tracker.verify import Problem, verify
+    from tracker.db.store import Store
+    from tracker.db.verify import Problem, verify
 
     sql(sample.url, f"UPDATE term_blobs SET body = replace(body, 'stock', 'asset') WHERE id = {blob_of('counter', 'structure')}")
     store = Store.open(sample.url)
@@ -233,7 +233,7 @@ def _history(sample) -> tuple[str, str]:  # type: ignore[no-untyped-def]
 
 
 def test_a_negotiation_rewritten_with_its_hash_recomputed_breaks_the_history(sample):
-    from tracker import canonical
+    from tracker.model import canonical
 
     document = scalar(sample.url, "SELECT document FROM negotiations")
     data = __import__("json").loads(document)
@@ -359,9 +359,9 @@ def test_a_recording_time_edited_into_garbage_stops_a_read_with_one_line(sample,
 
 
 def test_an_export_into_a_database_holding_some_of_its_drafts_follows_that_databases_history(sample, tmp_path):
-    from conftest import Tracker
-
     import time
+
+    from conftest import Tracker
 
     sample.ok("export", "-o", "dump.json")
     time.sleep(1.1)  # recorded here a second later (times are kept to the second): another history
@@ -403,7 +403,7 @@ def test_a_read_of_a_history_that_does_not_hold_together_stops_with_one_line(sam
 
 
 def test_a_read_of_a_rewritten_negotiation_stops_with_one_line(sample):
-    from tracker import canonical
+    from tracker.model import canonical
 
     data = __import__("json").loads(scalar(sample.url, "SELECT document FROM negotiations"))
     data["title"] = "Another deal"

@@ -21,20 +21,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REPO, _truncate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import REPO, _truncate
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import synthetic  # noqa: E402
 
-from tracker import history  # noqa: E402
-from tracker.store import Pending, Store  # noqa: E402
-from tracker.termsheet import Draft, Negotiation, Term  # noqa: E402
-from tracker.timeline import value_token  # noqa: E402
-from tracker.values import parse_value, token_of  # noqa: E402
-from tracker.view import View  # noqa: E402
+from tracker.db.store import Store  # noqa: E402
+from tracker.db.timeline import value_token  # noqa: E402
+from tracker.history import positions as answers  # noqa: E402
+from tracker.history import reading
+from tracker.history.view import View  # noqa: E402
+from tracker.input.pending import Pending
+from tracker.model.termsheet import Draft, Negotiation, Term  # noqa: E402
+from tracker.model.values import parse_value, token_of  # noqa: E402
 
 
 def record_synthetic(tracker, tmp_path: Path, seed: int, shuffle_dates: bool) -> Store:  # type: ignore[no-untyped-def]
@@ -119,7 +120,7 @@ def fresh(backend: str, request: pytest.FixtureRequest, tmp_path: Path):  # type
         store = Store.open(url)
         try:
             store.record([Pending(d) for d in drafts], [negotiation])
-            view = history.load(store, store.negotiation())
+            view = reading.load(store, store.negotiation())
             view.timeline.prefetch(view.timeline.blobs())  # nothing left to read once it is closed
             return view
         finally:
@@ -139,7 +140,7 @@ def labels(view: View) -> dict[tuple[str, str, str], str]:
 
 def positions(view: View) -> dict[tuple[str, str], tuple[str, str] | None]:
     """(term, party) → (draft, value token) of its position now."""
-    p = history.positions(view)
+    p = answers.positions(view)
     return {
         (t.key, c): (pos.draft, pos.state.token) if (pos := t.positions[c]) is not None else None
         for t in p.terms for c in p.parties
@@ -157,8 +158,8 @@ def test_a_label_never_depends_on_the_order_drafts_were_recorded(fresh, spec, or
     a, b = fresh(negotiation, drafts), fresh(negotiation, shuffled)
     assert labels(a) == labels(b)
     assert positions(a) == positions(b)
-    assert [(g.a, g.b, [(r.key, r.distance) for r in g.rows], len(g.agreed)) for g in [history.gap(a, "A", "B")]] == [
-        (g.a, g.b, [(r.key, r.distance) for r in g.rows], len(g.agreed)) for g in [history.gap(b, "A", "B")]
+    assert [(g.a, g.b, [(r.key, r.distance) for r in g.rows], len(g.agreed)) for g in [answers.gap(a, "A", "B")]] == [
+        (g.a, g.b, [(r.key, r.distance) for r in g.rows], len(g.agreed)) for g in [answers.gap(b, "A", "B")]
     ]
 
 
@@ -203,7 +204,7 @@ def test_a_partial_draft_that_states_nothing_changes_no_position(fresh, spec, da
 @given(spec=negotiations())
 def test_convergence_from_the_moves_is_the_convergence_of_the_definition(fresh, spec):
     view = fresh(*_models(spec))
-    assert _convergence(history.gap(view, "A", "B")) == _plain_convergence(view, "A", "B")
+    assert _convergence(answers.gap(view, "A", "B")) == _plain_convergence(view, "A", "B")
 
 
 @PROPERTY
@@ -226,7 +227,7 @@ def test_a_partys_moves_found_from_its_drafts_differences_are_the_moves_along_th
                 assert found == walked, (sorted(keys), party, upto)
 
 
-def _convergence(g: history.Gap) -> list[tuple]:  # type: ignore[type-arg]
+def _convergence(g: positions.Gap) -> list[tuple]:  # type: ignore[type-arg]
     return [(c.date, c.agreed, c.open, c.unaddressed, c.open_terms, {k: d.text() for k, d in c.distances.items()}) for c in g.convergence]
 
 
@@ -234,19 +235,19 @@ def _plain_convergence(view: View, a: str, b: str) -> list[tuple]:  # type: igno
     out = []
     dates = sorted({view.by_id[d].header.date for d in view.ordered})
     for day in dates:
-        last = history.upto(view, day)
+        last = reading.upto(view, day)
         counts = {"agreed": 0, "open": 0, "unaddressed": 0}
         open_terms, distances = [], {}
         for keys in view.terms():
             pa, pb = view.position(a, keys, last + 1), view.position(b, keys, last + 1)
             if pa is None and pb is None:
                 continue
-            state = history.status(view, keys, [pa, pb])
+            state = answers.status(view, keys, [pa, pb])
             counts[state] += 1
             if state == "open":
                 name = view.name(keys, last)
                 open_terms.append(name)
-                d = history.term_distance(view, keys, pa, pb, (a, b))
+                d = answers.term_distance(view, keys, pa, pb, (a, b))
                 if d is not None:
                     distances[name] = d.text()
         out.append((day, counts["agreed"], counts["open"], counts["unaddressed"], sorted(open_terms), distances))
@@ -259,7 +260,7 @@ def _plain_convergence(view: View, a: str, b: str) -> list[tuple]:  # type: igno
 @pytest.mark.parametrize("seed,shuffle", [(1, False), (2, False), (3, True)])
 def test_value_tokens_cut_from_stored_bodies_are_the_values_comparable_json(tracker, tmp_path, seed, shuffle):
     store = record_synthetic(tracker, tmp_path, seed, shuffle)
-    view = history.load(store, store.negotiation())
+    view = reading.load(store, store.negotiation())
     tl = view.timeline
     for blob in tl.blobs():
         value = tl.term(blob).value
@@ -288,7 +289,7 @@ def test_every_term_worked_out_at_once_is_each_term_worked_out_alone(fresh, spec
 def test_a_long_negotiation_worked_out_at_once_is_each_term_worked_out_alone(tracker, tmp_path, seed):
     store = record_synthetic(tracker, tmp_path, seed, shuffle_dates=seed == 3)
     try:
-        view = history.load(store, store.negotiation())
+        view = reading.load(store, store.negotiation())
         view.timeline.prefetch(view.timeline.blobs())
     finally:
         store.close()

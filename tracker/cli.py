@@ -2,7 +2,7 @@
 
 Each command lives in ``tracker/commands/<module>.py`` and is imported only when it runs, and
 the help listing comes from the table below, so ``tracker --help`` imports neither pydantic,
-SQLAlchemy, Alembic nor deepdiff. Errors raised by the library (``tracker.errors``) become one
+SQLAlchemy, Alembic nor deepdiff. Errors raised by the library (``tracker.model.errors``) become one
 line on stderr and their documented exit code here, and nowhere else.
 """
 
@@ -17,7 +17,7 @@ from importlib import import_module
 import click
 
 from tracker import __version__
-from tracker.errors import OUTPUT, DatabaseError, TrackerError
+from tracker.model.errors import OUTPUT, DatabaseError, TrackerError
 
 # name: (module, help shown in `tracker --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -54,7 +54,7 @@ def missing_database(url: str | None) -> None:
     """Refuse to read an embedded database file that does not exist (opening it would create it)."""
     from pathlib import Path
 
-    from tracker.errors import DatabaseError
+    from tracker.model.errors import DatabaseError
 
     resolved = url or "sqlite:///data/tracker.db"
     if not resolved.startswith("sqlite:///") or resolved.startswith("sqlite:///:memory:") or "?" in resolved:
@@ -145,7 +145,7 @@ def _database_message(exc: Exception, ctx: click.Context) -> DatabaseError | Non
 
 
 def fail(message: str, code: int) -> None:
-    from tracker.plain import one_line
+    from tracker.model.plain import one_line
 
     click.echo(f"Error: {one_line(message)}", err=True)  # one line of plain text, whatever it quotes
     sys.exit(code)
@@ -162,7 +162,7 @@ class App:
 
     def store(self):  # type: ignore[no-untyped-def]
         if self._store is None:
-            from tracker.store import Store
+            from tracker.db.store import Store
 
             if self.reading:
                 missing_database(self.url)

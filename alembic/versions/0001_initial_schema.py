@@ -5,9 +5,9 @@ Revises:
 Create Date: 2026-11-22 22:26:20.007388
 """
 
-from alembic import op
 import sqlalchemy as sa
 
+from alembic import op
 
 revision = '0001'
 down_revision = None

@@ -8,9 +8,9 @@ Create Date: 2026-12-02 01:20:00
 import datetime as dt
 
 import sqlalchemy as sa
-from alembic import op
 
-from tracker import canonical
+from alembic import op
+from tracker.model import canonical
 
 revision = "0002"
 down_revision = "0001"

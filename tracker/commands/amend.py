@@ -1,6 +1,6 @@
 """`tracker status`, `cite` and `correct`: what is learnt after a draft was recorded.
 
-Each appends an event to the negotiation's history (``tracker.events``); no recorded draft
+Each appends an event to the negotiation's history (``tracker.model.events``); no recorded draft
 changes, and `log` lists the events beside the drafts.
 """
 
@@ -32,7 +32,7 @@ def status_command(ctx: click.Context, ref: str, status: str, date_: str, source
     what its tabler proposed. The draft itself is not changed.
       tracker status us-initial rejected --date 2025-02-15 --source kyiv-independent
     """
-    from tracker.amending import status_change
+    from tracker.input.amending import status_change
 
     store = app(ctx).store()
     history = store.history(negotiation)
@@ -61,7 +61,7 @@ def cite_command(ctx: click.Context, ref: str, key: str, source: str, quote: str
       tracker cite us-initial revenue_share --source reuters-0214 --quote "50% of revenues"
       tracker cite us-initial compensation_amount --source ft-0216 --value '$400B'
     """
-    from tracker.amending import evidence
+    from tracker.input.amending import evidence
 
     store = app(ctx).store()
     history = store.history(negotiation)
@@ -88,9 +88,9 @@ def correct_command(ctx: click.Context, ref: str, negotiation: str | None, note:
     the correction (`--corrected` shows REF as recorded).
       tracker correct counter --set price='$6.5M' --note "typo: 6.5, not 5.6"
     """
-    from tracker.amending import correction, holding_the_mistake
-    from tracker.recording import DraftEdits
-    from tracker.store import Pending
+    from tracker.input.amending import correction, holding_the_mistake
+    from tracker.input.pending import Pending
+    from tracker.input.recording import DraftEdits
 
     store = app(ctx).store()
     history = store.history(negotiation)

@@ -21,7 +21,7 @@ def log_command(ctx: click.Context, negotiation: str | None, fmt: str) -> None:
       tracker log -n acme-merger --format json
     """
     from tracker.db.engine import redact
-    from tracker.events import apply
+    from tracker.model.events import apply
 
     store = app(ctx).store()
     history = store.history(negotiation)
@@ -54,14 +54,14 @@ def show_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str
       tracker show v2 --format yaml > counter.yaml   # a file record takes back
     """
     from tracker.db.engine import redact
-    from tracker.events import apply
+    from tracker.model.events import apply
 
     store = app(ctx).store()
     neg = store.negotiation(negotiation)
     loaded = store.read(ref, neg.id)
     store.check_draft(loaded.record)  # what is shown as a recorded draft still matches its hashes
     if fmt == "yaml":  # the draft as recorded, nothing learnt since
-        from tracker.loading import draft_file_dict, dump_yaml
+        from tracker.input.loading import draft_file_dict, dump_yaml
 
         click.echo(dump_yaml(draft_file_dict(loaded.draft, neg)), nl=False)
         return
@@ -86,7 +86,7 @@ def show_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str
 
 def _carried(store, negotiation, record, history, *, corrected: bool = False):  # type: ignore[no-untyped-def]
     """What a partial draft carries over from its parents, unconfirmed: key → (term, origin)."""
-    from tracker.history import load
+    from tracker.history.reading import load
 
     view = load(store, negotiation, corrected=corrected, recorded=history)
     return {k: (view.value(s), s.origin) for k, s in view.carried_over(record.id).items()}

@@ -20,7 +20,7 @@ def _run(ctx: click.Context, action) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy.exc import DBAPIError
 
     from tracker.db.engine import database_error
-    from tracker.errors import InvalidInput
+    from tracker.model.errors import InvalidInput
 
     engine, url = _engine(ctx)
     try:
@@ -37,7 +37,7 @@ def _known(revision: str) -> str:
     """A revision as the user may name it: one of the migrations, ``head`` or ``base`` (not
     Alembic's relative forms, ``+1`` or ``heads``, which this linear history does not need)."""
     from tracker.db import migrate
-    from tracker.errors import InvalidInput
+    from tracker.model.errors import InvalidInput
 
     known = [*migrate.revisions(), "head", "base"]
     if revision.strip() not in known:
@@ -98,7 +98,7 @@ def downgrade_command(ctx: click.Context, revision: str, yes: bool) -> None:
     """
     from tracker.db import migrate
     from tracker.db.engine import redact, resolve_url
-    from tracker.errors import Aborted, Conflict
+    from tracker.model.errors import Aborted, Conflict
 
     revision = _known(revision)
     held = _run(ctx, migrate.recorded)

@@ -8,15 +8,15 @@ from tracker.commands.options import app, wrote_to
 
 
 def seed_files():  # type: ignore[no-untyped-def]
-    from tracker.resources import resource_dir
+    from tracker.model.resources import resource_dir
 
     folder = resource_dir("seeds")
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
 
 
 def load_seeds(store):  # type: ignore[no-untyped-def]
-    from tracker.loading import read_document
-    from tracker.recording import record_documents
+    from tracker.input.loading import read_document
+    from tracker.input.recording import record_documents
 
     docs = [read_document(p, display_name=f"seeds/{p.name}") for p in seed_files()]
     return record_documents(store, docs).drafts
@@ -70,7 +70,7 @@ def demo_command(ctx: click.Context, force: bool) -> None:
 
     click.echo("")
     click.echo(f"What changed from {first.id} to {last.id}:")
-    from tracker.history import load
+    from tracker.history.reading import load
 
     print_diff(load(store, negotiation), first.id, last.id, fmt="text")
 

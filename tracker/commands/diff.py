@@ -7,12 +7,17 @@ import sys
 
 import click
 
-from tracker.commands.options import app, corrected_option, emit_json, negotiation_option
-from tracker.errors import DIFFERENT
+from tracker.commands.options import (
+    app,
+    corrected_option,
+    emit_json,
+    negotiation_option,
+)
+from tracker.model.errors import DIFFERENT
 
 
 def print_diff(view, old: str, new: str, *, fmt: str, three_way: bool = False):  # type: ignore[no-untyped-def]
-    from tracker.compare import diff_view
+    from tracker.history.compare import diff_view
 
     d = diff_view(view, old, new, three_way=three_way)
     if fmt == "json":
@@ -60,7 +65,7 @@ def diff_command(ctx: click.Context, old_ref: str, new_ref: str, negotiation: st
       tracker diff loi counter --three-way --format markdown
       tracker diff v3 v4 --exit-code >/dev/null || echo changed
     """
-    from tracker.history import load, resolve
+    from tracker.history.reading import load, resolve
 
     store = app(ctx).store()
     view = load(store, store.negotiation(negotiation), corrected=corrected)

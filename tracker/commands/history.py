@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import click
 
-from tracker.commands.options import app, corrected_option, emit_json, format_option, negotiation_option
+from tracker.commands.options import (
+    app,
+    corrected_option,
+    emit_json,
+    format_option,
+    negotiation_option,
+)
 
 as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
                             help="Only drafts dated on or before this day, with the statuses and evidence known by then.")
 
 
 def _view(ctx: click.Context, negotiation: str | None, *, as_of=None, corrected: bool = False):  # type: ignore[no-untyped-def]
-    from tracker.history import load
+    from tracker.history.reading import load
 
     store = app(ctx).store()
     return load(store, store.negotiation(negotiation), as_of=as_of, corrected=corrected)
 
 
 def _as_of(text: str | None):  # type: ignore[no-untyped-def]
-    from tracker.history import parse_date
+    from tracker.history.reading import parse_date
 
     return parse_date(text) if text is not None else None
 
@@ -38,13 +44,14 @@ def blame_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: st
       tracker blame
       tracker blame counter --format json
     """
-    from tracker import history
+    from tracker.history.blame import blame
+    from tracker.history.reading import resolve
 
     view = _view(ctx, negotiation, corrected=corrected)
-    _, note = history.resolve(view, ref)
+    _, note = resolve(view, ref)
     if note:
         click.echo(f"Note: {note}", err=True)
-    b = history.blame(view, ref)
+    b = blame(view, ref)
     if fmt == "json":
         from tracker.render import jsonout
 
@@ -70,11 +77,12 @@ def history_command(ctx: click.Context, key: str, negotiation: str | None, fmt: 
       tracker history price
       tracker history fund.governance --format json
     """
-    from tracker import history
+    from tracker.history.reading import known_key
+    from tracker.history.term_history import term_history
 
     view = _view(ctx, negotiation, corrected=corrected)
-    history.known_key(view, key)
-    h = history.term_history(view, key)
+    known_key(view, key)
+    h = term_history(view, key)
     if fmt == "json":
         from tracker.render import jsonout
 
@@ -103,11 +111,11 @@ def positions_command(ctx: click.Context, as_of: str | None, negotiation: str | 
       tracker positions
       tracker positions --as-of 2025-03-05
     """
-    from tracker import history
+    from tracker.history.positions import positions
 
     day = _as_of(as_of)
     view = _view(ctx, negotiation, as_of=day, corrected=corrected)
-    p = history.positions(view, day)
+    p = positions(view, day)
     if fmt == "json":
         from tracker.render import jsonout
 
@@ -135,12 +143,13 @@ def gap_command(ctx: click.Context, parties: tuple[str, ...], as_of: str | None,
       tracker gap
       tracker gap A W --as-of 2025-03-05
     """
-    from tracker import history
+    from tracker.history.positions import gap
+    from tracker.history.reading import gap_parties
 
     day = _as_of(as_of)
     view = _view(ctx, negotiation, as_of=day, corrected=corrected)
-    a, b = history.gap_parties(view.negotiation, parties)
-    g = history.gap(view, a, b, day)
+    a, b = gap_parties(view.negotiation, parties)
+    g = gap(view, a, b, day)
     if fmt == "json":
         from tracker.render import jsonout
 

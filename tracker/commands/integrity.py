@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from tracker.commands.options import FILE, app, emit_json, format_option, negotiation_option, wrote_to
+from tracker.commands.options import (
+    FILE,
+    app,
+    emit_json,
+    format_option,
+    negotiation_option,
+    wrote_to,
+)
 
 
 @click.command("verify")
@@ -32,8 +39,8 @@ def verify_command(ctx: click.Context, negotiation: str | None, kept: str | None
       tracker verify
       tracker verify -n acme-merger --head sha256:8c128210479e
     """
-    from tracker.errors import IntegrityFailure, InvalidInput, NotFound
-    from tracker.verify import check, check_head, parse_head
+    from tracker.db.verify import check, check_head, parse_head
+    from tracker.model.errors import IntegrityFailure, InvalidInput, NotFound
 
     if kept is not None:
         parse_head(kept)  # a malformed head is refused before any work
@@ -94,8 +101,8 @@ def export_command(ctx: click.Context, negotiation: str | None, output: Path | N
       tracker export -o deals.json
       tracker export -n acme-merger -o - | gzip > acme.json.gz
     """
-    from tracker import portable
     from tracker.commands import outfile
+    from tracker.input import portable
 
     to_stdout = outfile.is_stdout(output)
     if not to_stdout:
@@ -123,7 +130,7 @@ def import_command(ctx: click.Context, file: Path) -> None:
       tracker --db sqlite:///copy.db import deals.json
       gunzip -c acme.json.gz | tracker import -
     """
-    from tracker import portable
+    from tracker.input import portable
 
     if str(file) == "-":
         export_file = portable.read_stdin(sys.stdin.buffer)

@@ -60,9 +60,9 @@ def create_command(ctx: click.Context, negotiation_id: str, title: str, parties:
     """
     from pydantic import ValidationError
 
-    from tracker.errors import Conflict, InvalidInput
-    from tracker.loading import describe_validation_error, format_loc
-    from tracker.termsheet import Negotiation, negotiation_input_problems
+    from tracker.input.loading import describe_validation_error, format_loc
+    from tracker.model.errors import Conflict, InvalidInput
+    from tracker.model.termsheet import Negotiation, negotiation_input_problems
 
     party_docs = []
     for spec in parties:

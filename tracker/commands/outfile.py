@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable
 
-from tracker.errors import Conflict, InvalidInput, OutputError
+from tracker.model.errors import Conflict, InvalidInput, OutputError
 
 STDOUT = "-"
 

@@ -9,7 +9,6 @@ import click
 
 from tracker.commands.options import FILE, app, wrote_to
 
-
 # What a draft says, as options: shared by `record` and by `correct`, which takes the same ones
 # (its defaults are the corrected draft's: ``CORRECTING`` says so in its help).
 EDIT_OPTIONS = (
@@ -66,7 +65,7 @@ def record_command(ctx: click.Context, files: tuple[Path, ...], **opts) -> None:
       tracker record --from us-initial --id kyiv-amendments --tabled-by UA \\
           --set revenue_share=0% --drop compensation_amount
     """
-    from tracker.errors import InvalidInput
+    from tracker.model.errors import InvalidInput
 
     flag_names = ("from_refs", "draft_id", "tabled_by", "date_", "title", "status", "coverage", "notes", "sets", "drops", "renames",
                   "sources", "quotes", "pushed", "confidences", "allow_empty", "root")
@@ -82,8 +81,8 @@ def record_command(ctx: click.Context, files: tuple[Path, ...], **opts) -> None:
 
 
 def _record_files(ctx: click.Context, files: tuple[Path, ...]) -> None:
-    from tracker.recording import record_documents
-    from tracker.loading import read_document
+    from tracker.input.loading import read_document
+    from tracker.input.recording import record_documents
 
     show_progress = len(files) > 1 and sys.stderr.isatty()
     if show_progress:
@@ -92,7 +91,7 @@ def _record_files(ctx: click.Context, files: tuple[Path, ...]) -> None:
     else:
         docs = [read_document(f) for f in files]
     batch = record_documents(app(ctx).store(), docs)
-    from tracker.store import RECORDED, UNCHANGED
+    from tracker.input.pending import RECORDED, UNCHANGED
 
     for slug, what in batch.negotiations.items():
         if what == RECORDED:
@@ -114,8 +113,8 @@ def _report(results) -> None:  # type: ignore[no-untyped-def]
 
 
 def _record_flags(ctx: click.Context, opts: dict) -> None:  # type: ignore[type-arg]
-    from tracker.recording import DraftEdits, derive_draft
-    from tracker.store import Pending
+    from tracker.input.pending import Pending
+    from tracker.input.recording import DraftEdits, derive_draft
 
     store = app(ctx).store()
     negotiation = store.negotiation(opts["negotiation"])
@@ -129,7 +128,7 @@ def _record_flags(ctx: click.Context, opts: dict) -> None:  # type: ignore[type-
     draft = derive_draft(store, negotiation, edits, allow_incomplete=opts["edit"], carried_over=_carried_over(store, negotiation))
     origin = None
     if opts["edit"]:
-        from tracker.recording import check_edited
+        from tracker.input.recording import check_edited
 
         draft, origin = edit_in_editor(negotiation, draft)
         check_edited(store, negotiation, draft, edits)
@@ -141,7 +140,7 @@ def _carried_over(store, negotiation):  # type: ignore[no-untyped-def]
     """What a partial draft carries over with a value (key → term), from the negotiation's view."""
 
     def carried(record):  # type: ignore[no-untyped-def]
-        from tracker.history import load
+        from tracker.history.reading import load
 
         view = load(store, negotiation)
         return {k: view.term(s) for k, s in view.carried(record.id).items() if s.blob is not None}
@@ -158,8 +157,13 @@ def edit_in_editor(negotiation, draft):  # type: ignore[no-untyped-def]
     import tempfile
     import time
 
-    from tracker.errors import Aborted, InvalidInput
-    from tracker.loading import build_draft, document_from_text, draft_file_dict, dump_yaml
+    from tracker.input.loading import (
+        build_draft,
+        document_from_text,
+        draft_file_dict,
+        dump_yaml,
+    )
+    from tracker.model.errors import Aborted, InvalidInput
 
     header = (
         "# Edit the new draft, save and close to record it.\n"

@@ -27,8 +27,8 @@ def render(store, negotiation, fmt: str) -> Generator[str, None, None]:  # type:
 
 def _rendered(store, negotiation, fmt: str) -> Generator[str, None, None]:  # type: ignore[no-untyped-def]
     """An empty piece once the JSON form is made (``render`` takes it), then those of ``fmt``."""
+    from tracker.history.report import build
     from tracker.render import jsonout
-    from tracker.report import build
 
     pieces = _formatted(jsonout.report(build(store, negotiation)), fmt)
     yield ""

@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from tracker.db import SCHEMA_REVISION
-from tracker.errors import DatabaseError, InvalidInput
+from tracker.model.errors import DatabaseError, InvalidInput
 
 DEFAULT_URL = "sqlite:///data/tracker.db"
 ENV_URL = "TRACKER_DB_URL"

@@ -5,14 +5,14 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
-from tracker.errors import DatabaseError
-from tracker.resources import resource_dir
+from alembic import command
+from tracker.model.errors import DatabaseError
+from tracker.model.resources import resource_dir
 
 
 def config() -> Config:

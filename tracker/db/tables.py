@@ -93,7 +93,7 @@ draft_terms = Table(
 
 Index("ix_draft_terms_blob_id", draft_terms.c.blob_id)
 
-# What was learnt about the negotiation after a draft was recorded (``tracker.events``): a
+# What was learnt about the negotiation after a draft was recorded (``tracker.model.events``): a
 # status change, new evidence for a term, a correction, a revision of the negotiation itself.
 # Events join the drafts in one history chain: event ``seq`` numbers them within the
 # negotiation, ``after`` is how many drafts it had then (its place among them).

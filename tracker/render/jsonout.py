@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Iterator
 
-from tracker.values import value_json
+from tracker.model.values import value_json
 
 if TYPE_CHECKING:  # renderers format plain data; they never need the store (SQLAlchemy) itself
-    from tracker.store import DraftRecord
-    from tracker.termsheet import Draft, Negotiation
+    from tracker.model.records import DraftRecord
+    from tracker.model.termsheet import Draft, Negotiation
 
 
 def draft_summary(record: DraftRecord) -> dict[str, Any]:
@@ -285,7 +285,7 @@ def positions(view: Any, p: Any) -> dict[str, Any]:
 def distance(d: Any) -> dict[str, Any] | None:
     if d is None:
         return None
-    from tracker.values import canonical_decimal
+    from tracker.model.values import canonical_decimal
 
     out = {"kind": d.kind, "amount": canonical_decimal(d.amount), "text": d.text()}
     if d.kind == "money":
@@ -325,7 +325,7 @@ def gap(view: Any, g: Any) -> dict[str, Any]:
     }
 
 
-# --- the change-history report (tracker.report data): every report format renders this ------
+# --- the change-history report (tracker.history.report data): every report format renders this ------
 
 
 def report(rep: Any) -> dict[str, Any]:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.render.text import describe_attribution, describe_delta, moves_text, one_line, show_value
+from tracker.render.text import (
+    describe_attribution,
+    describe_delta,
+    moves_text,
+    one_line,
+    show_value,
+)
 
 # A convergence row lists this many typed distances (the JSON report has them all).
 MAX_LISTED = 6
@@ -80,7 +86,7 @@ def diff(d: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-# --- the change-history report (the JSON form of tracker.report) ----------------------------
+# --- the change-history report (the JSON form of tracker.history.report) ----------------------------
 
 
 def _link(url: Any) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from tracker.plain import one_line
-from tracker.termsheet import Draft, Negotiation, Term
+from tracker.model.plain import one_line
+from tracker.model.termsheet import Draft, Negotiation, Term
 
 if TYPE_CHECKING:  # renderers format plain data; they never need the store (SQLAlchemy) itself
-    from tracker.store import DraftRecord
+    from tracker.model.records import DraftRecord
 
 
 def table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) -> str:
@@ -198,9 +198,10 @@ def _signed(number: str, suffix: str = "") -> str:
 
 def describe_delta(change: object) -> str:
     """A short human reading of a typed delta: '+1 million USD (×1.2)', '-5 pp', '+[a] -[b]'."""
-    from tracker.diff import redline_text
-    from tracker.values import format_money
     from decimal import Decimal
+
+    from tracker.engine.diff import redline_text
+    from tracker.model.values import format_money
 
     d = getattr(change, "delta", {}) or {}
     if "type_changed" in d:
@@ -243,8 +244,8 @@ def describe_delta(change: object) -> str:
 def _number_difference(change: object) -> str | None:
     """A change of a number in its unit: ``+6 months``, ``-30 days`` (None where the two
     values have no exact common unit)."""
-    from tracker.quantities import difference
-    from tracker.values import Number, unit_text
+    from tracker.model.quantities import difference
+    from tracker.model.values import Number, unit_text
 
     old, new = (getattr(getattr(change, side), "value", None) for side in ("old", "new"))
     if not (isinstance(old, Number) and isinstance(new, Number)):

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.render.text import disputed_note, moves_text, named, one_line, party_names, show_value, stance_text, table
+from tracker.render.text import (
+    disputed_note,
+    moves_text,
+    named,
+    one_line,
+    party_names,
+    show_value,
+    stance_text,
+    table,
+)
 
 WIDE = 40
 

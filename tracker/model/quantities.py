@@ -19,9 +19,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Sequence
 
-from tracker.values import (
-    DURATIONS, Absent, Boolean, Choice, Date, Money, Number, Percent, StringSet, Text, canonical_decimal, format_money,
-    unit_name, unit_text,
+from tracker.model.values import (
+    DURATIONS,
+    Absent,
+    Boolean,
+    Choice,
+    Date,
+    Money,
+    Number,
+    Percent,
+    StringSet,
+    Text,
+    canonical_decimal,
+    format_money,
+    unit_name,
+    unit_text,
 )
 
 # Across days and months: the shortest and longest month, in days.

@@ -31,12 +31,13 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Connection, Text, select, type_coerce
 
-from tracker import canonical
 from tracker.db import tables as db
-from tracker.events import EventRecord, body_of, parse_body
-from tracker.errors import InvalidInput, NotFound
-from tracker.store import Store, chain_order
-from tracker.termsheet import DraftHeader, Negotiation, Term
+from tracker.db.store import Store
+from tracker.model import canonical
+from tracker.model.errors import InvalidInput, NotFound
+from tracker.model.events import EventRecord, body_of, parse_body
+from tracker.model.records import chain_order
+from tracker.model.termsheet import DraftHeader, Negotiation, Term
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""What is learnt after a draft was recorded, turned into events (``tracker.events``).
+"""What is learnt after a draft was recorded, turned into events (``tracker.model.events``).
 
 ``status_change``, ``evidence`` and ``correction`` check their input against the negotiation as
 recorded and build the event; the store appends it to the history. Nothing recorded changes.
@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from pydantic import ValidationError
 
-from tracker.errors import InvalidInput, NotFound
-from tracker.events import Correction, Evidence, StatusChange
-from tracker.loading import describe_validation_error
-from tracker.recording import DraftEdits, check_dates, derive_draft, known_sources, parse_source
-from tracker.store import DraftRecord, History, Store, resolve_ref
-from tracker.termsheet import CONFIDENCES, STATUSES, Draft
-from tracker.values import ShorthandError, parse_value, value_json
+from tracker.input.loading import describe_validation_error
+from tracker.input.recording import (
+    DraftEdits,
+    check_dates,
+    derive_draft,
+    known_sources,
+    parse_source,
+)
+from tracker.model.errors import InvalidInput, NotFound
+from tracker.model.events import Correction, Evidence, StatusChange
+from tracker.model.records import DraftRecord, History, resolve_ref
+from tracker.model.termsheet import CONFIDENCES, STATUSES, Draft
+from tracker.model.values import ShorthandError, parse_value, value_json
+
+if TYPE_CHECKING:  # handed a store, never opening one: the database layer sits above this one
+    from tracker.db.store import Store
 
 
 def target(history: History, ref: str) -> DraftRecord:

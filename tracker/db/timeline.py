@@ -19,15 +19,16 @@ from itertools import groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from tracker.canonical import canonical_json
-from tracker.errors import IntegrityFailure
-from tracker.lineage import Lineage
-from tracker.store import parse_terms
-from tracker.termsheet import Term
-from tracker.values import ABSENT, comparable, is_duration_json, value_from_json
+from tracker.db.rows import parse_terms
+from tracker.model.canonical import canonical_json
+from tracker.model.errors import IntegrityFailure
+from tracker.model.lineage import Lineage
+from tracker.model.termsheet import Term
+from tracker.model.values import ABSENT, comparable, is_duration_json, value_from_json
 
 if TYPE_CHECKING:
-    from tracker.store import DraftRecord, Store
+    from tracker.db.store import Store
+    from tracker.model.records import DraftRecord
 
 _NONE_VALUE = '{"type":"none"}'
 _DRAFT, _KEY_BLOB = itemgetter(0), itemgetter(1, 2)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Iterable, Sequence
 
-from tracker.store import DraftRecord
+from tracker.model.records import DraftRecord
 
 
 class Lineage:

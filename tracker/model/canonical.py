@@ -22,7 +22,7 @@ Changing anything in this module changes every hash ever recorded, so it must no
        "recorded_at": <when it was recorded: ISO 8601 in UTC, "+00:00">}
 
   with ``"recorded_by": <who recorded it>`` added where that is known (drafts recorded before
-  schema 0003 keep the links they had). An **event** (``tracker.events``: a status change, new
+  schema 0003 keep the links they had). An **event** (``tracker.model.events``: a status change, new
   evidence, a correction, a revision of the negotiation) is linked in the same chain, after the
   drafts recorded before it, by the content hash of::
 

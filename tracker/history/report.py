@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from tracker import history
-from tracker.compare import diff_view
-from tracker.diff import DiffResult
-from tracker.history import Cited, Gap, Positions, TermHistory
-from tracker.store import DraftRecord, Store
-from tracker.termsheet import Negotiation, Source
-from tracker.values import ABSENT
-from tracker.view import AGREED, CONCESSION, View
+from tracker.db.store import Store
+from tracker.engine.diff import DiffResult
+from tracker.history.compare import diff_view
+from tracker.history.positions import Gap, Positions, TermPositions, gap, positions
+from tracker.history.reading import Cited, citations, load
+from tracker.history.term_history import TermHistory, moved_terms, term_history
+from tracker.history.view import AGREED, CONCESSION, View
+from tracker.model.records import DraftRecord
+from tracker.model.termsheet import Negotiation, Source
+from tracker.model.values import ABSENT
 
 
 @dataclass
@@ -73,7 +75,7 @@ def build(store: Store, negotiation: Negotiation) -> Report:
     """The report: every draft's changes, the positions, gaps, term histories and tallies,
     all from one view of the negotiation (millions of objects, none in a cycle: the console
     script runs without the cyclic collector, see ``cli.main``)."""
-    view = history.load(store, negotiation)
+    view = load(store, negotiation)
     view.terms()  # every term worked out once, for all that follows
     drafts = [view.by_id[d] for d in view.ordered]
     changes = []
@@ -84,8 +86,8 @@ def build(store: Store, negotiation: Negotiation) -> Report:
         for i, p in enumerate(parents):
             changes.append(DraftChanges(r, view.by_id[p], diff_view(view, p, r.id).result, counted=i == 0))
     for dc in changes:
-        dc.evidence = {c.term: history.citations(view, dc.record.id, c.new, c.term) for c in dc.result.changes if c.new_stated}
-    final = history.positions(view)
+        dc.evidence = {c.term: citations(view, dc.record.id, c.new, c.term) for c in dc.result.changes if c.new_stated}
+    final = positions(view)
     tabling = [p.code for p in negotiation.parties if view.tabled_ranks(p.code)]
     pairs = list(combinations(tabling[:MAX_GAP_PARTIES], 2))
     out = Report(
@@ -94,9 +96,9 @@ def build(store: Store, negotiation: Negotiation) -> Report:
         drafts=drafts,
         changes=changes,
         positions=final,
-        gaps=[history.gap(view, a, b) for a, b in pairs],
+        gaps=[gap(view, a, b) for a, b in pairs],
         gap_pairs=len(tabling) * (len(tabling) - 1) // 2,
-        histories=[history.term_history(view, name, ds, moves_only=True) for name, ds in history.moved_terms(view)],
+        histories=[term_history(view, name, ds, moves_only=True) for name, ds in moved_terms(view)],
         tallies=_tallies(view, changes, final),
         bibliography=_bibliography(drafts, view.applied),
     )
@@ -149,7 +151,7 @@ def _tallies(view: View, changes: list[DraftChanges], final: Positions) -> list[
     return list(tallies.values())
 
 
-def _agreed_token(end: history.TermPositions) -> str | None:
+def _agreed_token(end: TermPositions) -> str | None:
     first = next((p for p in end.positions.values() if p is not None), None)
     return first.state.token if first is not None else None
 

@@ -12,28 +12,36 @@ import getpass
 import hashlib
 import json
 import os
-import re
-from dataclasses import dataclass, field
 from contextlib import contextmanager
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, NamedTuple, Protocol, Sequence, TypeVar
+from typing import Any, Iterable, Iterator, Sequence
 
-from pydantic import TypeAdapter
 from sqlalchemy import Connection, Engine, Text, func, insert, select, type_coerce
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from tracker import canonical
-from tracker.db.engine import database_error, is_sqlite, open_engine, resolve_url
 from tracker.db import tables as db
-from tracker.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
-from tracker.events import REVISE, EventRecord, Revision, parse_body, revision_problems
-from tracker.termsheet import Draft, DraftHeader, Negotiation, Term
+from tracker.db.engine import database_error, is_sqlite, open_engine, resolve_url
+from tracker.db.rows import Loaded, StoredTerms, TermPair, parse_terms
+from tracker.input.pending import RECORDED, UNCHANGED, Pending, Recorded, parents_first
+from tracker.model import canonical
+from tracker.model.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
+from tracker.model.events import (
+    REVISE,
+    EventRecord,
+    Revision,
+    parse_body,
+    revision_problems,
+)
+from tracker.model.records import (
+    DraftRecord,
+    History,
+    NegotiationSummary,
+    Ref,
+    chain_order,
+    follows,
+    resolve_ref,
+)
+from tracker.model.termsheet import DraftHeader, Negotiation, Term
 
-if TYPE_CHECKING:  # the loader (and YAML) is not needed to read the store
-    from tracker.loading import Origin
-
-# What recording a negotiation did (else: the event of its new revision).
-RECORDED, UNCHANGED = "recorded", "unchanged"
 # The first key of PostgreSQL advisory locks on a negotiation (the second is its id): "tr".
 PG_LOCK_NAMESPACE = 0x7472
 # A delta chain longer than this is cut by a full snapshot, bounding the rows read per draft.
@@ -43,92 +51,12 @@ CHUNK = 900
 # A record or import of at least this many terms is a bulk load: statistics are refreshed after.
 BULK_TERMS = 10_000
 
-_terms_adapter: TypeAdapter[dict[str, Term]] = TypeAdapter(dict[str, Term])
-
-
-def parse_terms(bodies: Iterable[tuple[object, str]]) -> dict[str, Term]:
-    """Stored term bodies, by name (a key or a blob id), as models: one validation call over
-    a JSON object, far faster than one per term. Names need no escaping (keys were checked
-    against the TermKey pattern when recorded; ids are numbers)."""
-    try:
-        return _terms_adapter.validate_json("{" + ",".join(f'"{name}":{body}' for name, body in bodies) + "}")
-    except ValueError:  # pydantic's ValidationError included: a stored row was changed by hand
-        raise IntegrityFailure("a stored term no longer reads as a term; run `tracker verify`") from None
-
 
 def _stored_negotiation(document: str) -> Negotiation:
     try:
         return Negotiation.model_validate_json(document)
     except ValueError:
         raise IntegrityFailure("a stored negotiation no longer reads as a negotiation; run `tracker verify`") from None
-
-
-@dataclass(frozen=True)
-class DraftRecord:
-    """A recorded draft without its terms: what ``log`` lists and references resolve to."""
-
-    pk: int
-    seq: int
-    hash: str
-    header: DraftHeader
-    recorded_at: dt.datetime | None
-    base_pk: int | None = field(default=None, repr=False)
-    chain_depth: int = field(default=0, repr=False)
-    term_count: int = 0
-    link: str | None = field(default=None, repr=False)  # the history up to this draft (canonical.link_hash)
-    recorded_by: str | None = None  # None: recorded before tracker kept who recorded what
-
-    @property
-    def id(self) -> str:
-        return self.header.id
-
-
-@dataclass(frozen=True)
-class History:
-    """A negotiation's whole recorded history: its first record (what the chain starts from), its
-    latest revision, and its drafts and events in order."""
-
-    first: Negotiation
-    negotiation: Negotiation
-    hash: str  # the first record's hash
-    records: list[DraftRecord]
-    events: list[EventRecord]
-
-    @property
-    def head(self) -> str:
-        entries = chain_order(self.records, self.events)
-        return entries[-1].link if entries else self.hash  # type: ignore[return-value]
-
-
-@dataclass(frozen=True)
-class NegotiationSummary:
-    negotiation: Negotiation
-    drafts: int
-
-
-@dataclass
-class Pending:
-    """A draft to record, with where it came from (for error messages)."""
-
-    draft: Draft
-    origin: Origin | None = None
-    # Restoring an export: the sequence number the draft must get (else the batch conflicts)
-    # and its original recording time.
-    seq: int | None = None
-    recorded_at: dt.datetime | None = None
-    recorded_by: str | None = None
-
-    def error(self, exc_type: type, loc: tuple[Any, ...], message: str) -> Exception:
-        if self.origin is None:
-            return exc_type(f"draft {self.draft.id!r}: {message}")
-        inner = self.origin.error(loc, message)
-        return exc_type(inner.message, where=inner.where)
-
-
-@dataclass
-class Recorded:
-    record: DraftRecord
-    created: bool  # False when an identical draft was already recorded
 
 
 class Store:
@@ -235,7 +163,7 @@ class Store:
         ``restoring`` (an import): each negotiation is its first record, never revised here, and
         ``events`` (negotiation id, event) are appended in their places among the drafts.
         """
-        ordered: list[Any] = _parents_first(pending)
+        ordered: list[Any] = parents_first(pending)
         if events:  # an import: drafts in sequence order, each event after the drafts before it
             keyed = [((p.seq or 0, 0, 0), p) for p in ordered] + [((e.after, 1, e.seq), (slug, e)) for slug, e in events]
             ordered = [item for _, item in sorted(keyed, key=lambda x: x[0])]
@@ -520,7 +448,7 @@ class Store:
         neg_pk, _ = self._negotiation(conn, negotiation)
         # Resolve on the identifying columns alone; only the draft found is read in full.
         refs = [
-            _Ref(*row)
+            Ref(*row)
             for row in conn.execute(
                 select(db.drafts.c.id, db.drafts.c.slug, db.drafts.c.seq, db.drafts.c.hash).where(db.drafts.c.negotiation_id == neg_pk)
             )
@@ -722,77 +650,6 @@ class Store:
         return _Transaction(self, write=True)
 
 
-class StoredTerms(Mapping[str, Term]):
-    """A recorded draft's terms as stored: key → (term hash, canonical JSON), each parsed into
-    a ``Term`` when first looked up, and all of them in one batch when the terms are iterated.
-
-    Reading a draft back then costs its rows, not the validation of every term (which, for a
-    sheet of thousands, is most of the time): what only needs the stored form — hashes, the
-    canonical JSON an export writes — never parses at all.
-    """
-
-    def __init__(self, stored: dict[str, tuple[str, str]]):
-        self._stored = stored
-        self._parsed: dict[str, Term] = {}
-        self._complete = not stored
-
-    def __getitem__(self, key: str) -> Term:
-        found = self._parsed.get(key)
-        if found is None:
-            found = self._parsed[key] = parse_terms([(key, self._stored[key][1])])[key]
-        return found
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._stored)
-
-    def __len__(self) -> int:
-        return len(self._stored)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._stored
-
-    def parsed(self) -> dict[str, Term]:
-        """Every term as a model, validated in one call (far faster than one call per term)."""
-        if not self._complete:
-            self._parsed.update(parse_terms((k, body) for k, (_, body) in self._stored.items() if k not in self._parsed))
-            self._complete = True
-        return {k: self._parsed[k] for k in self._stored}
-
-    def items(self):  # type: ignore[override]
-        return self.parsed().items()
-
-    def values(self):  # type: ignore[override]
-        return self.parsed().values()
-
-    def stored(self, key: str) -> tuple[str, str]:
-        """The term's hash and canonical JSON, as recorded."""
-        return self._stored[key]
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """A draft read back: its record and its terms (parsed on first use)."""
-
-    record: DraftRecord
-    terms: StoredTerms
-
-    @cached_property
-    def draft(self) -> Draft:
-        return Draft(**self.record.header.model_dump(), terms=self.terms.parsed())
-
-
-@dataclass(frozen=True)
-class TermPair:
-    """Two drafts' manifests as key → blob id (blobs are content-addressed: equal ids mean
-    equal terms, so they stand in for term hashes in ``diff.compare``), and the terms of the
-    keys whose blob differs."""
-
-    old_manifest: dict[str, int]
-    new_manifest: dict[str, int]
-    old_terms: dict[str, Term]
-    new_terms: dict[str, Term]
-
-
 class _Transaction:
     """``with store._write() as conn``: one transaction; SQLite writers take the lock first."""
 
@@ -845,14 +702,6 @@ _RECORD_COLUMNS = (
 )
 
 
-def chain_order(records: Sequence[DraftRecord], events: Sequence[EventRecord]) -> list[DraftRecord | EventRecord]:
-    """Drafts and events in the order they were recorded: each event after the drafts the
-    negotiation had then (``after``), before the next one."""
-    entries: list[tuple[tuple[int, int, int], DraftRecord | EventRecord]] = [((r.seq, 0, 0), r) for r in records]
-    entries += [((e.after, 1, e.seq), e) for e in events]
-    return [entry for _, entry in sorted(entries, key=lambda x: x[0])]
-
-
 def _check_history(slug: str, digest: str, document: str, records: Sequence[DraftRecord], events: Sequence[EventRecord] = ()) -> None:
     """The negotiation's stored document against its hash, and each draft's and event's link
     against the one before it (``canonical``); ``tracker verify`` says what else is wrong."""
@@ -867,15 +716,6 @@ def _check_history(slug: str, digest: str, document: str, records: Sequence[Draf
                 " or the negotiation rewritten, outside tracker); run `tracker verify`"
             )
         previous = entry.link  # type: ignore[assignment]
-
-
-def follows(previous: str, entry: DraftRecord | EventRecord) -> bool:
-    """Whether a draft's or event's stored link is the one it gets after the link ``previous``."""
-    if entry.recorded_at is None:
-        return False
-    if isinstance(entry, EventRecord):
-        return entry.link == canonical.event_link_hash(previous, entry.seq, entry.hash, entry.recorded_at, entry.recorded_by)
-    return entry.link == canonical.link_hash(previous, entry.seq, entry.hash, entry.recorded_at, entry.recorded_by)
 
 
 def _event_body(document: str, what: str) -> Any:
@@ -916,88 +756,6 @@ def _record(row: Any) -> DraftRecord:
     except ValueError:  # pydantic's ValidationError included: the row was changed by hand
         raise IntegrityFailure(f"draft #{pk} (v{seq}): its stored header no longer reads as a draft header; run `tracker verify`") from None
     return DraftRecord(pk, seq, digest, parsed, _recorded_at(recorded_at, f"draft {parsed.id!r} (v{seq})"), base, depth, count, link, by)
-
-
-class _Ref(NamedTuple):
-    """What a reference is resolved on: a draft's id, sequence number and hash."""
-
-    pk: int
-    id: str
-    seq: int
-    hash: str
-
-
-_VERSION_RE = re.compile(r"^v(\d+)$")
-
-
-class _Identified(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def seq(self) -> int: ...
-    @property
-    def hash(self) -> str: ...
-
-
-_R = TypeVar("_R", bound=_Identified)
-
-
-def resolve_ref(records: Sequence[_R], ref: str) -> _R:
-    """Resolve a reference against a negotiation's drafts (see ``Store.resolve``)."""
-    if not records:
-        raise NotFound("the negotiation has no drafts yet")
-    for r in records:
-        if r.id == ref:
-            return r
-    if ref == "latest":
-        return max(records, key=lambda r: r.seq)
-    m = _VERSION_RE.match(ref)
-    if m:
-        for r in records:
-            if r.seq == int(m.group(1)):
-                return r
-        raise NotFound(f"unknown draft {ref!r} (versions run v1..v{max(r.seq for r in records)})")
-    prefix = ref.removeprefix("sha256:").lower()
-    if len(prefix) >= 4 and re.fullmatch(r"[0-9a-f]+", prefix):
-        found = [r for r in records if r.hash.removeprefix("sha256:").startswith(prefix)]
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            raise InvalidInput(f"hash prefix {ref!r} is ambiguous ({len(found)} drafts); give more digits")
-    raise NotFound(f"unknown draft {ref!r}")
-
-
-def _parents_first(pending: Sequence[Pending]) -> list[Pending]:
-    """Order drafts so each comes after the parents recorded in the same batch."""
-    by_key = {}
-    for item in pending:
-        key = (item.draft.negotiation, item.draft.id)
-        if key in by_key:
-            raise item.error(InvalidInput, ("id",), f"draft {item.draft.id!r} appears twice in this batch")
-        by_key[key] = item
-    ordered: list[Pending] = []
-    state: dict[tuple[str, str], str] = {}
-
-    def visit(item: Pending, trail: list[str]) -> None:
-        key = (item.draft.negotiation, item.draft.id)
-        if state.get(key) == "done":
-            return
-        if state.get(key) == "visiting":
-            cycle = " → ".join(trail + [item.draft.id])
-            raise item.error(InvalidInput, ("parents",), f"a draft cannot be its own ancestor ({cycle})")
-        state[key] = "visiting"
-        for parent in item.draft.parents:
-            if parent == item.draft.id:
-                raise item.error(InvalidInput, ("parents",), f"a draft cannot be its own parent ({parent!r})")
-            dep = by_key.get((item.draft.negotiation, parent))
-            if dep is not None:
-                visit(dep, trail + [item.draft.id])
-        state[key] = "done"
-        ordered.append(item)
-
-    for item in pending:
-        visit(item, [])
-    return ordered
 
 
 def _insert_ignoring_duplicates(conn: Connection, table: Any) -> Any:

@@ -23,9 +23,9 @@ from itertools import compress
 from operator import ne
 from typing import Sequence
 
-from tracker.diff import Attribution, Step
-from tracker.values import ABSENT
-from tracker.view import Track, View
+from tracker.engine.diff import Attribution, Step
+from tracker.history.view import Track, View
+from tracker.model.values import ABSENT
 
 # Not a draft id (ids are never empty): "before the first draft", where no term exists yet.
 BEFORE = ""

@@ -20,7 +20,7 @@ Exit codes:
 
 from __future__ import annotations
 
-from tracker.plain import escaped, one_line
+from tracker.model.plain import escaped, one_line
 
 DIFFERENT = 1
 INVALID_INPUT = 3

@@ -9,17 +9,36 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from pydantic import ValidationError
 
-from tracker.errors import InvalidInput, NotFound
-from tracker.events import revision_problems
-from tracker.quantities import default_problem, preference_problem
-from tracker.loading import Document, build_draft, build_negotiation, describe_validation_error, format_loc, parse_text
-from tracker.store import Pending, Recorded, Store
-from tracker.termsheet import CONFIDENCES, Citation, Draft, Negotiation, PushedBy, Source, Term, draft_input_problems
-from tracker.values import ShorthandError, parse_value, value_json
+from tracker.input.loading import (
+    Document,
+    build_draft,
+    build_negotiation,
+    describe_validation_error,
+    format_loc,
+    parse_text,
+)
+from tracker.input.pending import Pending, Recorded
+from tracker.model.errors import InvalidInput, NotFound
+from tracker.model.events import revision_problems
+from tracker.model.quantities import default_problem, preference_problem
+from tracker.model.termsheet import (
+    CONFIDENCES,
+    Citation,
+    Draft,
+    Negotiation,
+    PushedBy,
+    Source,
+    Term,
+    draft_input_problems,
+)
+from tracker.model.values import ShorthandError, parse_value, value_json
+
+if TYPE_CHECKING:  # handed a store, never opening one: the database layer sits above this one
+    from tracker.db.store import Store
 
 
 @dataclass

@@ -26,8 +26,19 @@ from typing import Annotated, Any, Literal, Sequence, Union
 
 from pydantic import Field, TypeAdapter
 
-from tracker.termsheet import Citation, Confidence, Model, Negotiation, Report, Slug, Source, Status, Term, TermKey
-from tracker.values import IsoDate, Value, value_json
+from tracker.model.termsheet import (
+    Citation,
+    Confidence,
+    Model,
+    Negotiation,
+    Report,
+    Slug,
+    Source,
+    Status,
+    Term,
+    TermKey,
+)
+from tracker.model.values import IsoDate, Value, value_json
 
 STATUS, CITE, CORRECT, REVISE = "status", "cite", "correct", "revise"
 

@@ -32,8 +32,8 @@ from pydantic import (
     model_validator,
 )
 
-from tracker.canonical import canonical_json
-from tracker.plain import CONTROL
+from tracker.model.canonical import canonical_json
+from tracker.model.plain import CONTROL
 
 # Amounts beyond this are typos or hostile input: the largest real-world sums fit easily.
 MAX_INTEGER_DIGITS = 18
@@ -136,7 +136,7 @@ WITHDRAWN_CURRENCIES = frozenset({"ANG", "BGN", "ZWL"})
 CURRENCIES = _iso_4217() | WITHDRAWN_CURRENCIES
 
 # Durations: unit (singular) → (family, size in the family's base unit). Within a family
-# units convert exactly; ``tracker.quantities`` compares across families with care.
+# units convert exactly; ``tracker.model.quantities`` compares across families with care.
 DURATIONS: dict[str, tuple[str, Decimal]] = {
     "day": ("days", Decimal(1)), "week": ("days", Decimal(7)), "fortnight": ("days", Decimal(14)),
     "month": ("months", Decimal(1)), "year": ("months", Decimal(12)),

@@ -10,10 +10,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Iterator, Literal, Union, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
-from tracker.quantities import default_problem, preference_problem, ranked_word
-from tracker.values import Absent, Boolean, Choice, IsoDate, Number, StringSet, Value, currency_unit_problem, one_line_problem, parse_value, value_json
+from tracker.model.quantities import default_problem, preference_problem, ranked_word
+from tracker.model.values import (
+    Absent,
+    Boolean,
+    Choice,
+    IsoDate,
+    Number,
+    StringSet,
+    Value,
+    currency_unit_problem,
+    one_line_problem,
+    parse_value,
+    value_json,
+)
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", min_length=1, max_length=100)]
 PartyCode = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")]

@@ -12,13 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tracker.attribution import BEFORE, attribute, attribute_along, attribute_rename
-from tracker.diff import Change, DiffResult, KINDS, compare
-from tracker.store import DraftRecord, Store
-from tracker.termsheet import Negotiation
-from tracker.quantities import same
-from tracker.values import ABSENT, Absent
-from tracker.view import View, with_default
+from tracker.db.store import Store
+from tracker.engine.diff import KINDS, Change, DiffResult, compare
+from tracker.history.attribution import (
+    BEFORE,
+    attribute,
+    attribute_along,
+    attribute_rename,
+)
+from tracker.history.view import View, with_default
+from tracker.model.quantities import same
+from tracker.model.records import DraftRecord
+from tracker.model.termsheet import Negotiation
+from tracker.model.values import ABSENT, Absent
 
 _ABSENT = Absent(type="none")
 
@@ -48,7 +54,7 @@ class DraftDiff:
 
 def diff_records(store: Store, negotiation: Negotiation, old: DraftRecord, new: DraftRecord, *, three_way: bool = False) -> DraftDiff:
     """Two recorded drafts of a negotiation compared, as ``tracker diff`` compares them."""
-    from tracker.history import load
+    from tracker.history.reading import load
 
     return diff_view(load(store, negotiation), old.id, new.id, three_way=three_way)
 

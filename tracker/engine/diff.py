@@ -23,8 +23,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Mapping, Sequence
 
-from tracker.canonical import term_hash
-from tracker.values import ABSENT, Boolean, Choice, Date, Money, Number, Percent, StringSet, Text, canonical_decimal, token_of
+from tracker.model.canonical import term_hash
+from tracker.model.values import (
+    ABSENT,
+    Boolean,
+    Choice,
+    Date,
+    Money,
+    Number,
+    Percent,
+    StringSet,
+    Text,
+    canonical_decimal,
+    token_of,
+)
 
 KINDS = ("changed", "renamed", "dropped", "added", "annotated", "unreported")
 # Parts of a term other than its value whose change is reported as such.

@@ -29,9 +29,15 @@ from pydantic import ValidationError
 # libyaml's C parser when present (much faster on large term sheets), else the pure-Python one.
 _YAMLLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-from tracker.errors import InvalidInput
-from tracker.termsheet import MAX_TERMS, Draft, Negotiation, draft_input_problems, negotiation_input_problems
-from tracker.values import VALUE_TYPES
+from tracker.model.errors import InvalidInput
+from tracker.model.termsheet import (
+    MAX_TERMS,
+    Draft,
+    Negotiation,
+    draft_input_problems,
+    negotiation_input_problems,
+)
+from tracker.model.values import VALUE_TYPES
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 40

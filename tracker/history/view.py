@@ -14,7 +14,7 @@
 - A party's move is labelled against its own previous position (``label``).
 
 Diffs, attribution, blame, term histories, positions, gaps and the report all read this view,
-so they cannot disagree. It reads a :class:`~tracker.timeline.Timeline` and works terms out
+so they cannot disagree. It reads a :class:`~tracker.db.timeline.Timeline` and works terms out
 once, when first asked for, by one rule that keeps per draft what it states absent and what it
 carries over; a state is read off those sets (a party's position needs no more), and a
 :class:`Track` lays one term's states out along every draft for the walks of attribution and
@@ -31,12 +31,12 @@ from itertools import compress, repeat
 from operator import is_not, itemgetter
 from typing import AbstractSet, Any, Callable, Iterable, Iterator, Sequence
 
-from tracker.diff import pair_renames
-from tracker.events import Applied
-from tracker.quantities import closeness, same, toward
-from tracker.termsheet import Negotiation, Term, TermPreferences
-from tracker.timeline import Timeline
-from tracker.values import ABSENT, Absent, token_of
+from tracker.db.timeline import Timeline
+from tracker.engine.diff import pair_renames
+from tracker.model.events import Applied
+from tracker.model.quantities import closeness, same, toward
+from tracker.model.termsheet import Negotiation, Term, TermPreferences
+from tracker.model.values import ABSENT, Absent, token_of
 
 OPENING, CONCESSION, HARDENING, NEUTRAL = "opening", "concession", "hardening", "neutral"
 AGREED, OPEN, UNADDRESSED = "agreed", "open", "unaddressed"

@@ -16,16 +16,27 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from pydantic import ValidationError
 
-from tracker import __version__, canonical
-from tracker.errors import Conflict, InvalidInput
-from tracker.events import EventRecord, parse_body
-from tracker.loading import Origin, exact_int, format_loc, parse_text, read_bounded, read_bytes
-from tracker.store import Pending, Recorded, Store
-from tracker.termsheet import Draft, Negotiation
+from tracker import __version__
+from tracker.input.loading import (
+    Origin,
+    exact_int,
+    format_loc,
+    parse_text,
+    read_bounded,
+    read_bytes,
+)
+from tracker.input.pending import Pending, Recorded
+from tracker.model import canonical
+from tracker.model.errors import Conflict, InvalidInput
+from tracker.model.events import EventRecord, parse_body
+from tracker.model.termsheet import Draft, Negotiation
+
+if TYPE_CHECKING:  # handed a store, never opening one: the database layer sits above this one
+    from tracker.db.store import Store
 
 SCHEMA = "tracker.export/v1"
 

@@ -1,6 +1,6 @@
 """JSON Schemas for tracker's files and JSON output, generated from the pydantic models.
 
-``python -m tracker.jsonschemas [DIR]`` writes them (default: the repository's ``schemas/``);
+``python -m tracker.model.jsonschemas [DIR]`` writes them (default: the repository's ``schemas/``);
 a test fails when the committed files are stale. Input files may use shorthand values and
 cite sources by id, so their schemas widen the models' canonical forms accordingly.
 """
@@ -15,8 +15,18 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tracker.termsheet import RESERVED_DRAFT_IDS, TERM_KEY_PATTERN, Confidence, Draft, Negotiation, Party, Report, Source, Term
-from tracker.values import CURRENCIES, Currency, Exact, Value
+from tracker.model.termsheet import (
+    RESERVED_DRAFT_IDS,
+    TERM_KEY_PATTERN,
+    Confidence,
+    Draft,
+    Negotiation,
+    Party,
+    Report,
+    Source,
+    Term,
+)
+from tracker.model.values import CURRENCIES, Currency, Exact, Value
 
 SHORTHAND = [
     {"type": "string", "description": "shorthand: 50%, $500B, '45 days', 2025-02-12, none, choice:x, …"},
@@ -468,7 +478,7 @@ class GapOut(GapBodyOut):
     negotiation: str
 
 
-# --- the change-history report (tracker.report data) -------------------------------------------
+# --- the change-history report (tracker.history.report data) -------------------------------------------
 
 
 class ReportNegotiationOut(_Out):
@@ -621,7 +631,7 @@ def write(folder: Path) -> list[Path]:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    from tracker.resources import resource_dir
+    from tracker.model.resources import resource_dir
 
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else resource_dir("schemas")
     for p in write(target):
