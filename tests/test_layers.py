@@ -1,9 +1,10 @@
 """The package's layers, as the tree shows them: each imports only from the layers below it.
 
-    model → input → db → engine → history → render → commands
+    model → input → db → engine → history → render → api → commands
 
-(``tracker/cli.py`` and ``__main__.py``, the console script's entry, belong to ``commands``;
-``tracker/__init__.py`` holds only the version and may be imported by any layer.) Imports are
+(``tracker/api.py`` is the Python API, a layer of one module; ``tracker/cli.py`` and
+``__main__.py``, the console script's entry, belong to ``commands``; ``tracker/__init__.py``
+holds the version and loads the API on first use, and may be imported by any layer.) Imports are
 read from the source, function-level ones included; those under ``if TYPE_CHECKING:`` are left
 out, as they are never executed: they only name a type for annotations (``input`` is handed a
 store and annotates it as one).
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from tests.conftest import REPO
 
-LAYERS = ("model", "input", "db", "engine", "history", "render", "commands")
+LAYERS = ("model", "input", "db", "engine", "history", "render", "api", "commands")
 PACKAGE = REPO / "tracker"
 ENTRY = {"cli", "__main__"}  # the console script's entry: the commands layer
 

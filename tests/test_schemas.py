@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import REPO, SEEDS
 from tracker.input.loading import parse_text
-from tracker.model.jsonschemas import render, schemas
+from tracker.render.jsonschemas import render, schemas
 
 
 def plain(x):
@@ -31,7 +31,7 @@ def plain(x):
 @pytest.mark.parametrize("name", sorted(schemas()))
 def test_committed_schema_is_current(name):
     committed = (REPO / "schemas" / name).read_text(encoding="utf-8")
-    assert committed == render(schemas()[name]), f"schemas/{name} is stale: run `python -m tracker.model.jsonschemas`"
+    assert committed == render(schemas()[name]), f"schemas/{name} is stale: run `python -m tracker.render.jsonschemas`"
 
 
 @pytest.mark.parametrize("path", sorted(SEEDS.glob("*.yaml")), ids=lambda p: p.name)

@@ -50,21 +50,6 @@ READS = frozenset({"log", "show", "parties", "negotiations", "diff", "blame", "h
                    "verify", "export"})
 
 
-def missing_database(url: str | None) -> None:
-    """Refuse to read an embedded database file that does not exist (opening it would create it)."""
-    from pathlib import Path
-
-    from tracker.model.errors import DatabaseError
-
-    resolved = url or "sqlite:///data/tracker.db"
-    if not resolved.startswith("sqlite:///") or resolved.startswith("sqlite:///:memory:") or "?" in resolved:
-        return
-    path = Path(resolved.removeprefix("sqlite:///"))
-    if not path.exists():
-        raise DatabaseError(f"no database at {path} (from {resolved}): nothing is recorded there yet; record drafts first,"
-                            " or give --db (TRACKER_DB_URL) for the database you meant")
-
-
 # Errors writing output (standard output, mostly) rather than bugs: exit 9, one line.
 _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG}
 
@@ -162,6 +147,7 @@ class App:
 
     def store(self):  # type: ignore[no-untyped-def]
         if self._store is None:
+            from tracker.db.engine import missing_database
             from tracker.db.store import Store
 
             if self.reading:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from tracker.commands.options import app, emit_json, format_option, negotiation_option
+from tracker.commands.options import app, negotiation_option
+from tracker.commands.output import Output, output_options
 
 
 @click.command("log")
 @negotiation_option
-@format_option()
+@output_options("log")
 @click.pass_context
-def log_command(ctx: click.Context, negotiation: str | None, fmt: str) -> None:
+def log_command(ctx: click.Context, negotiation: str | None, fmt: str, output: Path | None, force: bool, no_pager: bool) -> None:
     """List the drafts of a negotiation in the order they were recorded, with who recorded them,
     and the events recorded since: status changes, new evidence, corrections, revisions.
 
@@ -23,26 +26,21 @@ def log_command(ctx: click.Context, negotiation: str | None, fmt: str) -> None:
     from tracker.db.engine import redact
     from tracker.model.events import apply
 
+    out = Output(output, force, no_pager)
     store = app(ctx).store()
     history = store.history(negotiation)
     applied = apply(history.negotiation, history.records, history.events)
-    if fmt == "json":
-        from tracker.render import jsonout
-
-        emit_json(jsonout.log(history.negotiation, history.records, history.head, applied))
-    else:
-        from tracker.render import text
-
-        click.echo(text.log(history.negotiation, history.records, history.head, applied, redact(store.url)))
+    out.render("log", fmt, history.negotiation, history.records, history.head, applied, database=redact(store.url))
 
 
 @click.command("show")
 @click.argument("ref", default="latest")
 @negotiation_option
-@format_option("text", "json", "yaml")
+@output_options("draft")
 @click.option("--quotes", is_flag=True, help="Also print each term's quoted evidence.")
 @click.pass_context
-def show_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str, quotes: bool) -> None:
+def show_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str, output: Path | None, force: bool, no_pager: bool,
+                 quotes: bool) -> None:
     """Show draft REF (a draft id, vN, latest, or a hash prefix), with what was recorded about it since.
 
     `--format yaml` writes the draft as a file `tracker record` takes back: recorded under a
@@ -56,32 +54,24 @@ def show_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str
     from tracker.db.engine import redact
     from tracker.model.events import apply
 
+    out = Output(output, force, no_pager)
     store = app(ctx).store()
     neg = store.negotiation(negotiation)
     loaded = store.read(ref, neg.id)
     store.check_draft(loaded.record)  # what is shown as a recorded draft still matches its hashes
+    record = loaded.record
     if fmt == "yaml":  # the draft as recorded, nothing learnt since
-        from tracker.input.loading import draft_file_dict, dump_yaml
-
-        click.echo(dump_yaml(draft_file_dict(loaded.draft, neg)), nl=False)
+        out.render("draft", fmt, neg, record, loaded.draft)
         return
     history = store.history(neg.id)
-    record = loaded.record
     # A corrected draft is shown as recorded, with what was recorded about it.
     corrected = any(e.kind == "correct" and e.body.draft == record.id for e in history.events)
     applied = apply(history.negotiation, history.records, history.events, corrected=corrected)
     events = [e for e in applied.events if getattr(e.body, "draft", None) == record.id or getattr(e.body, "by", None) == record.id]
     draft = loaded.draft.model_copy(update={"terms": {k: applied.term(record.id, k, t) for k, t in loaded.draft.terms.items()}})
     carried = _carried(store, neg, record, history, corrected=corrected) if record.header.coverage == "partial" else {}
-    if fmt == "json":
-        from tracker.render import jsonout
-
-        emit_json({**jsonout.draft(record, draft, carried), "events": [jsonout.event(e) for e in events]})
-    else:
-        from tracker.render import text
-
-        click.echo(text.draft(neg, record, draft, quotes=quotes, carried=carried, events=events,
-                              seqs={r.id: r.seq for r in history.records}, database=redact(store.url)))
+    out.render("draft", fmt, neg, record, draft, carried=carried, events=events, quotes=quotes,
+               seqs={r.id: r.seq for r in history.records}, database=redact(store.url))
 
 
 def _carried(store, negotiation, record, history, *, corrected: bool = False):  # type: ignore[no-untyped-def]
@@ -94,9 +84,9 @@ def _carried(store, negotiation, record, history, *, corrected: bool = False):  
 
 @click.command("parties")
 @negotiation_option
-@format_option()
+@output_options("parties")
 @click.pass_context
-def parties_command(ctx: click.Context, negotiation: str | None, fmt: str) -> None:
+def parties_command(ctx: click.Context, negotiation: str | None, fmt: str, output: Path | None, force: bool, no_pager: bool) -> None:
     """List the parties of a negotiation, with their aliases.
 
     \b
@@ -104,12 +94,5 @@ def parties_command(ctx: click.Context, negotiation: str | None, fmt: str) -> No
       tracker parties
       tracker parties --format json
     """
-    neg = app(ctx).store().negotiation(negotiation)
-    if fmt == "json":
-        from tracker.render import jsonout
-
-        emit_json(jsonout.parties(neg))
-    else:
-        from tracker.render import text
-
-        click.echo(text.parties(neg))
+    out = Output(output, force, no_pager)
+    out.render("parties", fmt, app(ctx).store().negotiation(negotiation))

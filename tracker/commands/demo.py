@@ -67,12 +67,13 @@ def demo_command(ctx: click.Context, force: bool) -> None:
     click.echo(text.log(negotiation, records))
     first, last = records[0], records[-1]
     from tracker.commands.diff import print_diff
+    from tracker.commands.output import Output
 
     click.echo("")
     click.echo(f"What changed from {first.id} to {last.id}:")
     from tracker.history.reading import load
 
-    print_diff(load(store, negotiation), first.id, last.id, fmt="text")
+    print_diff(load(store, negotiation), first.id, last.id, fmt="text", out=Output(None, no_pager=True))  # one page of many
 
     from tracker.commands import outfile
     from tracker.commands.report import demo_report_path, render

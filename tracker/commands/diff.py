@@ -2,43 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import sys
+from pathlib import Path
 
 import click
 
-from tracker.commands.options import (
-    app,
-    corrected_option,
-    emit_json,
-    negotiation_option,
-)
+from tracker.commands.options import app, corrected_option, negotiation_option
+from tracker.commands.output import Output, output_options
 from tracker.model.errors import DIFFERENT
 
 
-def print_diff(view, old: str, new: str, *, fmt: str, three_way: bool = False):  # type: ignore[no-untyped-def]
+def print_diff(view, old: str, new: str, *, fmt: str, out: Output, three_way: bool = False):  # type: ignore[no-untyped-def]
     from tracker.history.compare import diff_view
 
     d = diff_view(view, old, new, three_way=three_way)
-    if fmt == "json":
-        from tracker.render import jsonout
-
-        emit_json(jsonout.diff(d))
-    elif fmt == "jsonpatch":
-        from tracker.render import jsonpatch
-
-        emit_json(jsonpatch.patch(d))
-    elif fmt == "markdown":
-        from tracker.render import markdown
-
-        click.echo(markdown.diff(d), nl=False)
-    else:
-        from tracker.render import text
-
-        # No colour when asked (NO_COLOR, https://no-color.org) or on a terminal that has none
-        # (TERM=dumb: Emacs shells, some CI logs); else only on a terminal (None).
-        colour = False if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb" else None
-        click.echo(text.diff(d, style=click.style), color=colour)
+    out.render("diff", fmt, d, style=out.style())
     return d
 
 
@@ -46,13 +24,13 @@ def print_diff(view, old: str, new: str, *, fmt: str, three_way: bool = False): 
 @click.argument("old_ref", metavar="A")
 @click.argument("new_ref", metavar="B", default="latest")
 @negotiation_option
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "markdown", "jsonpatch"]), default="text", show_default=True, help="Output format.")
+@output_options("diff")
 @click.option("--three-way", is_flag=True, help="Also show each differing term in the drafts' common ancestor, and which side moved.")
 @click.option("--exit-code", is_flag=True, help="Exit 1 when the drafts differ, 0 when they do not (like diff(1)).")
 @corrected_option
 @click.pass_context
-def diff_command(ctx: click.Context, old_ref: str, new_ref: str, negotiation: str | None, fmt: str, three_way: bool, exit_code: bool,
-                 corrected: bool) -> None:
+def diff_command(ctx: click.Context, old_ref: str, new_ref: str, negotiation: str | None, fmt: str, output: Path | None, force: bool,
+                 no_pager: bool, three_way: bool, exit_code: bool, corrected: bool) -> None:
     """Compare draft A with draft B (default: latest), term by term.
 
     A and B are draft ids, vN, latest or hash prefixes, in the same lineage or on sibling
@@ -67,11 +45,12 @@ def diff_command(ctx: click.Context, old_ref: str, new_ref: str, negotiation: st
     """
     from tracker.history.reading import load, resolve
 
+    out = Output(output, force, no_pager)
     store = app(ctx).store()
     view = load(store, store.negotiation(negotiation), corrected=corrected)
     (old, old_note), (new, new_note) = resolve(view, old_ref), resolve(view, new_ref)
     for note in dict.fromkeys(n for n in (old_note, new_note) if n):
         click.echo(f"Note: {note}", err=True)
-    d = print_diff(view, old.id, new.id, fmt=fmt, three_way=three_way)
+    d = print_diff(view, old.id, new.id, fmt=fmt, out=out, three_way=three_way)
     if exit_code and d.differs:
         sys.exit(DIFFERENT)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from tracker.commands.options import (
-    app,
-    corrected_option,
-    emit_json,
-    format_option,
-    negotiation_option,
-)
+from tracker.commands.options import app, corrected_option, negotiation_option
+from tracker.commands.output import Output, output_options
 
 as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
                             help="Only drafts dated on or before this day, with the statuses and evidence known by then.")
@@ -32,10 +29,11 @@ def _as_of(text: str | None):  # type: ignore[no-untyped-def]
 @click.command("blame")
 @click.argument("ref", default="latest")
 @negotiation_option
-@format_option()
+@output_options("blame")
 @corrected_option
 @click.pass_context
-def blame_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str, corrected: bool) -> None:
+def blame_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: str, output: Path | None, force: bool,
+                  no_pager: bool, corrected: bool) -> None:
     """For each term of draft REF (default: latest), the draft, party, date and sources that
     gave it its current value: where it first appeared in REF's lineage, following renames.
 
@@ -47,28 +45,22 @@ def blame_command(ctx: click.Context, ref: str, negotiation: str | None, fmt: st
     from tracker.history.blame import blame
     from tracker.history.reading import resolve
 
+    out = Output(output, force, no_pager)
     view = _view(ctx, negotiation, corrected=corrected)
     _, note = resolve(view, ref)
     if note:
         click.echo(f"Note: {note}", err=True)
-    b = blame(view, ref)
-    if fmt == "json":
-        from tracker.render import jsonout
-
-        emit_json(jsonout.blame(view.negotiation, b))
-    else:
-        from tracker.render import text_history
-
-        click.echo(text_history.blame(b))
+    out.render("blame", fmt, blame(view, ref), negotiation=view.negotiation)
 
 
 @click.command("history")
 @click.argument("key")
 @negotiation_option
-@format_option()
+@output_options("history")
 @corrected_option
 @click.pass_context
-def history_command(ctx: click.Context, key: str, negotiation: str | None, fmt: str, corrected: bool) -> None:
+def history_command(ctx: click.Context, key: str, negotiation: str | None, fmt: str, output: Path | None, force: bool,
+                    no_pager: bool, corrected: bool) -> None:
     """The value of term KEY in every draft (all branches, by date), with who tabled each draft,
     who pushed each change, and the sources and quotes. Follows the term across renames.
 
@@ -80,26 +72,20 @@ def history_command(ctx: click.Context, key: str, negotiation: str | None, fmt: 
     from tracker.history.reading import known_key
     from tracker.history.term_history import term_history
 
+    out = Output(output, force, no_pager)
     view = _view(ctx, negotiation, corrected=corrected)
     known_key(view, key)
-    h = term_history(view, key)
-    if fmt == "json":
-        from tracker.render import jsonout
-
-        emit_json(jsonout.term_history(view.negotiation, h))
-    else:
-        from tracker.render import text_history
-
-        click.echo(text_history.term_history(h))
+    out.render("history", fmt, term_history(view, key), negotiation=view.negotiation)
 
 
 @click.command("positions")
 @as_of_option
 @negotiation_option
-@format_option()
+@output_options("positions")
 @corrected_option
 @click.pass_context
-def positions_command(ctx: click.Context, as_of: str | None, negotiation: str | None, fmt: str, corrected: bool) -> None:
+def positions_command(ctx: click.Context, as_of: str | None, negotiation: str | None, fmt: str, output: Path | None, force: bool,
+                      no_pager: bool, corrected: bool) -> None:
     """Each party's position on each term, and whether the term is agreed, open or unaddressed.
 
     A party's position is what the latest draft it tabled or co-tabled (and did not withdraw)
@@ -113,27 +99,21 @@ def positions_command(ctx: click.Context, as_of: str | None, negotiation: str | 
     """
     from tracker.history.positions import positions
 
+    out = Output(output, force, no_pager)
     day = _as_of(as_of)
     view = _view(ctx, negotiation, as_of=day, corrected=corrected)
-    p = positions(view, day)
-    if fmt == "json":
-        from tracker.render import jsonout
-
-        emit_json(jsonout.positions(view, p))
-    else:
-        from tracker.render import text_history
-
-        click.echo(text_history.positions(view, p))
+    out.render("positions", fmt, view, positions(view, day))
 
 
 @click.command("gap")
 @click.argument("parties", nargs=-1, metavar="[PARTY PARTY]")
 @as_of_option
 @negotiation_option
-@format_option()
+@output_options("gap")
 @corrected_option
 @click.pass_context
-def gap_command(ctx: click.Context, parties: tuple[str, ...], as_of: str | None, negotiation: str | None, fmt: str, corrected: bool) -> None:
+def gap_command(ctx: click.Context, parties: tuple[str, ...], as_of: str | None, negotiation: str | None, fmt: str, output: Path | None, force: bool,
+                no_pager: bool, corrected: bool) -> None:
     """The open terms between two parties (default: the only two) and how far apart they are,
     the terms only one of them has addressed, and the share agreed at each draft date —
     agreed ÷ (agreed + open): are the sides converging?
@@ -146,15 +126,8 @@ def gap_command(ctx: click.Context, parties: tuple[str, ...], as_of: str | None,
     from tracker.history.positions import gap
     from tracker.history.reading import gap_parties
 
+    out = Output(output, force, no_pager)
     day = _as_of(as_of)
     view = _view(ctx, negotiation, as_of=day, corrected=corrected)
     a, b = gap_parties(view.negotiation, parties)
-    g = gap(view, a, b, day)
-    if fmt == "json":
-        from tracker.render import jsonout
-
-        emit_json(jsonout.gap(view, g))
-    else:
-        from tracker.render import text_history
-
-        click.echo(text_history.gap(view, g))
+    out.render("gap", fmt, view, gap(view, a, b, day))

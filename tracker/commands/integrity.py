@@ -7,22 +7,17 @@ from pathlib import Path
 
 import click
 
-from tracker.commands.options import (
-    FILE,
-    app,
-    emit_json,
-    format_option,
-    negotiation_option,
-    wrote_to,
-)
+from tracker.commands.options import FILE, app, negotiation_option, wrote_to
+from tracker.commands.output import Output, output_options
 
 
 @click.command("verify")
 @click.option("--negotiation", "-n", metavar="ID", help="Check only this negotiation (default: the whole database).")
 @click.option("--head", "kept", metavar="HASH", help="Also check that the history still holds this head, printed by an earlier verify, log or export.")
-@format_option()
+@output_options("verify")
 @click.pass_context
-def verify_command(ctx: click.Context, negotiation: str | None, kept: str | None, fmt: str) -> None:
+def verify_command(ctx: click.Context, negotiation: str | None, kept: str | None, fmt: str, output: Path | None, force: bool,
+                   no_pager: bool) -> None:
     """Recompute every hash and check lineage, sequence numbers and the history chain.
 
     Prints one line per problem, naming the draft and term, and exits with status 7 when
@@ -42,6 +37,7 @@ def verify_command(ctx: click.Context, negotiation: str | None, kept: str | None
     from tracker.db.verify import check, check_head, parse_head
     from tracker.model.errors import IntegrityFailure, InvalidInput, NotFound
 
+    out = Output(output, force, no_pager)
     if kept is not None:
         parse_head(kept)  # a malformed head is refused before any work
     try:
@@ -55,38 +51,18 @@ def verify_command(ctx: click.Context, negotiation: str | None, kept: str | None
         if len(summary.heads) != 1:
             raise InvalidInput("--head checks one negotiation's history: choose it with --negotiation")
         summary.problems += check_head(summary, kept)
-    if fmt == "json":
-        emit_json({
-            "schema": "tracker.verify/v1",
-            "ok": not summary.problems,
-            "negotiations": summary.negotiations,
-            "drafts": summary.drafts,
-            "events": summary.events,
-            "terms": summary.terms,
-            "heads": summary.heads,
-            "problems": [
-                {"negotiation": p.negotiation, "draft": p.draft, "seq": p.seq, "term": p.term, "message": p.message}
-                for p in summary.problems
-            ],
-        })
-    else:
-        for problem in summary.problems:
-            click.echo(str(problem))
+    out.render("verify", fmt, summary)
     if summary.problems:
         raise IntegrityFailure(f"{_count(len(summary.problems), 'integrity problem')} found; the database was changed outside tracker")
-    if fmt == "text":
-        events = f", {_count(summary.events, 'event')}" if summary.events else ""
-        click.echo(f"verified {_count(summary.drafts, 'draft')}{events}, {_count(summary.terms, 'term')}")
-        for slug, head in sorted(summary.heads.items()):
-            click.echo(f"head of {slug}: {head}")
 
 
 @click.command("export")
 @negotiation_option
 @click.option("--output", "-o", type=FILE, metavar="FILE", help="Write to FILE ('-': standard output, the default).")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@click.option("--no-pager", is_flag=True, help="Do not page the output on a terminal (also: TRACKER_PAGER=cat).")
 @click.pass_context
-def export_command(ctx: click.Context, negotiation: str | None, output: Path | None, force: bool) -> None:
+def export_command(ctx: click.Context, negotiation: str | None, output: Path | None, force: bool, no_pager: bool) -> None:
     """Write a negotiation (default: the whole database) as a portable JSON file.
 
     The file holds every draft in sequence order with its full content and hashes;
@@ -101,17 +77,13 @@ def export_command(ctx: click.Context, negotiation: str | None, output: Path | N
       tracker export -o deals.json
       tracker export -n acme-merger -o - | gzip > acme.json.gz
     """
-    from tracker.commands import outfile
     from tracker.input import portable
 
-    to_stdout = outfile.is_stdout(output)
-    if not to_stdout:
-        outfile.check(output, force)  # before any work is done
+    out = Output(output, force, no_pager)
     data = portable.export(app(ctx).store(), negotiation)
-    if to_stdout:
-        outfile.echo([portable.dumps(data)])
+    out.write([portable.dumps(data)])
+    if not out.to_file:
         return
-    outfile.write(output, [portable.dumps(data)], force)
     drafts = sum(len(n["drafts"]) for n in data["negotiations"])
     click.echo(f"Exported {_count(len(data['negotiations']), 'negotiation')}, {_count(drafts, 'draft')} to {output}")
 

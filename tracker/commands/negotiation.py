@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from tracker.commands.options import app, emit_json, format_option, wrote_to
+from tracker.commands.options import app, wrote_to
+from tracker.commands.output import Output, output_options
 
 
 @click.command("negotiations")
-@format_option()
+@output_options("negotiations")
 @click.pass_context
-def negotiations_command(ctx: click.Context, fmt: str) -> None:
+def negotiations_command(ctx: click.Context, fmt: str, output: Path | None, force: bool, no_pager: bool) -> None:
     """List the negotiations in the database.
 
     \b
     Examples:
       tracker negotiations
     """
-    summaries = app(ctx).store().negotiations()
-    if fmt == "json":
-        from tracker.render import jsonout
-
-        emit_json(jsonout.negotiations(summaries))
-        return
-    if not summaries:
-        click.echo("No negotiations yet.")
-        return
-    from tracker.render import text
-
-    rows = [[s.negotiation.id, ",".join(p.code for p in s.negotiation.parties), str(s.drafts), s.negotiation.title] for s in summaries]
-    click.echo(text.table(rows, ["id", "parties", "drafts", "title"]))
+    out = Output(output, force, no_pager)
+    out.render("negotiations", fmt, app(ctx).store().negotiations())
 
 
 @click.group("negotiation")

@@ -1,23 +1,11 @@
-"""Options shared by many commands, and small helpers for emitting output."""
+"""Options shared by many commands (their output's: ``output``), and where the app is found."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
-
-FORMAT_TEXT_JSON = ("text", "json")
-
-
-def format_option(*choices: str, default: str = "text") -> Callable:
-    choices = choices or FORMAT_TEXT_JSON
-    return click.option(
-        "--format", "-f", "fmt", type=click.Choice(choices), default=default, show_default=True,
-        help="Output format.",
-    )
-
 
 negotiation_option = click.option(
     "--negotiation", "-n", metavar="ID",
@@ -48,10 +36,6 @@ class FilePath(click.ParamType):
 
 
 FILE = FilePath()
-
-
-def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def wrote_to(ctx: click.Context) -> None:

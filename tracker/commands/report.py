@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from contextlib import closing
 from pathlib import Path
-from typing import Any, Generator, Iterator
+from typing import Generator
 
 import click
 
-from tracker.commands import outfile
 from tracker.commands.options import FILE, app, negotiation_option
+from tracker.commands.output import Output
+from tracker.render.registry import formats
+from tracker.render.registry import render as render_answer
 
-FORMATS = ("markdown", "html", "json", "csv")
+FORMATS = formats("report")
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv"}
 
 
@@ -30,28 +32,9 @@ def _rendered(store, negotiation, fmt: str) -> Generator[str, None, None]:  # ty
     from tracker.history.report import build
     from tracker.render import jsonout
 
-    pieces = _formatted(jsonout.report(build(store, negotiation)), fmt)
+    pieces = render_answer("report", fmt, jsonout.report(build(store, negotiation)))
     yield ""
     yield from pieces  # the JSON form goes with the exhausted generator
-
-
-def _formatted(data: dict[str, Any], fmt: str) -> Iterator[str]:
-    if fmt == "json":
-        from tracker.render import jsonout
-
-        yield from jsonout.report_text(data)
-    elif fmt == "csv":
-        from tracker.render import csvout
-
-        yield csvout.report(data)
-    elif fmt == "html":
-        from tracker.render import html
-
-        yield from html.report_chunks(data)
-    else:
-        from tracker.render import markdown
-
-        yield markdown.report(data)
 
 
 @click.command("report")
@@ -59,8 +42,9 @@ def _formatted(data: dict[str, Any], fmt: str) -> Iterator[str]:
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), help="Output format (default: from FILE's extension, else markdown).")
 @click.option("--output", "-o", type=FILE, metavar="FILE", help="Write the report to FILE ('-': standard output, the default).")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@click.option("--no-pager", is_flag=True, help="Do not page the output on a terminal (also: TRACKER_PAGER=cat).")
 @click.pass_context
-def report_command(ctx: click.Context, negotiation: str | None, fmt: str | None, output: Path | None, force: bool) -> None:
+def report_command(ctx: click.Context, negotiation: str | None, fmt: str | None, output: Path | None, force: bool, no_pager: bool) -> None:
     """Export the change history of a negotiation.
 
     \b
@@ -77,17 +61,14 @@ def report_command(ctx: click.Context, negotiation: str | None, fmt: str | None,
       tracker report --format csv -o changes.csv
       tracker report --format markdown -o - | less
     """
-    to_stdout = outfile.is_stdout(output)
-    if not to_stdout:
-        outfile.check(output, force)  # before any work is done
-    fmt = fmt or (SUFFIXES.get(output.suffix.lower()) if not to_stdout else None) or "markdown"
+    out = Output(output, force, no_pager)
+    fmt = fmt or (SUFFIXES.get(output.suffix.lower()) if out.to_file else None) or "markdown"  # type: ignore[union-attr]
     store = app(ctx).store()
     neg = store.negotiation(negotiation)
     with closing(render(store, neg, fmt)) as pieces:  # even if writing fails: see _rendered
-        if to_stdout:
-            outfile.echo(pieces)
-            return
-        outfile.write(output, pieces, force)
+        out.write(pieces)
+    if not out.to_file:
+        return
     click.echo(f"Wrote the {fmt} report of {neg.id} to {output}")
 
 

@@ -268,3 +268,14 @@ def open_engine(url: str | None = None) -> Engine:
 
 def _older(revision: str | None) -> bool:
     return revision is None or (revision.isdigit() and int(revision) < int(SCHEMA_REVISION))
+
+
+def missing_database(url: str | None) -> None:
+    """Refuse to read an embedded database file that does not exist (opening it would create it)."""
+    resolved = url or "sqlite:///data/tracker.db"
+    if not resolved.startswith("sqlite:///") or resolved.startswith("sqlite:///:memory:") or "?" in resolved:
+        return
+    path = Path(resolved.removeprefix("sqlite:///"))
+    if not path.exists():
+        raise DatabaseError(f"no database at {path} (from {resolved}): nothing is recorded there yet; record drafts first,"
+                            " or give --db (TRACKER_DB_URL) for the database you meant")

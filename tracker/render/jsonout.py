@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from tracker.model.values import value_json
 
@@ -66,6 +66,29 @@ def draft(record: DraftRecord, draft: Draft, carried: dict[str, Any] | None = No
     if draft.coverage == "partial":
         out["carried"] = {key: {"value": value_json(value), "from": origin} for key, (value, origin) in sorted((carried or {}).items())}
     return out
+
+
+def show(negotiation: Negotiation, record: DraftRecord, draft_: Draft, *, carried: dict[str, Any] | None = None,
+         events: Sequence[Any] = ()) -> dict[str, Any]:
+    """``tracker show``: a draft, and what was recorded about it since."""
+    return {**draft(record, draft_, carried), "events": [event(e) for e in events]}
+
+
+def verify(summary: Any) -> dict[str, Any]:
+    """``tracker verify``: what was checked, and every problem found."""
+    return {
+        "schema": "tracker.verify/v1",
+        "ok": not summary.problems,
+        "negotiations": summary.negotiations,
+        "drafts": summary.drafts,
+        "events": summary.events,
+        "terms": summary.terms,
+        "heads": summary.heads,
+        "problems": [
+            {"negotiation": p.negotiation, "draft": p.draft, "seq": p.seq, "term": p.term, "message": p.message}
+            for p in summary.problems
+        ],
+    }
 
 
 def parties(negotiation: Negotiation) -> dict[str, Any]:
@@ -183,7 +206,7 @@ def attribution(a: Any) -> dict[str, Any]:
     }
 
 
-def blame(negotiation: Negotiation, b: Any) -> dict[str, Any]:
+def blame(b: Any, *, negotiation: Negotiation) -> dict[str, Any]:
     return {
         "schema": "tracker.blame/v2",
         "negotiation": negotiation.id,
@@ -233,7 +256,7 @@ def history_row(row: Any) -> dict[str, Any]:
     }
 
 
-def term_history(negotiation: Negotiation, h: Any) -> dict[str, Any]:
+def term_history(h: Any, *, negotiation: Negotiation) -> dict[str, Any]:
     return {
         "schema": "tracker.history/v2",
         "negotiation": negotiation.id,

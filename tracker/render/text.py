@@ -165,6 +165,27 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def negotiations(summaries: Sequence[Any]) -> str:
+    if not summaries:
+        return "No negotiations yet."
+    rows = [[s.negotiation.id, ",".join(p.code for p in s.negotiation.parties), str(s.drafts), s.negotiation.title] for s in summaries]
+    return table(rows, ["id", "parties", "drafts", "title"])
+
+
+def verify(summary: Any) -> str:
+    """One line per problem; when there is none, what was verified and each history's head."""
+    if summary.problems:
+        return "".join(f"{p}\n" for p in summary.problems)
+    events = f", {_count(summary.events, 'event')}" if summary.events else ""
+    lines = [f"verified {_count(summary.drafts, 'draft')}{events}, {_count(summary.terms, 'term')}"]
+    lines += [f"head of {slug}: {head}" for slug, head in sorted(summary.heads.items())]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
 def parties(negotiation: Negotiation) -> str:
     rows = [[p.code, one_line(p.name), one_line(", ".join(p.aliases))] for p in negotiation.parties]
     return table(rows, ["code", "name", "aliases"])

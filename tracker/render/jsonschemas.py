@@ -1,6 +1,6 @@
 """JSON Schemas for tracker's files and JSON output, generated from the pydantic models.
 
-``python -m tracker.model.jsonschemas [DIR]`` writes them (default: the repository's ``schemas/``);
+``python -m tracker.render.jsonschemas [DIR]`` writes them (default: the repository's ``schemas/``);
 a test fails when the committed files are stale. Input files may use shorthand values and
 cite sources by id, so their schemas widen the models' canonical forms accordingly.
 """
