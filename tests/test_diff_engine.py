@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracker.engine.diff import _most_similar, compare, redline_text
+from tracker.model.shorthand import parse_value
 from tracker.model.termsheet import Term
-from tracker.model.values import parse_value
 from tracker.render.jsonpatch import patch as json_patch
 
 

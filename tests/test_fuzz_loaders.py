@@ -22,8 +22,9 @@ from tracker.input.loading import (
     read_document,
 )
 from tracker.model.errors import TrackerError
+from tracker.model.shorthand import parse_value
 from tracker.model.termsheet import Draft
-from tracker.model.values import VALUE_TYPES, parse_value, value_from_json, value_json
+from tracker.model.values import VALUE_TYPES, value_from_json, value_json
 
 SAMPLE = Path(__file__).parent / "sample"
 NEGOTIATION = build_negotiation(read_document(SAMPLE / "negotiation.yaml"))

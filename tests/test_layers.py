@@ -122,3 +122,13 @@ def test_the_check_sees_an_upward_import(tmp_path):
     )
     assert _imports(path) == {"tracker.history.view", "tracker.model.canonical"}
     assert _layer("tracker.history.view") > _layer("tracker.input.recording")
+
+
+def test_a_module_over_400_lines_says_at_its_top_why_it_is_one_module():
+    """The rule the code is kept by: small modules, or a reason for a large one in its docstring."""
+    unexplained = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > 420 and "on purpose" not in (ast.get_docstring(ast.parse(text)) or ""):
+            unexplained.append(f"{path.relative_to(REPO)} ({text.count(chr(10))} lines)")
+    assert unexplained == []

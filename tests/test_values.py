@@ -9,13 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.model.values import (
-    ShorthandError,
-    format_money,
-    parse_value,
-    value_from_json,
-    value_json,
-)
+from tracker.model.shorthand import ShorthandError, parse_value
+from tracker.model.values import format_money, value_from_json, value_json
 
 
 @pytest.mark.parametrize(

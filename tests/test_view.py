@@ -34,8 +34,9 @@ from tracker.history import positions as answers  # noqa: E402
 from tracker.history import reading
 from tracker.history.view import View  # noqa: E402
 from tracker.input.pending import Pending
+from tracker.model.shorthand import parse_value
 from tracker.model.termsheet import Draft, Negotiation, Term  # noqa: E402
-from tracker.model.values import parse_value, token_of  # noqa: E402
+from tracker.model.values import token_of  # noqa: E402
 
 
 def record_synthetic(tracker, tmp_path: Path, seed: int, shuffle_dates: bool) -> Store:  # type: ignore[no-untyped-def]

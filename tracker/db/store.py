@@ -3,6 +3,11 @@
 Everything leaving this module is a pydantic model or a plain dataclass, never a live ORM row,
 so callers cannot change recorded history by accident. How terms are laid out on disk
 (content-addressed blobs, delta manifests) is described in ``db/tables.py``.
+
+One module of some 800 lines on purpose: every transaction on the database goes through the
+one ``Store`` — recording (append-only, with its locks and hash chain) and reading back share
+its connections and checks. What it hands out is in ``model/records.py``; terms read back,
+in ``db/rows.py``.
 """
 
 from __future__ import annotations

@@ -19,6 +19,9 @@ back shows up here. The checks, per negotiation:
 Each finding is a :class:`Problem` naming the draft and, where it can be known, the term. A
 changed delta row cannot be traced to one term (nothing else records a draft's term hashes),
 so it is reported as the draft's content no longer matching its hash.
+
+Some 440 lines on purpose: one function per check listed above, sharing the rows read once
+per negotiation.
 """
 
 from __future__ import annotations

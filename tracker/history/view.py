@@ -20,6 +20,11 @@ carries over; a state is read off those sets (a party's position needs no more),
 :class:`Track` lays one term's states out along every draft for the walks of attribution and
 term histories. A diff of two drafts looks at the terms that differ and the drafts where they
 come or go, a report at all of them. Nothing here writes to the database.
+
+One module of some 940 lines on purpose: the rule, the tracks, the positions and the labels
+share the per-draft sets one class works out lazily and keeps consistent; split across
+modules they would still be one object's state, reached from outside. Its sections run
+renames → terms and keys → the rule → states → tracks → values → positions and labels.
 """
 
 from __future__ import annotations

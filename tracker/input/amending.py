@@ -23,8 +23,9 @@ from tracker.input.recording import (
 from tracker.model.errors import InvalidInput, NotFound
 from tracker.model.events import Correction, Evidence, StatusChange
 from tracker.model.records import DraftRecord, History, resolve_ref
+from tracker.model.shorthand import ShorthandError, parse_value
 from tracker.model.termsheet import CONFIDENCES, STATUSES, Draft
-from tracker.model.values import ShorthandError, parse_value, value_json
+from tracker.model.values import value_json
 
 if TYPE_CHECKING:  # handed a store, never opening one: the database layer sits above this one
     from tracker.db.store import Store

@@ -10,6 +10,9 @@ two steps because a draft may cite sources by id from its negotiation's bibliogr
 
 Hostile input is refused early: files over ``MAX_FILE_BYTES``, YAML anchors/aliases (the
 "billion laughs" expansion), nesting deeper than ``MAX_DEPTH``, non-UTF-8 bytes, NaN/Infinity.
+
+Some 500 lines on purpose: one reader of one file format, from libyaml's events (the line of
+every key) to models, so that every message names file:line: path the same way.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 ``record_documents`` resolves each draft file against its negotiation (from the same batch or
 the database) and records the batch in one transaction. ``derive_draft`` builds the everyday
 "new draft answering REF, with these changes" from command-line edits.
+
+Some 430 lines on purpose: a batch of files and a draft derived from command-line edits end in
+the same checks (dates, sources, what changed), kept here once.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from tracker.input.pending import Pending, Recorded
 from tracker.model.errors import InvalidInput, NotFound
 from tracker.model.events import revision_problems
 from tracker.model.quantities import default_problem, preference_problem
+from tracker.model.shorthand import ShorthandError, parse_value
 from tracker.model.termsheet import (
     CONFIDENCES,
     Citation,
@@ -35,7 +39,7 @@ from tracker.model.termsheet import (
     Term,
     draft_input_problems,
 )
-from tracker.model.values import ShorthandError, parse_value, value_json
+from tracker.model.values import value_json
 
 if TYPE_CHECKING:  # handed a store, never opening one: the database layer sits above this one
     from tracker.db.store import Store

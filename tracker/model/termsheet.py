@@ -3,11 +3,13 @@
 These pydantic models are the one in-memory form of a term sheet. Files are loaded into them
 (``loading.py``), the store writes and reads them (``store.py``), and every report is computed
 from them. ``extra="forbid"`` everywhere: a misspelt field is an error, not silently dropped.
+
+Some 430 lines on purpose: the models of the two file kinds and their cross-field checks,
+which pydantic keeps in the classes they check.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Iterator, Literal, Union, get_args
 
 from pydantic import (
@@ -20,6 +22,7 @@ from pydantic import (
 )
 
 from tracker.model.quantities import default_problem, preference_problem, ranked_word
+from tracker.model.shorthand import parse_value
 from tracker.model.values import (
     Absent,
     Boolean,
@@ -30,7 +33,6 @@ from tracker.model.values import (
     Value,
     currency_unit_problem,
     one_line_problem,
-    parse_value,
     value_json,
 )
 
@@ -213,21 +215,6 @@ class Draft(DraftHeader):
 
     def source_ids(self) -> set[str]:
         return {s.id for s in self.sources}
-
-
-class StoredDraft(BaseModel):
-    """A recorded draft: its content plus what the store assigned."""
-
-    model_config = ConfigDict(frozen=True)
-
-    draft: Draft
-    seq: int
-    hash: str
-    recorded_at: dt.datetime | None = None
-
-    @property
-    def id(self) -> str:
-        return self.draft.id
 
 
 def _preference(raw: Any) -> Preference:

@@ -1,4 +1,8 @@
-"""Machine output: one JSON object per command, with a versioned ``"schema"`` field."""
+"""Machine output: one JSON object per command, with a versioned ``"schema"`` field.
+
+Some 480 lines on purpose: one function per JSON document and nested record, side by side,
+so that a field is named the same in every command's output (schemas: ``jsonschemas.py``).
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,10 @@
 ``python -m tracker.render.jsonschemas [DIR]`` writes them (default: the repository's ``schemas/``);
 a test fails when the committed files are stale. Input files may use shorthand values and
 cite sources by id, so their schemas widen the models' canonical forms accordingly.
+
+Some 640 lines on purpose: one pydantic model per JSON document and nested record, declared
+once here, from which every schema file is generated; split by command, the records they
+share (a draft's summary, an attribution, a cited source) would be declared twice.
 """
 
 from __future__ import annotations
