@@ -9,13 +9,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Mapping, TypeVar
 
 from pydantic import TypeAdapter
 
 from tracker.model.errors import IntegrityFailure
 from tracker.model.records import DraftRecord
 from tracker.model.termsheet import Draft, Term
+
+T = TypeVar("T")
+
+
+def layer(onto: dict[str, T], own: Mapping[str, T | None]) -> dict[str, T]:
+    """Lay a draft's own rows over its delta base's manifest ``onto`` (changed in place, and
+    returned): a row without a term (None) drops its key. The one place the delta layout of
+    ``db/tables.py`` is read; a draft stored whole is laid onto nothing."""
+    onto.update(own)  # type: ignore[arg-type]  # in C; the dropped keys are taken out after
+    for key in [k for k, v in own.items() if v is None]:
+        del onto[key]
+    return onto
+
+
+def layered(base: Mapping[str, T] | None, own: Mapping[str, T | None]) -> dict[str, T]:
+    """A draft's manifest from its base's (None: stored whole) and its own rows (``layer``)."""
+    return layer(dict(base) if base else {}, own)
+
 
 _terms_adapter: TypeAdapter[dict[str, Term]] = TypeAdapter(dict[str, Term])
 

@@ -18,6 +18,8 @@ import hashlib
 import json
 import os
 from contextlib import contextmanager
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, Engine, Text, func, insert, select, type_coerce
@@ -25,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from tracker.db import tables as db
 from tracker.db.engine import database_error, is_sqlite, open_engine, resolve_url
-from tracker.db.rows import Loaded, StoredTerms, TermPair, parse_terms
+from tracker.db.rows import Loaded, StoredTerms, TermPair, layer, layered, parse_terms
 from tracker.input.pending import RECORDED, UNCHANGED, Pending, Recorded, parents_first
 from tracker.model import canonical
 from tracker.model.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
@@ -51,6 +53,7 @@ from tracker.model.termsheet import DraftHeader, Negotiation, Term
 PG_LOCK_NAMESPACE = 0x7472
 # A delta chain longer than this is cut by a full snapshot, bounding the rows read per draft.
 MAX_CHAIN = 24
+_DRAFT = itemgetter(0)  # a row's draft
 # Keep IN (...) lists well under every driver's parameter limit.
 CHUNK = 900
 # A record or import of at least this many terms is a bulk load: statistics are refreshed after.
@@ -545,13 +548,7 @@ class Store:
                     rows[draft_pk][key] = blob
             states: dict[int, dict[str, int]] = {}
             for r in sorted(records, key=lambda r: r.seq):  # a base is always recorded before
-                state = dict(states.get(r.base_pk, {})) if r.base_pk is not None else {}
-                for key, blob in rows[r.pk].items():
-                    if blob is None:
-                        state.pop(key, None)
-                    else:
-                        state[key] = blob
-                states[r.pk] = state
+                states[r.pk] = layered(states.get(r.base_pk) if r.base_pk is not None else None, rows[r.pk])
             bodies = _blob_bodies(conn, {b for s in states.values() for b in s.values()})
         parsed = {int(i): term for i, term in parse_terms(bodies.items()).items()}
         out: dict[str, dict[str, Term]] = {k: {} for k in keys}
@@ -607,16 +604,13 @@ class Store:
             .where(db.draft_terms.c.draft_id.in_(chain))
             .order_by(db.draft_terms.c.draft_id),
         )
-        layered: dict[str, tuple[str, str | None]] = {}
-        for row in rows:
-            if row[2] is None:
-                layered.pop(row[1], None)
-            else:
-                layered[row[1]] = (row[2], row[3] if bodies else None)
+        manifest: dict[str, tuple[str, str | None]] = {}
+        for _, own in groupby(rows, _DRAFT):
+            layer(manifest, {row[1]: (row[2], row[3] if bodies else None) if row[2] is not None else None for row in own})
         if bodies:
-            for digest, body in layered.values():
+            for digest, body in manifest.values():
                 _check_body(digest, body)  # type: ignore[arg-type]
-        return layered
+        return manifest
 
     def check_draft(self, record: DraftRecord) -> None:
         """Refuse to build on a draft whose stored rows no longer match its hashes (a term, its
@@ -686,17 +680,13 @@ class _Transaction:
 
 def _apply_chain(chain: list[int], rows: Iterable[tuple[int, str, Any]]) -> dict[str, Any]:
     """Layer delta rows from the snapshot (last in ``chain``) up to the draft (first)."""
-    by_draft: dict[int, list[tuple[str, Any]]] = {pk: [] for pk in chain}
+    own: dict[int, dict[str, Any]] = {pk: {} for pk in chain}
     for draft_pk, key, value in rows:
-        by_draft[draft_pk].append((key, value))
-    out: dict[str, Any] = {}
+        own[draft_pk][key] = value
+    manifest: dict[str, Any] = {}
     for pk in reversed(chain):
-        for key, value in by_draft[pk]:
-            if value is None:
-                out.pop(key, None)
-            else:
-                out[key] = value
-    return out
+        layer(manifest, own[pk])
+    return manifest
 
 
 _RECORD_COLUMNS = (

@@ -19,7 +19,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from tracker.db.rows import parse_terms
+from tracker.db.rows import layered, parse_terms
 from tracker.model.canonical import canonical_json
 from tracker.model.errors import IntegrityFailure
 from tracker.model.lineage import Lineage
@@ -87,12 +87,7 @@ class Timeline:
             if base is not None and base.id not in self.manifests:
                 raise IntegrityFailure(f"draft {r.id!r} (v{r.seq}) is stored on {base.id!r}, numbered after it: the database was changed"
                                        " outside tracker; run `tracker verify`")
-            own = self.own[r.id]
-            manifest = dict(self.manifests[base.id]) if base is not None else {}
-            manifest.update(own)
-            for key in [k for k, b in own.items() if b is None]:
-                manifest.pop(key, None)
-            self.manifests[r.id] = manifest  # type: ignore[assignment]
+            self.manifests[r.id] = layered(self.manifests[base.id] if base is not None else None, self.own[r.id])
         self._bodies: dict[int, str] = {}
         self._tokens: dict[int, str] = {}
         self._terms: dict[int, Term] = {}

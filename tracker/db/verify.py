@@ -35,6 +35,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Text, select, type_coerce
 
 from tracker.db import tables as db
+from tracker.db.rows import layered
 from tracker.db.store import Store
 from tracker.model import canonical
 from tracker.model.errors import InvalidInput, NotFound
@@ -356,12 +357,8 @@ class _Checker:
             if link.chain_depth != depth:
                 self.problem(link, None, f"chain_depth is {link.chain_depth}, its delta chain is {depth} long")
                 depth = link.chain_depth
-            for key, blob_id in self.delta.get(link.id, []):
-                if blob_id is None:
-                    state.pop(key, None)
-                else:
-                    state[key] = blob_id
-            self.manifests[link.id] = dict(state)
+            state = layered(state, dict(self.delta.get(link.id, ())))
+            self.manifests[link.id] = state
         return self.manifests[d.id]
 
     def _broken(self, chain: list[Any], reason: str) -> None:
