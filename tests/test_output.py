@@ -10,14 +10,18 @@ import pty
 import select
 import subprocess
 import sys
+from collections import Counter
 from importlib import import_module
 from pathlib import Path
 
 import click
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import REPO
 from tracker.cli import COMMANDS, cli
+from tracker.render.columns import display_width, table
 from tracker.render.registry import RENDERERS
 
 SAMPLE = REPO / "tests" / "sample"
@@ -113,7 +117,7 @@ def _on_a_terminal(url: str, cwd: Path, args: list[str], **env: str) -> tuple[in
     """Run tracker with its standard output on a pseudo-terminal: (exit code, what it showed)."""
     master, slave = pty.openpty()
     full_env = {k: v for k, v in os.environ.items() if k not in ("PAGER", "TRACKER_PAGER", "LESS")}
-    full_env.update({"TRACKER_DB_URL": "", "NO_COLOR": "1", "TERM": "xterm", **env})
+    full_env.update({"TRACKER_DB_URL": "", "NO_COLOR": "1", "TERM": "xterm", "COLUMNS": "500", **env})
     proc = subprocess.Popen([sys.executable, "-m", "tracker", "--db", url, *args], cwd=cwd, stdin=subprocess.DEVNULL, stdout=slave,
                             stderr=subprocess.PIPE, env=full_env)
     os.close(slave)
@@ -178,3 +182,44 @@ def test_a_pager_that_cannot_be_run_is_one_line_naming_it(sample, tmp_path):
     assert proc.returncode == 9
     assert proc.stderr.splitlines()[-1] == (
         "Error: pager 'no-such-pager-here' could not be run (exit 127); set TRACKER_PAGER, or give --no-pager")
+
+
+# --- tables fit the terminal ------------------------------------------------------------------
+
+
+def test_on_a_narrow_terminal_tables_wrap_to_fit_and_hold_the_same_words(sample, tmp_path):
+    code, shown = _on_a_terminal(sample.url, tmp_path, ["log", "--no-pager"], COLUMNS="80")
+    assert code == 0
+    lines = shown.rstrip("\n").split("\n")
+    rows = [line for line in lines if not line.startswith(("history head:", "Acme"))]  # not table rows
+    assert max(display_width(line) for line in rows) <= 80
+    assert "    counter-offer" in shown  # the title wrapped at its space, the word whole
+    whole = sample.ok("log").stdout
+    assert max(display_width(line) for line in whole.split("\n")[1:-2]) > 80  # a pipe gets every row on one line
+    assert shown.split() == whole.split()  # the same words, in the same order
+
+
+def test_a_table_aligns_wide_characters_and_colour_by_what_the_terminal_shows():
+    out = table([["a", "日本語", "x"], ["\x1b[1mUS\x1b[0m", "abc", "y"]], ["k", "v", "z"])
+    assert out.split("\n") == ["k   v       z", "a   日本語  x", "\x1b[1mUS\x1b[0m  abc     y"]
+
+
+def test_a_table_wraps_its_widest_column_at_spaces_and_breaks_a_longer_word():
+    out = table([["v1", "a title that is much too long", "ok"], ["v2", "x" * 30, "ok"]], width=36)
+    assert out.split("\n") == [
+        "v1  a title that is much too      ok",
+        "    long",
+        "v2  xxxxxxxxxxxxxxxxxxxxxxxxxxxx  ok",
+        "    xx",
+    ]
+    assert table([["a", "b"]], width=1) == "a  b"  # cannot fit: left as it is
+
+
+@given(st.lists(st.lists(st.text(alphabet="ab 日é\u0301", max_size=30), min_size=3, max_size=3), min_size=1, max_size=6),
+       st.integers(min_value=20, max_value=80))
+def test_a_wrapped_table_keeps_every_word_in_order_and_fits_when_it_can(rows, width):
+    out = table(rows, width=width)
+    assert Counter("".join(out.split())) == Counter("".join(table(rows).split()))  # nothing lost or added
+    assert out.count("\n") >= table(rows).count("\n")
+    if all(display_width(w) <= 12 for r in rows for c in r for w in c.split(" ")):
+        assert all(display_width(line) <= max(width, 3 * 12 + 4) for line in out.split("\n"))

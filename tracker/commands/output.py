@@ -72,9 +72,19 @@ class Output:
         """What a text renderer colours with: click's style, or nothing."""
         return click.style if self.colour is not False else _plain
 
+    @property
+    def width(self) -> int | None:
+        """The columns text tables fit: the terminal's (``COLUMNS`` first), when the output goes
+        to one; None for a pipe or a file, whose lines are never wrapped."""
+        if self.to_file or not sys.stdout.isatty():
+            return None
+        import shutil  # only on a terminal
+
+        return shutil.get_terminal_size().columns
+
     def render(self, answer: str, fmt: str, *args: Any, **options: Any) -> None:
         """Draw ``answer`` in ``fmt`` (``registry.render``) and write it."""
-        self.write(render(answer, fmt, *args, **options), styled=options.get("style") is click.style)
+        self.write(render(answer, fmt, *args, width=self.width, **options), styled=options.get("style") is click.style)
 
     def write(self, pieces: Iterable[str], *, styled: bool = False) -> None:
         """Write the pieces where the output goes. ``styled``: they hold click's colours, which

@@ -2,10 +2,10 @@
 
 A renderer is named by its module and function and imported only when used, so a command
 imports just the format it prints. The renderers of one answer take the same arguments; an
-option only some formats show (colour, the database's name, quotes) is passed to those that
-name it. What a renderer returns is written as it comes: ``line``, a text without its last
-newline; ``page``, a text ending in one; ``pieces``, an iterable of texts; ``json``, a document,
-written indented.
+option only some formats show (colour, the database's name, quotes, the terminal's width that
+text tables fit) is passed to those that name it. What a renderer returns is written as it
+comes: ``line``, a text without its last newline; ``page``, a text ending in one; ``pieces``, an
+iterable of texts; ``json``, a document, written indented.
 """
 
 from __future__ import annotations
@@ -26,24 +26,24 @@ class Renderer(NamedTuple):
 
 _R = Renderer
 RENDERERS: dict[str, dict[str, Renderer]] = {
-    "log": {"text": _R("text", "log", "line", ("database",)), "json": _R("jsonout", "log", "json")},
+    "log": {"text": _R("text", "log", "line", ("database", "width")), "json": _R("jsonout", "log", "json")},
     "draft": {
-        "text": _R("text", "draft", "line", ("carried", "events", "quotes", "seqs", "database")),
+        "text": _R("text", "draft", "line", ("carried", "events", "quotes", "seqs", "database", "width")),
         "json": _R("jsonout", "show", "json", ("carried", "events")),
         "yaml": _R("yamlout", "draft_file", "page"),  # the draft as recorded: a file `tracker record` takes back
     },
-    "parties": {"text": _R("text", "parties", "line"), "json": _R("jsonout", "parties", "json")},
-    "negotiations": {"text": _R("text", "negotiations", "line"), "json": _R("jsonout", "negotiations", "json")},
+    "parties": {"text": _R("text", "parties", "line", ("width",)), "json": _R("jsonout", "parties", "json")},
+    "negotiations": {"text": _R("text", "negotiations", "line", ("width",)), "json": _R("jsonout", "negotiations", "json")},
     "diff": {
-        "text": _R("text", "diff", "line", ("style",)),
+        "text": _R("text", "diff", "line", ("style", "width")),
         "json": _R("jsonout", "diff", "json"),
         "markdown": _R("markdown", "diff", "page"),
         "jsonpatch": _R("jsonpatch", "patch", "json"),
     },
-    "blame": {"text": _R("text_history", "blame", "line"), "json": _R("jsonout", "blame", "json", ("negotiation",))},
-    "history": {"text": _R("text_history", "term_history", "line"), "json": _R("jsonout", "term_history", "json", ("negotiation",))},
-    "positions": {"text": _R("text_history", "positions", "line"), "json": _R("jsonout", "positions", "json")},
-    "gap": {"text": _R("text_history", "gap", "line"), "json": _R("jsonout", "gap", "json")},
+    "blame": {"text": _R("text_history", "blame", "line", ("width",)), "json": _R("jsonout", "blame", "json", ("negotiation",))},
+    "history": {"text": _R("text_history", "term_history", "line", ("width",)), "json": _R("jsonout", "term_history", "json", ("negotiation",))},
+    "positions": {"text": _R("text_history", "positions", "line", ("width",)), "json": _R("jsonout", "positions", "json")},
+    "gap": {"text": _R("text_history", "gap", "line", ("width",)), "json": _R("jsonout", "gap", "json")},
     "verify": {"text": _R("text", "verify", "page"), "json": _R("jsonout", "verify", "json")},
     # The report is drawn from its one JSON form (``jsonout.report``), in pieces as they come.
     "report": {

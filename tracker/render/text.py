@@ -5,27 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from tracker.model.plain import one_line
+from tracker.render.columns import table
 from tracker.model.termsheet import Draft, Negotiation, Term
 
 if TYPE_CHECKING:  # renderers format plain data; they never need the store (SQLAlchemy) itself
     from tracker.model.records import DraftRecord
 
 
-def table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) -> str:
-    """Left-aligned columns separated by two spaces; trailing spaces trimmed."""
-    all_rows = ([list(header)] if header else []) + [list(r) for r in rows]
-    if not all_rows:
-        return ""
-    widths = [max(len(r[i]) for r in all_rows) for i in range(len(all_rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in all_rows]
-    return "\n".join(lines)
-
-
 def short_hash(digest: str, n: int = 12) -> str:
     return digest.removeprefix("sha256:")[:n]
 
 
-def log(negotiation: Negotiation, records: list[DraftRecord], chain: str | None = None, applied: Any = None, database: str | None = None) -> str:
+def log(negotiation: Negotiation, records: list[DraftRecord], chain: str | None = None, applied: Any = None, database: str | None = None,
+        width: int | None = None) -> str:
     """The drafts in recording order, their status now, who recorded them; then the events."""
     corrected = applied.corrected if applied is not None else {}
     statuses = applied.statuses if applied is not None else {}
@@ -42,13 +34,13 @@ def log(negotiation: Negotiation, records: list[DraftRecord], chain: str | None 
         head += f", {len(events)} event{'s' if len(events) != 1 else ''}"
     if database:
         head += f" (database {database})"
-    out = head if not rows else head + "\n" + table(rows, ["seq", "date", "id", "tabled", "status", "hash", "by", "title"])
+    out = head if not rows else head + "\n" + table(rows, ["seq", "date", "id", "tabled", "status", "hash", "by", "title"], width=width)
     if events:
         seqs = {r.id: r.seq for r in records}
         out += f"\n\nEvents ({len(events)}), after the drafts recorded before them:\n" + table(
             [[e.ref, f"after v{e.after}", e.recorded_at.date().isoformat(), one_line(e.recorded_by or "-"), e.kind, event_text(e, seqs)]
              for e in events],
-            ["event", "place", "recorded", "by", "kind", "what"])
+            ["event", "place", "recorded", "by", "kind", "what"], width=width)
     return out if chain is None else f"{out}\nhistory head: {chain} (keep it: `tracker verify --head` checks it)"
 
 
@@ -99,7 +91,7 @@ def disputed_note(term: Term | None) -> str | None:
 
 
 def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes: bool = False, carried: dict | None = None,  # type: ignore[type-arg]
-          events: Sequence[Any] = (), seqs: dict[str, int] | None = None, database: str | None = None) -> str:
+          events: Sequence[Any] = (), seqs: dict[str, int] | None = None, database: str | None = None, width: int | None = None) -> str:
     """A draft and its terms; ``carried``: key → (value, origin draft) a partial draft carries over;
     ``events``: what was recorded about it since (its terms shown with the evidence added)."""
     lines = [
@@ -140,7 +132,7 @@ def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes
         cites = ",".join(c.source for c in term.sources)
         rows.append(["  " + named(key, term.label), _clip(term.value.short(), 60), " ".join(flags), cites])
     if rows:
-        lines.append(table(rows))
+        lines.append(table(rows, width=width))
     for key, term in sorted(draft.terms.items()):
         note = disputed_note(term)
         if note:
@@ -156,7 +148,7 @@ def draft(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, quotes
         lines += [f"  {e.ref}  {e.recorded_at.date().isoformat()}  {event_text(e, seqs or {})}" for e in cited]
     if carried:
         lines += ["", f"Carried over, unconfirmed ({len(carried)}): not stated by this draft, shown as its parents had them"]
-        lines.append(table([["  " + k, _clip(v.short(), 60), f"from {origin}"] for k, (v, origin) in sorted(carried.items())]))
+        lines.append(table([["  " + k, _clip(v.short(), 60), f"from {origin}"] for k, (v, origin) in sorted(carried.items())], width=width))
     return "\n".join(lines)
 
 
@@ -165,11 +157,11 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def negotiations(summaries: Sequence[Any]) -> str:
+def negotiations(summaries: Sequence[Any], *, width: int | None = None) -> str:
     if not summaries:
         return "No negotiations yet."
     rows = [[s.negotiation.id, ",".join(p.code for p in s.negotiation.parties), str(s.drafts), s.negotiation.title] for s in summaries]
-    return table(rows, ["id", "parties", "drafts", "title"])
+    return table(rows, ["id", "parties", "drafts", "title"], width=width)
 
 
 def verify(summary: Any) -> str:
@@ -186,9 +178,9 @@ def _count(n: int, what: str) -> str:
     return f"{n} {what}{'' if n == 1 else 's'}"
 
 
-def parties(negotiation: Negotiation) -> str:
+def parties(negotiation: Negotiation, *, width: int | None = None) -> str:
     rows = [[p.code, one_line(p.name), one_line(", ".join(p.aliases))] for p in negotiation.parties]
-    return table(rows, ["code", "name", "aliases"])
+    return table(rows, ["code", "name", "aliases"], width=width)
 
 
 # --- diffs -----------------------------------------------------------------------------------
@@ -324,7 +316,7 @@ def old_new(c: object, width: int = 32) -> str:
     return old
 
 
-def diff(d: object, *, style=lambda text, **kw: text) -> str:  # type: ignore[no-untyped-def]
+def diff(d: object, *, style=lambda text, **kw: text, width: int | None = None) -> str:  # type: ignore[no-untyped-def]
     """Grouped by kind; each change with its values, delta, who pushed it, on what basis and
     how each tabling party moved."""
 
@@ -357,7 +349,7 @@ def diff(d: object, *, style=lambda text, **kw: text) -> str:  # type: ignore[no
             intro = f"in {c.attribution.introduced_in}" if c.attribution and c.attribution.introduced_in != d.new.id else ""
             rows.append(["  " + name, old_new(c), describe_delta(c), style(pushed, bold=True) if pushed else "", basis,
                          " ".join(x for x in (intro, stance_text(c.attribution)) if x)])
-        lines.append(table(rows))
+        lines.append(table(rows, width=width))
         for c in changes:
             a = c.attribution
             if a and len(a.steps) > 1:
@@ -374,7 +366,7 @@ def diff(d: object, *, style=lambda text, **kw: text) -> str:  # type: ignore[no
         base = d.base.id if d.base else "(no common ancestor)"
         lines.append(style(f"Three-way: common ancestor {base}", bold=True))
         rows = [["  " + r.term, show_value(r.base), show_value(r.old), show_value(r.new), f"{_side(d, r.moved)} moved"] for r in d.three_way]
-        lines.append(table(rows, ["  term", base, d.old.id, d.new.id, "who moved"]))
+        lines.append(table(rows, ["  term", base, d.old.id, d.new.id, "who moved"], width=width))
     if not d.result.changes:
         lines.append("")
         lines.append("No differences.")

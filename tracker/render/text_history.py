@@ -12,8 +12,8 @@ from tracker.render.text import (
     party_names,
     show_value,
     stance_text,
-    table,
 )
+from tracker.render.columns import table
 
 WIDE = 40
 
@@ -45,7 +45,7 @@ def _who(a: Any) -> str:
     return f"{','.join(a.pushed_by)} ({basis})"
 
 
-def blame(b: Any) -> str:
+def blame(b: Any, *, width: int | None = None) -> str:
     r = b.record
     lines = [f"{r.id} (v{r.seq}, {','.join(r.header.tabled_by)}, {r.header.date.isoformat()}): where each term's value comes from", ""]
     rows = []
@@ -56,7 +56,7 @@ def blame(b: Any) -> str:
         value = show_value(line.term, WIDE) + ("" if line.stated else " (carried over, unconfirmed)")
         rows.append([named(line.key, line.term.label), value, origin, line.date.isoformat(), _who(line.attribution),
                      stance_text(line.attribution), ",".join(c.source for c in line.sources)])
-    lines.append(table(rows, ["term", "value", "from draft", "date", "pushed by", "moves", "sources"]))
+    lines.append(table(rows, ["term", "value", "from draft", "date", "pushed by", "moves", "sources"], width=width))
     for line in b.lines:
         if line.attribution.evidence:
             lines.append(f"  {line.key}: {one_line(line.attribution.evidence)}")
@@ -69,7 +69,7 @@ def blame(b: Any) -> str:
 EVENT_TEXT = {"carried": "carried over", "unknown": "—"}
 
 
-def term_history(h: Any) -> str:
+def term_history(h: Any, *, width: int | None = None) -> str:
     head = f"{named(h.key, h.label)}: what every draft says of it, by date"
     if h.aliases:
         head += f" (also known as {', '.join(h.aliases)})"
@@ -89,7 +89,7 @@ def term_history(h: Any) -> str:
             value += f" (from {row.state.origin}, unconfirmed)"
         rows.append([f"v{r.seq}", r.header.date.isoformat(), r.id, ",".join(r.header.tabled_by), EVENT_TEXT.get(row.event, row.event),
                      value, key, conf, _who(row.attribution), moves_text(row.moves)])
-    lines.append(table(rows, ["seq", "date", "draft", "tabled", "event", "value", "as key", "confidence", "pushed by", "moves"]))
+    lines.append(table(rows, ["seq", "date", "draft", "tabled", "event", "value", "as key", "confidence", "pushed by", "moves"], width=width))
     quotes = [(row.record.id, c) for row in h.rows for c in row.sources if c.quote]
     if quotes:
         lines += ["", "Quotes:"]
@@ -102,7 +102,7 @@ def term_history(h: Any) -> str:
     return "\n".join(lines)
 
 
-def positions(view: Any, p: Any) -> str:
+def positions(view: Any, p: Any, *, width: int | None = None) -> str:
     negotiation = view.negotiation
     when = f"as of {p.as_of.isoformat()}" if p.as_of else "now"
     lines = [f"Positions {when}"]
@@ -111,7 +111,7 @@ def positions(view: Any, p: Any) -> str:
         lines.append(f"  {party_names(negotiation, [code])}: latest draft {latest or '(none yet)'}")
     lines.append("")
     rows = [[_key(t), *(_position(view, t.positions[c], p.latest[c]) for c in p.parties), t.status] for t in p.terms]
-    lines.append(table(rows, ["term", *p.parties, "status"]))
+    lines.append(table(rows, ["term", *p.parties, "status"], width=width))
     lines += ["", f"{p.count('agreed')} agreed, {p.count('open')} open, {p.count('unaddressed')} unaddressed"
               " (not stated: no draft the party tabled states the term; (in D): the position comes from draft D,"
               " and the party's later drafts do not state the term)"]
@@ -132,7 +132,7 @@ def _share(share: float | None) -> str:
     return "—" if share is None else f"{round(share * 100)}%"
 
 
-def gap(view: Any, g: Any) -> str:
+def gap(view: Any, g: Any, *, width: int | None = None) -> str:
     negotiation = view.negotiation
     when = f"as of {g.as_of.isoformat()}" if g.as_of else "now"
     lines = [f"Gap between {party_names(negotiation, [g.a])} and {party_names(negotiation, [g.b])} {when}: "
@@ -140,13 +140,13 @@ def gap(view: Any, g: Any) -> str:
     if g.rows:
         rows = [[named(r.key, r.label), _position(view, r.a, g.latest.get(g.a)), _position(view, r.b, g.latest.get(g.b)),
                  "left for later" if r.deferred else r.distance.text() if r.distance else "(side by side)"] for r in g.rows]
-        lines.append(table(rows, ["open term", g.a, g.b, "apart by"]))
+        lines.append(table(rows, ["open term", g.a, g.b, "apart by"], width=width))
     else:
         lines.append("No open terms.")
     if g.unaddressed:
         lines += ["", "Addressed by one side only (not counted):"]
         rows = [[named(r.key, r.label), _position(view, r.a, g.latest.get(g.a)), _position(view, r.b, g.latest.get(g.b))] for r in g.unaddressed]
-        lines.append(table(rows, ["term", g.a, g.b]))
+        lines.append(table(rows, ["term", g.a, g.b], width=width))
     lines += ["", "Convergence by draft date (agreed ÷ (agreed + open)):"]
     rows = []
     for c in g.convergence:
@@ -155,5 +155,5 @@ def gap(view: Any, g: Any) -> str:
         else:
             note = "; ".join(f"{k} {d.text()}" for k, d in c.distances.items())
         rows.append([c.date.isoformat(), ",".join(c.drafts), str(c.agreed), str(c.open), str(c.unaddressed), _share(c.share), note])
-    lines.append(table(rows, ["date", "drafts", "agreed", "open", "one side only", "agreed share", "typed distances"]))
+    lines.append(table(rows, ["date", "drafts", "agreed", "open", "one side only", "agreed share", "typed distances"], width=width))
     return "\n".join(lines)
