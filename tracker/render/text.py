@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from tracker.model.plain import one_line
-from tracker.render.columns import table
 from tracker.model.termsheet import Draft, Negotiation, Term
+from tracker.render.columns import table
 
 if TYPE_CHECKING:  # renderers format plain data; they never need the store (SQLAlchemy) itself
     from tracker.model.records import DraftRecord

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracker.render.columns import table
 from tracker.render.text import (
     disputed_note,
     moves_text,
@@ -13,7 +14,6 @@ from tracker.render.text import (
     show_value,
     stance_text,
 )
-from tracker.render.columns import table
 
 WIDE = 40
 
