@@ -19,6 +19,7 @@ each party's position in columns named by the party's code). Nothing here writes
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -41,8 +42,6 @@ __all__ = ["Answer", "Database", "Negotiation", "open"]
 def open(url: str | None = None) -> "Database":  # noqa: A001 - tracker.open, as sqlite3.connect or dbm.open
     """Open a database to read (``None``: ``TRACKER_DB_URL``, else ``sqlite:///data/tracker.db``).
     A SQLite file that does not exist is refused, never created."""
-    import os
-
     url = url or os.environ.get("TRACKER_DB_URL") or None
     missing_database(url)
     return Database(Store.open(url))

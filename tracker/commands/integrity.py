@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from tracker.commands.options import FILE, app, negotiation_option, wrote_to
-from tracker.commands.output import Output, output_options
+from tracker.commands.output import Output, destination_options, output_options
 
 
 @click.command("verify")
@@ -58,9 +58,7 @@ def verify_command(ctx: click.Context, negotiation: str | None, kept: str | None
 
 @click.command("export")
 @negotiation_option
-@click.option("--output", "-o", type=FILE, metavar="FILE", help="Write to FILE ('-': standard output, the default).")
-@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
-@click.option("--no-pager", is_flag=True, help="Do not page the output on a terminal (also: TRACKER_PAGER=cat).")
+@destination_options
 @click.pass_context
 def export_command(ctx: click.Context, negotiation: str | None, output: Path | None, force: bool, no_pager: bool) -> None:
     """Write a negotiation (default: the whole database) as a portable JSON file.

@@ -1,7 +1,7 @@
 """Where a command's answer goes: standard output — through a pager on a terminal — or a file.
 
-``output_options`` gives a command ``--format``, ``--output/-o FILE`` ('-': standard output,
-the default), ``--force`` and ``--no-pager``; the command then hands its answer to
+``output_options`` gives a command ``--format`` and ``destination_options``: ``--output/-o
+FILE`` ('-': standard output, the default), ``--force`` and ``--no-pager``; the command then hands its answer to
 ``Output.render``, which draws it through the renderer registry. On a terminal, output goes
 through a pager as git's and kart's does: ``TRACKER_PAGER``, else ``PAGER``, else
 ``less -FRX`` (it quits at once when the text fits the screen, and keeps colour); an empty
@@ -29,20 +29,26 @@ DEFAULT_PAGER = "less"
 LESS_DEFAULT = "FRX"
 
 
-def output_options(answer: str, *, default: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """The options of a command that prints ``answer`` (a name in the renderer registry)."""
+def destination_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--output/-o FILE``, ``--force`` and ``--no-pager``: where a command's answer goes."""
+    for option in reversed([
+        click.option("--output", "-o", type=FILE, metavar="FILE", help="Write to FILE ('-': standard output, the default)."),
+        click.option("--force", is_flag=True, help="Overwrite FILE if it exists."),
+        click.option("--no-pager", is_flag=True, help="Do not page the output on a terminal (also: TRACKER_PAGER=cat)."),
+    ]):
+        f = option(f)
+    return f
+
+
+def output_options(answer: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options of a command that prints ``answer`` (a name in the renderer registry): its
+    ``--format`` (the registry's formats, the first the default) and ``destination_options``."""
     choices = formats(answer)
 
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed([
-            click.option("--format", "-f", "fmt", type=click.Choice(choices), default=default or choices[0], show_default=True,
-                         help="Output format."),
-            click.option("--output", "-o", type=FILE, metavar="FILE", help="Write to FILE ('-': standard output, the default)."),
-            click.option("--force", is_flag=True, help="Overwrite FILE if it exists."),
-            click.option("--no-pager", is_flag=True, help="Do not page the output on a terminal (also: TRACKER_PAGER=cat)."),
-        ]):
-            f = option(f)
-        return f
+        f = destination_options(f)
+        return click.option("--format", "-f", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
+                            help="Output format.")(f)
 
     return decorate
 

@@ -8,8 +8,8 @@ from typing import Generator
 
 import click
 
-from tracker.commands.options import FILE, app, negotiation_option
-from tracker.commands.output import Output
+from tracker.commands.options import app, negotiation_option
+from tracker.commands.output import Output, destination_options
 from tracker.render.registry import formats
 from tracker.render.registry import render as render_answer
 
@@ -40,9 +40,7 @@ def _rendered(store, negotiation, fmt: str) -> Generator[str, None, None]:  # ty
 @click.command("report")
 @negotiation_option
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), help="Output format (default: from FILE's extension, else markdown).")
-@click.option("--output", "-o", type=FILE, metavar="FILE", help="Write the report to FILE ('-': standard output, the default).")
-@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
-@click.option("--no-pager", is_flag=True, help="Do not page the output on a terminal (also: TRACKER_PAGER=cat).")
+@destination_options
 @click.pass_context
 def report_command(ctx: click.Context, negotiation: str | None, fmt: str | None, output: Path | None, force: bool, no_pager: bool) -> None:
     """Export the change history of a negotiation.
