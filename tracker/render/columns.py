@@ -19,14 +19,24 @@ GAP = "  "  # between columns
 NARROWEST = 12  # a wrapped column keeps at least this many columns
 LONGEST_WORD = 24  # or its longest word, up to this many
 _COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_EXTRA: dict[str, int] = {}  # a non-ASCII character → the columns it takes beyond one (-1, 0 or 1)
 
 
 def display_width(text: str) -> int:
     """The columns ``text`` takes on a terminal."""
+    if "\x1b" in text:
+        text = _COLOUR.sub("", text)
     if text.isascii():
-        return len(_COLOUR.sub("", text)) if "\x1b" in text else len(text)
-    plain = _COLOUR.sub("", text)
-    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in plain)
+        return len(text)
+    # Only the non-ASCII characters can take other than one column (an arrow in every row of a
+    # diff would otherwise have every character of every cell looked up).
+    return len(text) + sum(_EXTRA.get(c) if c in _EXTRA else _extra(c) for c in _NON_ASCII.findall(text))
+
+
+def _extra(c: str) -> int:
+    _EXTRA[c] = found = -1 if unicodedata.combining(c) else 1 if unicodedata.east_asian_width(c) in "WF" else 0
+    return found
 
 
 def pad(text: str, width: int) -> str:
@@ -39,7 +49,8 @@ def table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None, wi
     all_rows = ([list(header)] if header else []) + [list(r) for r in rows]
     if not all_rows:
         return ""
-    widths = [max(display_width(r[i]) for r in all_rows) for i in range(len(all_rows[0]))]
+    cell_widths = [[display_width(cell) for cell in r] for r in all_rows]
+    widths = [max(ws) for ws in zip(*cell_widths)]
     if width is not None:
         # A column is not narrowed below its longest word (up to LONGEST_WORD): words are broken
         # only where they are longer than that.
@@ -47,8 +58,11 @@ def table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None, wi
                   for i, w in enumerate(widths)]
         widths = _fitted(widths, floors, width)
     lines: list[str] = []
-    for row in all_rows:
-        cells = [_wrapped(cell, w) if display_width(cell) > w else [cell] for cell, w in zip(row, widths)]
+    for row, row_widths in zip(all_rows, cell_widths):
+        if all(cw <= w for cw, w in zip(row_widths, widths)):  # one line: widths known already
+            lines.append(GAP.join(cell + " " * (w - cw) for cell, cw, w in zip(row, row_widths, widths)).rstrip())
+            continue
+        cells = [_wrapped(cell, w) if cw > w else [cell] for cell, cw, w in zip(row, row_widths, widths)]
         for k in range(max(len(c) for c in cells)):
             lines.append(GAP.join(pad(c[k] if k < len(c) else "", w) for c, w in zip(cells, widths)).rstrip())
     return "\n".join(lines)
