@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from licence_deal import write_licence_deal
 
 from tests.conftest import REPO, SEEDS, tamper
 from tracker.input.loading import parse_text
@@ -128,6 +129,50 @@ def test_every_command_output_on_the_case_study_validates(seeded):
         check(name, data)
         seen.add(name)
     assert seen == {n.removesuffix(".output.schema.json") for n in schemas() if n.endswith(".output.schema.json")}
+
+
+@pytest.fixture
+def licence(tracker, tmp_path):
+    """The invented licence negotiation, with what is learnt later: a status, a competing
+    report of a value, a correction."""
+    tracker.ok("record", *write_licence_deal(tmp_path / "licence"))
+    tracker.ok("status", "v1-reply", "rejected", "--date", "2025-04-04")
+    tracker.ok("cite", "v2-final", "fee", "--source", "{id: blog, outlet: A blog}", "--value", "USD 125000")
+    tracker.ok("correct", "v2-final", "--set", "seats=number:46 seats", "--note", "typo")
+    return tracker
+
+
+def test_every_command_output_with_partial_drafts_renames_disputes_and_deferrals_validates(licence):
+    found = {}
+    for name, data in documents(licence, three_way=("c2", "v1-reply")):
+        check(name, data)
+        found.setdefault(name, []).append(data)
+    # The shapes that only some records take were all there to be checked.
+    shown = {d["id"]: d for d in found["draft"]}
+    assert shown["p1"]["carried"] and shown["c1"]["carried"] is None and shown["c1"]["notes"] == "First text"
+    changes = [c for d in found["diff"] for c in d["changes"]]
+    assert {"renamed", "unreported", "dropped", "added"} <= {c["kind"] for c in changes}
+    assert any(c["old_term"] == "governing_law" for c in changes) and any(c["old_reports"] for c in changes)
+    assert any(d["three_way"] for d in found["diff"]) and any(d["three_way"] is None for d in found["diff"])
+    rows = [r for h in found["history"] for r in h["drafts"]]
+    assert {"carried", "renamed", "absent", "unknown"} <= {r["event"] for r in rows}
+    assert any(r["pushed_by"] is None for r in rows) and any(r["basis"] == "explicit" for r in rows)
+    gaps = found["gap"]
+    distances = [r["distance"] for g in gaps for r in g["open"] if r["distance"]]
+    assert {"money", "duration", "rank", "number"} <= {d["kind"] for d in distances} and any(d["approximate"] for d in distances)
+    assert any(r["deferred"] for g in gaps for r in g["open"]) and any(g["unaddressed"] for g in gaps)
+    assert any(None in p["latest"].values() for p in found["positions"])
+    assert next(d for d in found["log"][0]["drafts"] if d["id"] == "v2-final")["corrected_by"] == "v2-final-corrected"
+    assert found["report"][0]["histories"] and found["verify"][0]["ok"]
+
+
+def test_verify_output_with_problems_validates(licence):
+    tamper(licence.url, "UPDATE term_blobs SET body = replace(body, '150000', '160000')")
+    result = licence("verify", "--format", "json")
+    assert result.exit_code == 7
+    data = json.loads(result.stdout)
+    check("verify", data)
+    assert data["problems"] and not data["ok"]
 
 
 def test_synthetic_output_with_renames_and_three_parties_validates(tracker, tmp_path, monkeypatch):
