@@ -19,6 +19,11 @@ def _terms(data):
     return {t["term"]: t for t in data["terms"]}
 
 
+def _latest(data):
+    """Party → the id of the latest draft it tabled (None: none yet)."""
+    return {party: summary and summary["id"] for party, summary in data["latest"].items()}
+
+
 def _pos(entry, party):
     """(text, draft, absent) of a party's position."""
     p = entry["positions"][party]
@@ -36,7 +41,7 @@ KYIV_DEMANDS = {
 
 def test_kyivs_amendments_are_ukraines_position_only_on_what_kyiv_demanded(seeded):
     data = seeded.json("positions", "--as-of", "2025-02-21")
-    assert data["schema"] == "tracker.positions/v2"
+    assert data["schema"] == "tracker.positions/v3"
     terms = _terms(data)
     ua = {k: t["positions"]["UA"]["text"] for k, t in terms.items() if t["positions"]["UA"]}
     assert ua == KYIV_DEMANDS
@@ -48,7 +53,7 @@ def test_kyivs_amendments_are_ukraines_position_only_on_what_kyiv_demanded(seede
 
 def test_positions_after_kyivs_amendments(seeded):
     data = seeded.json("positions", "--as-of", "2025-02-14")
-    assert data["latest"] == {"US": "us-initial", "UA": "kyiv-amendments"}
+    assert _latest(data) == {"US": "us-initial", "UA": "kyiv-amendments"}
     assert data["counts"] == {"agreed": 0, "open": 2, "unaddressed": 16}
     terms = _terms(data)
     assert terms["security_guarantees"]["status"] == "open"
@@ -62,13 +67,14 @@ def test_positions_after_kyivs_amendments(seeded):
 
 def test_positions_before_the_other_side_has_tabled_anything_are_unaddressed(seeded):
     data = seeded.json("positions", "--as-of", "2025-02-12")
-    assert data["latest"] == {"US": "us-initial", "UA": None}
+    assert _latest(data) == {"US": "us-initial", "UA": None}
     assert data["counts"] == {"agreed": 0, "open": 0, "unaddressed": 14}
 
 
 def test_positions_now_security_guarantees_are_open_and_left_for_later(seeded):
     data = seeded.json("positions")
-    assert data["latest"] == {"US": "fund-framework", "UA": "fund-framework"}
+    assert _latest(data) == {"US": "fund-framework", "UA": "fund-framework"}
+    assert data["latest"]["US"]["status"] == "agreed"  # the draft summary, as everywhere
     assert data["counts"] == {"agreed": 16, "open": 1, "unaddressed": 17}
     terms = _terms(data)
     sg = terms["security_guarantees"]
@@ -93,7 +99,7 @@ def test_positions_text_names_each_term_and_marks_what_is_not_stated(seeded):
 
 def test_gap_convergence_counts_only_what_both_sides_state(seeded):
     data = seeded.json("gap")
-    assert data["schema"] == "tracker.gap/v2"
+    assert data["schema"] == "tracker.gap/v3"
     conv = [(c["date"], c["drafts"], c["agreed"], c["open"], c["unaddressed"], c["share"]) for c in data["convergence"]]
     assert conv == [
         ("2025-02-12", ["us-initial"], 0, 0, 14, None),
@@ -126,7 +132,7 @@ def test_gap_now_lists_security_guarantees_as_open_never_no_open_terms(seeded):
 
 def test_blame_on_the_joint_text_credits_each_value_where_it_was_first_stated(seeded):
     data = seeded.json("blame", "fund-framework")
-    assert data["schema"] == "tracker.blame/v2"
+    assert data["schema"] == "tracker.blame/v3"
     terms = _terms(data)
     rs = terms["revenue_share"]
     assert (rs["from"]["id"], rs["pushed_by"], rs["basis"], rs["stated"]) == ("us-initial", ["US"], "author", True)
@@ -136,7 +142,7 @@ def test_blame_on_the_joint_text_credits_each_value_where_it_was_first_stated(se
     assert (comp["from"]["id"], comp["pushed_by"], comp["stance"]) == ("draft-2025-02-22", ["US"], {"US": "concession"})
     assert comp["sources"] == [{"source": "ft-via-bne", "outlet": "Financial Times (via bne IntelliNews)",
                                 "quote": "were removed from the subsequent draft from Saturday",
-                                "url": "https://bne.eu/ukraine-agrees-to-a-revised-us-mineral-deal-offer-369027/"}]
+                                "url": "https://bne.eu/ukraine-agrees-to-a-revised-us-mineral-deal-offer-369027/", "date": None, "event": None}]
     assert (terms["governing_law"]["from"]["id"], terms["governing_law"]["pushed_by"]) == ("draft-2025-02-24", ["US"])
     assert (terms["management_model"]["from"]["id"], terms["management_model"]["pushed_by"]) == ("kyiv-amendments", ["UA"])
     # Not restated by the agreed text: carried over, unconfirmed, credited where it was stated.
@@ -148,11 +154,13 @@ def test_blame_follows_a_rename_back_to_the_draft_that_first_set_the_value(deal)
     terms = _terms(deal.json("blame", "d5"))
     assert terms["exclusivity"]["from"] == {"id": "d1", "seq": 1, "date": "2025-03-01", "tabled_by": ["A"], "key": "no_shop", "left_out": False}
     assert (terms["x"]["from"]["id"], terms["x"]["pushed_by"], terms["x"]["basis"]) == ("d2", ["B"], "author")
-    assert terms["x"]["sources"] == [{"source": "memo", "outlet": "Internal memo", "quote": "five per cent", "url": "https://example.org/memo"}]
+    assert terms["x"]["sources"] == [{"source": "memo", "outlet": "Internal memo", "quote": "five per cent", "url": "https://example.org/memo",
+                                    "date": None, "event": None}]
     assert (terms["y"]["from"]["id"], terms["y"]["pushed_by"]) == ("d1", ["A"])  # $5M → $6M → $5M
     assert (terms["z"]["from"]["id"], terms["z"]["pushed_by"]) == ("d5", ["A", "B"])
     assert (terms["w"]["basis"], terms["w"]["pushed_by"], terms["w"]["evidence"]) == ("explicit", ["A"], "A's letter of 8 March")
-    assert terms["w"]["sources"] == [{"source": "letter", "outlet": "Letter from A", "quote": "we insist on w", "date": "2025-03-08"}]
+    assert terms["w"]["sources"] == [{"source": "letter", "outlet": "Letter from A", "quote": "we insist on w", "url": None, "date": "2025-03-08",
+                                    "event": None}]
     assert (terms["v"]["basis"], terms["v"]["pushed_by"], terms["v"]["from"]["id"]) == ("explicit", ["B"], "d3")
 
 
@@ -177,8 +185,8 @@ def test_blame_text_names_the_old_key_of_a_renamed_term(deal):
 
 def test_history_walks_every_branch_in_date_order_with_who_pushed_each_change(deal):
     data = deal.json("history", "x")
-    assert data["schema"] == "tracker.history/v2"
-    rows = [(d["id"], d["tabled_by"], d["event"], d["text"], d["attribution"] and (d["attribution"]["pushed_by"], d["attribution"]["basis"]), d["moves"])
+    assert data["schema"] == "tracker.history/v3"
+    rows = [(d["id"], d["tabled_by"], d["event"], d["text"], d["pushed_by"] and (d["pushed_by"], d["basis"]), d["moves"])
             for d in data["drafts"]]
     assert rows == [
         ("d1", ["A"], "added", "10%", (["A"], "author"), {"A": "opening"}),
@@ -188,7 +196,8 @@ def test_history_walks_every_branch_in_date_order_with_who_pushed_each_change(de
         ("d4", ["A"], "changed", "5%", (["B"], "adopted"), {"A": "concession"}),
         ("d5", ["A", "B"], "unchanged", "5%", None, {}),
     ]
-    assert data["drafts"][0]["sources"] == [{"source": "memo", "outlet": "Internal memo", "quote": "ten per cent", "url": "https://example.org/memo"}]
+    assert data["drafts"][0]["sources"] == [{"source": "memo", "outlet": "Internal memo", "quote": "ten per cent", "url": "https://example.org/memo",
+                                          "date": None, "event": None}]
 
 
 def test_history_follows_a_term_across_its_rename_from_either_name(deal):
@@ -230,7 +239,7 @@ def test_history_of_the_500b_from_payback_to_cap_to_removed_with_quotes(seeded):
         ("draft-2025-02-24", "carried", "none", "reported", False),
         ("fund-framework", "absent", "none", "confirmed", True),
     ]
-    assert data["drafts"][3]["attribution"]["pushed_by"] == ["US"]
+    assert data["drafts"][3]["pushed_by"] == ["US"]
     assert data["drafts"][3]["moves"] == {"US": "concession"}
     assert data["drafts"][0]["reports"] == [{"value": {"type": "none"}, "text": "none", "sources": [
         {"source": "kyiv-independent-2025-02-22", "quote": "was not listed in the original proposal presented ... on Feb. 12"}],

@@ -35,7 +35,7 @@ DRAFTS = ["us-initial", "kyiv-amendments", "us-revised", "draft-2025-02-22", "dr
 
 def test_json_report_summarises_where_the_negotiation_stands(report_json):
     data = report_json
-    assert data["schema"] == "tracker.report/v2"
+    assert data["schema"] == "tracker.report/v3"
     assert data["summary"] == {
         "parties": ["US", "UA"], "first_date": "2025-02-12", "last_date": "2025-02-25", "drafts": 6,
         "latest": data["summary"]["latest"], "counts": {"agreed": 16, "open": 1, "unaddressed": 17},
@@ -65,7 +65,7 @@ def test_json_report_gives_each_drafts_changes_against_its_parent_with_evidence(
         "up to $500 billion", "none", ["US"], "author", {"US": "concession"})
     assert comp["quotes"] == [{"source": "ft-via-bne", "outlet": "Financial Times (via bne IntelliNews)",
                                "quote": "were removed from the subsequent draft from Saturday",
-                               "url": "https://bne.eu/ukraine-agrees-to-a-revised-us-mineral-deal-offer-369027/"}]
+                               "url": "https://bne.eu/ukraine-agrees-to-a-revised-us-mineral-deal-offer-369027/", "date": None, "event": None}]
     sg = next(c for c in blocks["kyiv-amendments"]["changes"] if c["term"] == "security_guarantees")
     assert (sg["old_text"], sg["new_text"], sg["pushed_by"], sg["stance"]) == ("none", "yes", ["UA"], {"UA": "opening"})
     lien = next(c for c in blocks["kyiv-amendments"]["changes"] if c["term"] == "revenue_lien")
@@ -231,7 +231,7 @@ def test_output_file_is_written_and_never_overwritten_without_force(seeded, tmp_
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".report")] == []  # no temp file left
 
 
-@pytest.mark.parametrize(("name", "start"), [("r.html", "<!DOCTYPE html>"), ("r.json", "{\n  \"schema\": \"tracker.report/v2\""),
+@pytest.mark.parametrize(("name", "start"), [("r.html", "<!DOCTYPE html>"), ("r.json", "{\n  \"schema\": \"tracker.report/v3\""),
                                              ("r.csv", "negotiation,date,draft,"), ("r.md", "# ")])
 def test_output_format_follows_the_file_extension(seeded, tmp_path, name, start):
     seeded.ok("report", "-o", str(tmp_path / name))

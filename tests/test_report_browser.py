@@ -156,7 +156,7 @@ CHART_FACTS = """
 def test_seeded_report_loads_clean_with_its_charts_drawn(seeded, browser, tmp_path):
     seeded.ok("report", "-o", str(tmp_path / "report.html"))
     data = open_report(browser, tmp_path / "report.html")
-    assert data["schema"] == "tracker.report/v2"
+    assert data["schema"] == "tracker.report/v3"
     assert [d["id"] for d in data["timeline"]] == [
         "us-initial", "kyiv-amendments", "us-revised", "draft-2025-02-22", "draft-2025-02-24", "fund-framework",
     ]

@@ -1,4 +1,5 @@
-"""JSON Schemas in schemas/ are generated from the models, current, and describe real files and output."""
+"""JSON Schemas in schemas/ are generated from the models (files) and the shapes (output), current, and
+describe real files and every command's real output."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from licence_deal import write_licence_deal
 
-from tests.conftest import REPO, SEEDS
+from tests.conftest import REPO, SEEDS, tamper
 from tracker.input.loading import parse_text
 from tracker.render.jsonschemas import render, schemas
 
@@ -48,46 +50,129 @@ def test_a_misspelt_field_fails_the_schema_too():
         jsonschema.Draft202012Validator(schema).validate(bad)
 
 
-def test_log_and_show_output_validate(seeded):
-    log_schema = json.loads((REPO / "schemas" / "log.output.schema.json").read_text())
-    draft_schema = json.loads((REPO / "schemas" / "draft.output.schema.json").read_text())
-    jsonschema.validate(seeded.json("log"), log_schema)
-    for draft in seeded.json("log")["drafts"]:
-        jsonschema.validate(seeded.json("show", draft["id"]), draft_schema)
+# --- every command's JSON output, against the schema generated from its shape -------------------
 
 
-# --- blame, history, positions, gap and report output ------------------------------------------
-
-
-def output_schema(name: str) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(json.loads((REPO / "schemas" / f"{name}.output.schema.json").read_text()))
-
-
-VERSIONS = {"blame": "v2", "history": "v2", "positions": "v2", "gap": "v2", "report": "v2"}
+def output_schema(name: str) -> dict:
+    return json.loads((REPO / "schemas" / f"{name}.output.schema.json").read_text())
 
 
 def check(name: str, data: dict) -> None:
     """Validate, and check the document names the schema it is described by."""
-    assert data["schema"] == f"tracker.{name}/{VERSIONS[name]}"
-    output_schema(name).validate(data)
+    schema = output_schema(name)
+    assert data["schema"] == schema["properties"]["schema"]["const"]
+    jsonschema.Draft202012Validator(schema).validate(data)
 
 
-def test_blame_history_positions_gap_and_report_output_validate(seeded):
-    for draft in seeded.json("log")["drafts"]:
-        check("blame", seeded.json("blame", draft["id"]))
-    # Carried over and never restated; disputed; dropped (explicitly none); added late; changed.
+def _objects(node):
+    """Every object schema inside a schema."""
+    if isinstance(node, dict):
+        if node.get("type") == "object" and "properties" in node:
+            yield node
+        for child in node.values():
+            yield from _objects(child)
+    elif isinstance(node, list):
+        for child in node:
+            yield from _objects(child)
+
+
+# What ``show`` gives as recorded (canonical, as in a draft file): a draft's sources and terms.
+RECORDED = {"Source", "Term", "Citation", "Report", "PushedBy"}
+
+
+@pytest.mark.parametrize("name", sorted(n for n in schemas() if n.endswith(".output.schema.json")))
+def test_every_output_record_is_closed_and_holds_every_field_it_declares(name):
+    """What makes a missing or an undeclared field fail validation: every record is closed
+    and requires all its fields — but for the canonical forms, which leave out what is unset:
+    typed values (an unset qualifier) and, in ``show``, the draft's sources and terms."""
+    for obj in _objects(schemas()[name]):
+        if "const" in obj["properties"].get("type", {}):  # a typed value: {"type": "money", …}
+            continue
+        if name == "draft.output.schema.json" and obj["title"] in RECORDED:
+            continue
+        assert obj.get("additionalProperties") is False, obj.get("title")
+        assert set(obj.get("required", [])) == set(obj["properties"]), obj.get("title")
+
+
+def documents(t, *, three_way: tuple[str, str], keys=None):  # type: ignore[no-untyped-def]
+    """(schema name, document) for every command that prints JSON, on what ``t`` holds: every
+    draft shown, blamed and diffed against its first parent; histories of ``keys`` (default:
+    every term); positions and gaps now and as of every draft date and the day before the first."""
+    log = t.json("log")
+    yield "log", log
+    yield "parties", t.json("parties")
+    yield "negotiations", t.json("negotiations")
+    for d in log["drafts"]:
+        yield "draft", t.json("show", d["id"])
+        yield "blame", t.json("blame", d["id"])
+        if d["parents"]:
+            yield "diff", t.json("diff", d["parents"][0], d["id"])
+    yield "diff", t.json("diff", "v1", "latest")
+    yield "diff", t.json("diff", *three_way, "--three-way")
+    positions = t.json("positions")
+    for key in keys or [term["term"] for term in positions["terms"]]:
+        yield "history", t.json("history", key)
+    first = dt.date.fromisoformat(min(d["date"] for d in log["drafts"]))
+    for day in sorted({d["date"] for d in log["drafts"]} | {(first - dt.timedelta(days=1)).isoformat()}):
+        yield "positions", t.json("positions", "--as-of", day)
+        yield "gap", t.json("gap", "--as-of", day)
+    yield "positions", positions
+    yield "gap", t.json("gap")
+    yield "verify", t.json("verify")
+    yield "report", t.json("report")
+
+
+def test_every_command_output_on_the_case_study_validates(seeded):
+    seen = set()
     keys = ("us_ownership_stake", "past_aid_as_debt", "compensation_amount", "fund.ownership", "security_guarantees")
-    histories = {key: seeded.json("history", key) for key in keys}
-    for history in histories.values():
-        check("history", history)
-    assert {"dropped", "carried"} <= {r["event"] for r in histories["compensation_amount"]["drafts"]}
-    check("positions", seeded.json("positions"))
-    check("positions", seeded.json("positions", "--as-of", "2025-02-15"))
-    check("gap", seeded.json("gap"))
-    gap = seeded.json("gap", "--as-of", "2025-02-15")
-    check("gap", gap)
-    assert gap["open"] and any(p["distances"] for p in gap["convergence"])  # open rows and distances were checked
-    check("report", seeded.json("report"))
+    for name, data in documents(seeded, three_way=("kyiv-amendments", "us-revised"), keys=keys):
+        check(name, data)
+        seen.add(name)
+    assert seen == {n.removesuffix(".output.schema.json") for n in schemas() if n.endswith(".output.schema.json")}
+
+
+@pytest.fixture
+def licence(tracker, tmp_path):
+    """The invented licence negotiation, with what is learnt later: a status, a competing
+    report of a value, a correction."""
+    tracker.ok("record", *write_licence_deal(tmp_path / "licence"))
+    tracker.ok("status", "v1-reply", "rejected", "--date", "2025-04-04")
+    tracker.ok("cite", "v2-final", "fee", "--source", "{id: blog, outlet: A blog}", "--value", "USD 125000")
+    tracker.ok("correct", "v2-final", "--set", "seats=number:46 seats", "--note", "typo")
+    return tracker
+
+
+def test_every_command_output_with_partial_drafts_renames_disputes_and_deferrals_validates(licence):
+    found = {}
+    for name, data in documents(licence, three_way=("c2", "v1-reply")):
+        check(name, data)
+        found.setdefault(name, []).append(data)
+    # The shapes that only some records take were all there to be checked.
+    shown = {d["id"]: d for d in found["draft"]}
+    assert shown["p1"]["carried"] and shown["c1"]["carried"] is None and shown["c1"]["notes"] == "First text"
+    changes = [c for d in found["diff"] for c in d["changes"]]
+    assert {"renamed", "unreported", "dropped", "added"} <= {c["kind"] for c in changes}
+    assert any(c["old_term"] == "governing_law" for c in changes) and any(c["old_reports"] for c in changes)
+    assert any(d["three_way"] for d in found["diff"]) and any(d["three_way"] is None for d in found["diff"])
+    rows = [r for h in found["history"] for r in h["drafts"]]
+    assert {"carried", "renamed", "absent", "unknown"} <= {r["event"] for r in rows}
+    assert any(r["pushed_by"] is None for r in rows) and any(r["basis"] == "explicit" for r in rows)
+    gaps = found["gap"]
+    distances = [r["distance"] for g in gaps for r in g["open"] if r["distance"]]
+    assert {"money", "duration", "rank", "number"} <= {d["kind"] for d in distances} and any(d["approximate"] for d in distances)
+    assert any(r["deferred"] for g in gaps for r in g["open"]) and any(g["unaddressed"] for g in gaps)
+    assert any(None in p["latest"].values() for p in found["positions"])
+    assert next(d for d in found["log"][0]["drafts"] if d["id"] == "v2-final")["corrected_by"] == "v2-final-corrected"
+    assert found["report"][0]["histories"] and found["verify"][0]["ok"]
+
+
+def test_verify_output_with_problems_validates(licence):
+    tamper(licence.url, "UPDATE term_blobs SET body = replace(body, '150000', '160000')")
+    result = licence("verify", "--format", "json")
+    assert result.exit_code == 7
+    data = json.loads(result.stdout)
+    check("verify", data)
+    assert data["problems"] and not data["ok"]
 
 
 def test_synthetic_output_with_renames_and_three_parties_validates(tracker, tmp_path, monkeypatch):
@@ -115,27 +200,40 @@ def test_synthetic_output_with_renames_and_three_parties_validates(tracker, tmp_
 
 
 # One real document per schema, with a field misspelt somewhere inside it: the schemas are
-# strict, so integrators learn of a renamed field instead of silently reading nothing.
+# strict, so integrators learn of a renamed field instead of silently reading nothing; a field
+# left out, or one added, fails as well.
 MISSPELT = {  # name → (command, where, field, misspelling)
+    "log": (("log",), ("drafts", 0), "status_now", "status_nw"),
+    "draft": (("show", "kyiv-amendments"), (), "notes", "note"),
+    "parties": (("parties",), ("negotiation",), "title", "name"),
+    "negotiations": (("negotiations",), ("negotiations", 0), "drafts", "draft_count"),
+    "diff": (("diff", "v1", "latest"), ("changes", 0), "old_term", "renamed_from"),
     "blame": (("blame",), ("terms", 0), "introduced_in", "introduced_by"),
     "history": (("history", "us_ownership_stake"), ("drafts", 0), "event", "evnt"),
-    "positions": (("positions",), ("terms", 0, "positions", "US"), "absent", "absnet"),
+    "positions": (("positions",), ("latest", "US"), "coverage", "covered"),
     "gap": (("gap", "--as-of", "2025-02-15"), ("convergence", 0), "share", "shares"),
+    "verify": (("verify",), (), "heads", "head"),
     "report": (("report",), ("changes", 0, "changes", 0), "delta_text", "delta_txt"),
 }
 
 
+@pytest.mark.parametrize("how", ["misspelt", "left out", "added"])
 @pytest.mark.parametrize("name", sorted(MISSPELT))
-def test_a_misspelt_output_field_fails_the_schema(seeded, name):
+def test_a_misspelt_missing_or_extra_output_field_fails_the_schema(seeded, name, how):
     command, where, field, misspelt = MISSPELT[name]
     data = seeded.json(*command)
-    output_schema(name).validate(data)
+    check(name, data)
     inner = data
     for step in where:
         inner = inner[step]
-    inner[misspelt] = inner.pop(field)
+    if how == "misspelt":
+        inner[misspelt] = inner.pop(field)
+    elif how == "left out":
+        del inner[field]
+    else:
+        inner[misspelt] = inner[field]
     with pytest.raises(jsonschema.ValidationError):
-        output_schema(name).validate(data)
+        jsonschema.Draft202012Validator(output_schema(name)).validate(data)
 
 
 # --- the file schemas and the loader agree on the hostile corpus ------------------------------

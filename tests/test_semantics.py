@@ -84,7 +84,7 @@ def test_d4_u_concedes_against_its_own_previous_position_not_fs(example):
 def test_d4_a_partial_draft_states_nothing_about_what_it_does_not_report(example):
     rows = {r["id"]: r for r in example.json("history", "week")["drafts"]}
     assert (rows["d4"]["event"], rows["d4"]["stated"], rows["d4"]["carried_from"]) == ("carried", False, "d1")
-    assert rows["d4"]["attribution"] is None
+    assert (rows["d4"]["pushed_by"], rows["d4"]["basis"], rows["d4"]["stance"]) == (None, None, {})  # nobody's proposal
 
 
 def test_d5_a_joint_text_labels_each_party_against_its_own_last_position(example):
@@ -139,7 +139,7 @@ def test_a_partial_draft_from_flags_holds_only_what_it_states_and_shows_the_rest
     assert shown["terms"]["progression"]["value"] == {"type": "none"}  # a report says it was removed
     assert shown["terms"]["progression"]["sources"] == [{"source": "paper"}]
     # d3 left week and pension out: d6, a report, does not say; it carries both over.
-    assert shown["carried"] == {"pension": {"value": {"type": "none"}, "from": "d3"}, "week": {"value": {"type": "none"}, "from": "d3"}}
+    assert shown["carried"] == {"pension": {"value": {"type": "none"}, "draft": "d3"}, "week": {"value": {"type": "none"}, "draft": "d3"}}
     text = example.ok("show", "d6").stdout
     assert "Coverage: partial (from reports: what it does not state is unknown)" in text
     assert "Carried over, unconfirmed (2): not stated by this draft, shown as its parents had them" in text

@@ -38,7 +38,7 @@ def rows(data: dict[str, Any]) -> list[dict[str, str]]:
     for block in data["changes"]:
         d = by_id[block["draft"]]
         for c in block["changes"]:
-            quotes = [q for q in c["quotes"] if q.get("quote")]
+            quotes = [q for q in c["quotes"] if q["quote"]]
             row = {
                 "negotiation": data["negotiation"]["id"],
                 "date": d["date"],
@@ -50,7 +50,7 @@ def rows(data: dict[str, Any]) -> list[dict[str, str]]:
                 "against": block["against"],
                 "term": c["term"],
                 "label": c["label"],
-                "old_term": c.get("old_term"),
+                "old_term": c["old_term"],
                 "kind": c["kind"],
                 "old": c["old_text"],
                 "old_stated": "yes" if c["old_stated"] else "no",
@@ -62,7 +62,7 @@ def rows(data: dict[str, Any]) -> list[dict[str, str]]:
                 "introduced_in": c["introduced_in"],
                 "adopted_from": c["adopted_from"],
                 "stance": "; ".join(f"{p} {s}" for p, s in sorted((c["stance"] or {}).items())),
-                "disputed": " | ".join(f"{r['text']} ({' '.join(x['source'] for x in r.get('sources', []))})" for r in c["new_reports"] or []),
+                "disputed": " | ".join(f"{r['text']} ({' '.join(x['source'] for x in r['sources'])})" for r in c["new_reports"] or []),
                 "evidence": c["evidence"],
                 "sources": " ".join(q["source"] for q in c["quotes"]),
                 "quotes": " | ".join(f"[{q['source']}] {q['quote']}" for q in quotes),

@@ -230,7 +230,7 @@ def listed(items: dict[str, Any], limit: int = MAX_LISTED) -> tuple[list[tuple[s
 
 def _magnitude(d: dict[str, Any]) -> Decimal:
     amount = Decimal(d["amount"])
-    return amount / d["steps"] if d["kind"] == "rank" and d.get("steps") else amount
+    return amount / d["steps"] if d["kind"] == "rank" and d["steps"] else amount
 
 
 class Fragments:
@@ -275,7 +275,7 @@ class Fragments:
         if not reports:
             return Markup("")
         accounts = "; ".join(
-            f"{escape(r['text'])} ({escape(', '.join(c['source'] for c in r.get('sources', [])) or 'no source')})" for r in reports
+            f"{escape(r['text'])} ({escape(', '.join(c['source'] for c in r['sources']) or 'no source')})" for r in reports
         )
         return Markup(f'<span class="disputed">disputed; also reported: {accounts}</span>')
 

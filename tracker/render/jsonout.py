@@ -1,7 +1,11 @@
 """Machine output: one JSON object per command, with a versioned ``"schema"`` field.
 
-Some 480 lines on purpose: one function per JSON document and nested record, side by side,
-so that a field is named the same in every command's output (schemas: ``jsonschemas.py``).
+Each function builds one document or nested record, of the shape ``shapes.py`` declares for it
+(the output schemas are generated from those shapes; a test holds every command's output to
+them). Every declared field is present, ``null`` where it has no value.
+
+Some 500 lines on purpose: one function per JSON document and nested record, side by side,
+so that a field is named the same in every command's output.
 """
 
 from __future__ import annotations
@@ -14,9 +18,16 @@ from tracker.model.values import value_json
 if TYPE_CHECKING:  # renderers format plain data; they never need the store (SQLAlchemy) itself
     from tracker.model.records import DraftRecord
     from tracker.model.termsheet import Draft, Negotiation
+    # The shapes import pydantic's schema machinery: named here for annotations only.
+    from tracker.render import shapes
 
 
-def draft_summary(record: DraftRecord) -> dict[str, Any]:
+def negotiation_ref(negotiation: Negotiation) -> shapes.NegotiationRef:
+    """What every document names its negotiation by."""
+    return {"id": negotiation.id, "title": negotiation.title}
+
+
+def draft_summary(record: DraftRecord) -> shapes.DraftSummary:
     h = record.header
     return {
         "id": h.id,
@@ -31,54 +42,53 @@ def draft_summary(record: DraftRecord) -> dict[str, Any]:
     }
 
 
-def log(negotiation: Negotiation, records: list[DraftRecord], head: str, applied: Any = None) -> dict[str, Any]:
-    drafts = []
+def log(negotiation: Negotiation, records: list[DraftRecord], head: str, applied: Any = None) -> shapes.LogDoc:
+    """``tracker log``: the drafts, their status now, and the events (``applied``: the events
+    applied to the drafts, ``model.events.apply``; None: none recorded)."""
+    drafts: list[shapes.LogDraft] = []
     for r in records:
-        d = {**draft_summary(r), "recorded_at": r.recorded_at.isoformat() if r.recorded_at else None, "recorded_by": r.recorded_by}
-        if applied is not None:
-            changes = applied.statuses.get(r.id)
-            d["status_now"] = changes[-1].body.status if changes else r.header.status
-            d["corrected_by"] = applied.corrected.get(r.id)
-        drafts.append(d)
+        changes = applied.statuses.get(r.id) if applied is not None else None
+        drafts.append({
+            **draft_summary(r),
+            "recorded_at": r.recorded_at.isoformat() if r.recorded_at else None,
+            "recorded_by": r.recorded_by,
+            "status_now": changes[-1].body.status if changes else r.header.status,
+            "corrected_by": applied.corrected.get(r.id) if applied is not None else None,
+        })
     return {
         "schema": "tracker.log/v1",
-        "negotiation": {"id": negotiation.id, "title": negotiation.title},
+        "negotiation": negotiation_ref(negotiation),
         "drafts": drafts,
         "events": [event(e) for e in (applied.events if applied is not None else [])],
         "head": head,
     }
 
 
-def event(e: Any) -> dict[str, Any]:
+def event(e: Any) -> shapes.EventRecord:
     return {"event": e.ref, "kind": e.kind, "after": e.after, "recorded_at": e.recorded_at.isoformat(), "recorded_by": e.recorded_by,
             "hash": e.hash, "body": e.body.canonical()}
 
 
-def draft(record: DraftRecord, draft: Draft, carried: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A draft and the terms it states; a partial draft also lists what it carries over."""
-    body = draft.header.model_dump(mode="json", exclude_none=True)
-    body["sources"] = [s.canonical() for s in draft.sources]
-    out = {
-        "schema": "tracker.draft/v1",
+def show(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, carried: dict[str, Any] | None = None,
+         events: Sequence[Any] = ()) -> shapes.DraftDoc:
+    """``tracker show``: a draft and the terms it states, what a partial draft carries over
+    (``carried``: key → (value, the draft that states it)), and what was recorded about it since."""
+    return {
+        "schema": "tracker.draft/v2",
         **draft_summary(record),
-        "negotiation": draft.negotiation,
-        "sources": body["sources"],
-        **({"notes": draft.notes} if draft.notes else {}),
+        "negotiation": negotiation_ref(negotiation),
+        # Sources and terms as recorded (canonical, as a draft file has them): `diff --format jsonpatch` patches these terms.
+        "sources": [s.canonical() for s in draft.sources],
+        "notes": draft.notes,
         "recorded_at": record.recorded_at.isoformat() if record.recorded_at else None,
         "terms": {key: term.canonical() for key, term in draft.terms.items()},
+        "carried": {key: {"value": value_json(value), "draft": origin} for key, (value, origin) in sorted((carried or {}).items())}
+        if draft.coverage == "partial" else None,
+        "events": [event(e) for e in events],
     }
-    if draft.coverage == "partial":
-        out["carried"] = {key: {"value": value_json(value), "from": origin} for key, (value, origin) in sorted((carried or {}).items())}
-    return out
 
 
-def show(negotiation: Negotiation, record: DraftRecord, draft_: Draft, *, carried: dict[str, Any] | None = None,
-         events: Sequence[Any] = ()) -> dict[str, Any]:
-    """``tracker show``: a draft, and what was recorded about it since."""
-    return {**draft(record, draft_, carried), "events": [event(e) for e in events]}
-
-
-def verify(summary: Any) -> dict[str, Any]:
+def verify(summary: Any) -> shapes.VerifyDoc:
     """``tracker verify``: what was checked, and every problem found."""
     return {
         "schema": "tracker.verify/v1",
@@ -95,15 +105,19 @@ def verify(summary: Any) -> dict[str, Any]:
     }
 
 
-def parties(negotiation: Negotiation) -> dict[str, Any]:
+def parties(negotiation: Negotiation) -> shapes.PartiesDoc:
     return {
-        "schema": "tracker.parties/v1",
-        "negotiation": negotiation.id,
-        "parties": [p.model_dump(mode="json") for p in negotiation.parties],
+        "schema": "tracker.parties/v2",
+        "negotiation": negotiation_ref(negotiation),
+        "parties": [party(p) for p in negotiation.parties],
     }
 
 
-def negotiations(summaries: list[Any]) -> dict[str, Any]:
+def party(p: Any) -> shapes.PartyRecord:
+    return p.model_dump(mode="json")  # every field: one the shape lacks fails the schema test
+
+
+def negotiations(summaries: list[Any]) -> shapes.NegotiationsDoc:
     return {
         "schema": "tracker.negotiations/v1",
         "negotiations": [
@@ -122,84 +136,20 @@ def _value(term: Any) -> Any:
     return _step_value(None if term is None else term.value)
 
 
-def _reports(term: Any) -> list[dict[str, Any]] | None:
+def _reports(term: Any) -> list[shapes.ReportValue] | None:
     """A disputed term's competing accounts, each with its value's text (None for an
     undisputed term): wherever a disputed value is shown, the other accounts are too."""
     if term is None or not term.reports:
         return None
-    return [{**r.canonical(), "text": r.value.short()} for r in term.reports]
+    return [{"value": value_json(r.value), "sources": [c.model_dump(mode="json") for c in r.sources], "note": r.note,
+             "text": r.value.short()} for r in term.reports]
 
 
-def change(c: Any) -> dict[str, Any]:
-    a = c.attribution
-    out: dict[str, Any] = {
-        "term": c.term,
-        "label": c.label,
-        "kind": c.kind,
-        "old": _value(c.old),
-        "new": _value(c.new),
-        "old_stated": c.old_stated,
-        "new_stated": c.new_stated,
-        "carried_from": c.carried_from,
-        "old_reports": _reports(c.old),
-        "new_reports": _reports(c.new),
-        "delta": c.delta,
-        "pushed_by": list(a.pushed_by) if a else None,
-        "basis": a.basis if a else None,
-        "introduced_in": a.introduced_in if a else None,
-        "adopted_from": a.adopted_from if a else None,
-        "steps": [
-            {"draft": s.draft, "seq": s.seq, "date": s.date, "tabled_by": list(s.tabled_by), "value": _step_value(s.value)}
-            for s in a.steps
-        ] if a else [],
-        "evidence": a.evidence if a else None,
-        "stance": a.stance if a else {},
-        "annotations": c.annotations,
-    }
-    if c.old_term:
-        out["old_term"] = c.old_term
-    return out
-
-
-def diff(d: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "schema": "tracker.diff/v2",
-        "negotiation": d.negotiation.id,
-        "from": draft_summary(d.old) if d.old is not None else None,
-        "to": draft_summary(d.new),
-        "summary": d.result.summary(),
-        "changes": [change(c) for c in d.result.changes],
-    }
-    if d.three_way or d.base is not None:
-        out["three_way"] = {
-            "base": draft_summary(d.base) if d.base else None,
-            "terms": [
-                {"term": r.term, "base": _step_value(r.base), "old": _step_value(r.old), "new": _step_value(r.new), "moved": r.moved}
-                for r in d.three_way
-            ],
-        }
-    return out
-
-
-# --- history: blame, term history, positions, gap (tracker.history data) --------------------
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else value.short()
-
-
-def cited(c: Any) -> dict[str, Any]:
-    out = {"source": c.source, "outlet": c.outlet, "quote": c.quote}
-    if c.url:
-        out["url"] = c.url
-    if c.date:
-        out["date"] = c.date.isoformat()
-    if c.event:
-        out["event"] = c.event
-    return out
-
-
-def attribution(a: Any) -> dict[str, Any]:
+def attribution(a: Any) -> shapes.Attribution:
+    """Who pushed a value and how we know, laid flat into the record it is about; all null
+    (stance empty) where there is no attribution."""
+    if a is None:
+        return {"pushed_by": None, "basis": None, "introduced_in": None, "adopted_from": None, "evidence": None, "stance": {}}
     return {
         "pushed_by": list(a.pushed_by),
         "basis": a.basis,
@@ -210,10 +160,68 @@ def attribution(a: Any) -> dict[str, Any]:
     }
 
 
-def blame(b: Any, *, negotiation: Negotiation) -> dict[str, Any]:
+def change(c: Any) -> shapes.Change:
+    a = c.attribution
     return {
-        "schema": "tracker.blame/v2",
-        "negotiation": negotiation.id,
+        "term": c.term,
+        "label": c.label,
+        "kind": c.kind,
+        "old_term": c.old_term or None,
+        "old": _value(c.old),
+        "new": _value(c.new),
+        "old_stated": c.old_stated,
+        "new_stated": c.new_stated,
+        "carried_from": c.carried_from,
+        "old_reports": _reports(c.old),
+        "new_reports": _reports(c.new),
+        "delta": c.delta,
+        **attribution(a),
+        "steps": [
+            {"draft": s.draft, "seq": s.seq, "date": s.date, "tabled_by": list(s.tabled_by), "value": _step_value(s.value)}
+            for s in a.steps
+        ] if a else [],
+        "annotations": c.annotations,
+    }
+
+
+def diff(d: Any) -> shapes.DiffDoc:
+    return {
+        "schema": "tracker.diff/v3",
+        "negotiation": negotiation_ref(d.negotiation),
+        "from": draft_summary(d.old) if d.old is not None else None,
+        "to": draft_summary(d.new),
+        "summary": d.result.summary(),
+        "changes": [change(c) for c in d.result.changes],
+        "three_way": {  # asked for (--three-way): what the common ancestor, and each side, says
+            "base": draft_summary(d.base) if d.base else None,
+            "terms": [
+                {"term": r.term, "base": _step_value(r.base), "old": _step_value(r.old), "new": _step_value(r.new), "moved": r.moved}
+                for r in d.three_way
+            ],
+        } if d.three_way or d.base is not None else None,
+    }
+
+
+# --- history: blame, term history, positions, gap (tracker.history data) --------------------
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else value.short()
+
+
+def source(s: Any) -> shapes.SourceRecord:
+    return s.model_dump(mode="json")  # every field, as ``party``
+
+
+def cited(c: Any) -> shapes.Cited:
+    return {"source": c.source, "outlet": c.outlet, "quote": c.quote, "url": c.url or None,
+            "date": c.date.isoformat() if c.date else None, "event": c.event or None}
+
+
+def blame(b: Any, *, negotiation: Negotiation) -> shapes.BlameDoc:
+    return {
+        "schema": "tracker.blame/v3",
+        "negotiation": negotiation_ref(negotiation),
         "draft": draft_summary(b.record),
         "terms": [
             {
@@ -240,7 +248,7 @@ def _state_value(state: Any, term: Any) -> Any:
     return value_json(term.value) if term is not None else {"type": "none"}
 
 
-def history_row(row: Any) -> dict[str, Any]:
+def history_row(row: Any) -> shapes.HistoryRow:
     term, state = row.term, row.state
     value = _state_value(state, term)
     return {
@@ -254,16 +262,16 @@ def history_row(row: Any) -> dict[str, Any]:
         "confidence": term.confidence if term is not None else None,
         "deferred": term.deferred if term is not None else False,
         "reports": _reports(term),
-        "attribution": attribution(row.attribution) if row.attribution else None,
+        **attribution(row.attribution),
         "moves": row.moves,
         "sources": [cited(c) for c in row.sources],
     }
 
 
-def term_history(h: Any, *, negotiation: Negotiation) -> dict[str, Any]:
+def term_history(h: Any, *, negotiation: Negotiation) -> shapes.HistoryDoc:
     return {
-        "schema": "tracker.history/v2",
-        "negotiation": negotiation.id,
+        "schema": "tracker.history/v3",
+        "negotiation": negotiation_ref(negotiation),
         "term": h.key,
         "label": h.label,
         "aliases": h.aliases,
@@ -271,7 +279,7 @@ def term_history(h: Any, *, negotiation: Negotiation) -> dict[str, Any]:
     }
 
 
-def position(view: Any, p: Any) -> dict[str, Any] | None:
+def position(view: Any, p: Any) -> shapes.Position | None:
     """A party's position: the draft that states it and what it says (absent: left out)."""
     if p is None:
         return None
@@ -293,13 +301,13 @@ def position(view: Any, p: Any) -> dict[str, Any] | None:
 STATUSES = ("agreed", "open", "unaddressed")
 
 
-def positions(view: Any, p: Any) -> dict[str, Any]:
+def positions(view: Any, p: Any) -> shapes.PositionsDoc:
     return {
-        "schema": "tracker.positions/v2",
-        "negotiation": view.negotiation.id,
+        "schema": "tracker.positions/v3",
+        "negotiation": negotiation_ref(view.negotiation),
         "as_of": p.as_of.isoformat() if p.as_of else None,
         "parties": p.parties,
-        "latest": p.latest,
+        "latest": {c: draft_summary(view.by_id[d]) if d is not None else None for c, d in p.latest.items()},
         "counts": {s: p.count(s) for s in STATUSES},
         "terms": [
             {"term": t.key, "label": t.label, "aliases": t.aliases, "status": t.status,
@@ -309,31 +317,32 @@ def positions(view: Any, p: Any) -> dict[str, Any]:
     }
 
 
-def distance(d: Any) -> dict[str, Any] | None:
+def distance(d: Any) -> shapes.Distance | None:
+    """A distance in the term's unit. Its ``unit`` (a currency, a unit, or the party whose ranking
+    a rank counts in) goes to the field that names what it is; what its kind lacks is null."""
     if d is None:
         return None
     from tracker.model.values import canonical_decimal
 
-    out = {"kind": d.kind, "amount": canonical_decimal(d.amount), "text": d.text()}
-    if d.kind == "money":
-        out["currency"] = d.unit
-    elif d.kind in ("number", "duration") and d.unit:
-        out["unit"] = d.unit
-    elif d.kind == "rank":
-        out["ranking_of"] = d.unit
-        out["steps"] = d.steps
-    if d.approximate:
-        out["approximate"] = True
-    return out
+    return {
+        "kind": d.kind,
+        "amount": canonical_decimal(d.amount),
+        "text": d.text(),
+        "currency": d.unit if d.kind == "money" else None,
+        "unit": (d.unit or None) if d.kind in ("number", "duration") else None,
+        "ranking_of": d.unit if d.kind == "rank" else None,
+        "steps": d.steps if d.kind == "rank" else None,
+        "approximate": d.approximate if d.kind == "duration" else None,
+    }
 
 
-def gap(view: Any, g: Any) -> dict[str, Any]:
-    def row(r: Any) -> dict[str, Any]:
+def gap(view: Any, g: Any) -> shapes.GapDoc:
+    def row(r: Any) -> shapes.GapTerm:
         return {"term": r.key, "label": r.label, "positions": {g.a: position(view, r.a), g.b: position(view, r.b)}}
 
     return {
-        "schema": "tracker.gap/v2",
-        "negotiation": view.negotiation.id,
+        "schema": "tracker.gap/v3",
+        "negotiation": negotiation_ref(view.negotiation),
         "as_of": g.as_of.isoformat() if g.as_of else None,
         "parties": [g.a, g.b],
         "counts": {"open": len(g.rows), "agreed": len(g.agreed), "unaddressed": len(g.unaddressed)},
@@ -355,7 +364,7 @@ def gap(view: Any, g: Any) -> dict[str, Any]:
 # --- the change-history report (tracker.history.report data): every report format renders this ------
 
 
-def report(rep: Any) -> dict[str, Any]:
+def report(rep: Any) -> shapes.ReportDoc:
     """The report's JSON form, the one every format renders.
 
     ``rep`` is taken apart on the way: its term histories, then its change blocks one by one,
@@ -370,11 +379,11 @@ def report(rep: Any) -> dict[str, Any]:
     counts = {s: rep.positions.count(s) for s in STATUSES}
     latest = drafts[-1] if drafts else None
     names = {p.code: p.name for p in neg.parties}
-    out = {
-        "schema": "tracker.report/v2",
+    out: shapes.ReportDoc = {
+        "schema": "tracker.report/v3",
         "negotiation": {
             "id": neg.id, "title": neg.title, "notes": neg.notes,
-            "parties": [p.model_dump(mode="json") for p in neg.parties],
+            "parties": [party(p) for p in neg.parties],
         },
         "summary": {
             "parties": [p.code for p in neg.parties],
@@ -414,13 +423,13 @@ def report(rep: Any) -> dict[str, Any]:
         ],
         "positions": {k: v for k, v in positions(rep.view, rep.positions).items() if k not in ("schema", "negotiation")},
         "gaps": [{k: v for k, v in gap(rep.view, g).items() if k not in ("schema", "negotiation")} for g in rep.gaps],
-        "bibliography": [{**c.source.canonical(), "cited_by": c.drafts} for c in rep.bibliography],
+        "bibliography": [{**source(c.source), "cited_by": c.drafts} for c in rep.bibliography],
     }
     out["changes"] = [_change_block(dc) for dc in _taken(rep.changes)]
     return out
 
 
-def report_text(data: dict[str, Any]) -> Iterator[str]:
+def report_text(data: shapes.ReportDoc) -> Iterator[str]:
     """``json.dumps(data, indent=2, ensure_ascii=False) + "\\n"``, the JSON report, in pieces:
     each section's entries encoded on their own, never the whole text (tens of MB, and many
     times that while it is encoded) at once."""
@@ -454,11 +463,11 @@ def _taken(items: list[Any]) -> Iterator[Any]:
         yield items.pop()
 
 
-def _change_block(dc: Any) -> dict[str, Any]:
+def _change_block(dc: Any) -> shapes.ChangeBlock:
     """A draft's changes against one parent (``report.DraftChanges``)."""
     from tracker.render.text import describe_delta
 
-    def report_change(c: Any) -> dict[str, Any]:
+    def report_change(c: Any) -> shapes.ReportChange:
         return {
             **change(c),
             "old_text": _text(c.old.value) if c.old is not None else None,
@@ -475,8 +484,8 @@ def _change_block(dc: Any) -> dict[str, Any]:
     }
 
 
-def _slim(row: dict[str, Any]) -> dict[str, Any]:
+def _slim(row: shapes.HistoryRow) -> shapes.ReportHistoryRow:
     """A history row without the draft details the report's timeline already gives."""
     for key in ("hash", "title", "parents", "status", "coverage"):
-        del row[key]
-    return row
+        del row[key]  # type: ignore[misc]
+    return row  # type: ignore[return-value]

@@ -33,7 +33,7 @@ def _disputed(reports: Any, side: str = "") -> str:
     """A disputed value's competing accounts, for a table cell ('' when undisputed)."""
     if not reports:
         return ""
-    accounts = "; ".join(f"{r['text']} ({', '.join(c['source'] for c in r.get('sources', [])) or 'no source'})" for r in reports)
+    accounts = "; ".join(f"{r['text']} ({', '.join(c['source'] for c in r['sources']) or 'no source'})" for r in reports)
     return f" — {side + ': ' if side else ''}disputed; also reported: {cell(accounts)}"
 
 
@@ -103,9 +103,9 @@ def _who(codes: Any) -> str:
 
 
 def _basis(c: dict[str, Any]) -> str:
-    if not c.get("basis"):
+    if not c["basis"]:
         return ""
-    return c["basis"] + (f" from {c['adopted_from']}" if c.get("adopted_from") else "")
+    return c["basis"] + (f" from {c['adopted_from']}" if c["adopted_from"] else "")
 
 
 def _or_dash(text: Any) -> str:
@@ -165,17 +165,17 @@ def report(data: dict[str, Any]) -> str:
         out += ["", "| Term | Kind | Was | Now | Change | Pushed by | Basis | Moves |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
         quotes = []
         for c in block["changes"]:
-            name = f"{c['old_term']} → {c['term']}" if c.get("old_term") else c["term"]
+            name = f"{c['old_term']} → {c['term']}" if c["old_term"] else c["term"]
             was = _or_dash(c["old_text"]) + ("" if c["old_stated"] else " (unconfirmed)") + _disputed(c["old_reports"])
             now = "not stated" if c["kind"] == "unreported" else _or_dash(c["new_text"]) + _disputed(c["new_reports"])
             out.append(
                 f"| {_name(name, c['label'])} | {c['kind']} | {was} | {now} | {cell(c['delta_text'])} "
                 f"| {_who(c['pushed_by'])} | {cell(_basis(c))} | {_stances(c['stance'])} |"
             )
-            if c.get("evidence"):
+            if c["evidence"]:
                 quotes.append(f"- `{c['term']}`: {cell(c['evidence'])}")
             for q in c["quotes"]:
-                if q.get("quote"):
+                if q["quote"]:
                     quotes.append(f"- `{c['term']}`: “{cell(q['quote'])}” [{cell(q['source'])}]")
         if quotes:
             out += ["", "Evidence:", "", *quotes]
@@ -205,7 +205,8 @@ def report(data: dict[str, Any]) -> str:
             for row in g["open"]:
                 pa, pb = (row["positions"][x] for x in (a, b))
                 apart = "left for later" if row["deferred"] else row["distance"]["text"] if row["distance"] else "(side by side)"
-                out.append(f"| {_name(row['term'], row['label'])} | {_position_md(pa, latest.get(a))} | {_position_md(pb, latest.get(b))} | {cell(apart)} |")
+                out.append(f"| {_name(row['term'], row['label'])} | {_position_md(pa, _id(latest.get(a)))} | {_position_md(pb, _id(latest.get(b)))} "
+                           f"| {cell(apart)} |")
         else:
             out.append("No open terms.")
         if g["unaddressed"]:
@@ -223,9 +224,9 @@ def report(data: dict[str, Any]) -> str:
 
     out += ["", "## Sources", ""]
     for s in data["bibliography"]:
-        bits = [cell(s["outlet"])] + [cell(s[k]) for k in ("title", "date") if s.get(k)]
+        bits = [cell(s["outlet"])] + [cell(s[k]) for k in ("title", "date") if s[k]]
         line = f"- **{cell(s['id'])}**: " + ", ".join(bits)
-        if s.get("url"):
+        if s["url"]:
             line += f", {_link(s['url'])}"
         out.append(line + f" (cited by {cell(', '.join(s['cited_by']))})")
     return "\n".join(out) + "\n"
@@ -233,8 +234,13 @@ def report(data: dict[str, Any]) -> str:
 
 def _move_md(row: dict[str, Any]) -> str:
     what = "dropped" if row["event"] == "dropped" else _or_dash(row["text"])
-    who = f" ({', '.join(row['attribution']['pushed_by'])})" if row["attribution"] else ""
+    who = f" ({', '.join(row['pushed_by'])})" if row["pushed_by"] is not None else ""
     return f"v{row['seq']} {cell(row['id'])}: {what}{who}"
+
+
+def _id(summary: Any) -> str | None:
+    """The id of a draft summary (None for none)."""
+    return summary["id"] if summary is not None else None
 
 
 def _position_md(p: Any, latest: str | None) -> str:
