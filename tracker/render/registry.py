@@ -40,6 +40,9 @@ RENDERERS: dict[str, dict[str, Renderer]] = {
         "json": _R("jsonout", "diff", "json"),
         "markdown": _R("markdown", "diff", "page"),
         "jsonpatch": _R("jsonpatch", "patch", "json"),
+        # The newer draft as a Word document, tracked changes against the older: drawn whole,
+        # so it is handed every term of that draft (``compare.draft_text``) as ``sheet``.
+        "docx": _R("docx", "diff", "bytes", ("sheet",)),
     },
     "blame": {"text": _R("text_history", "blame", "line", ("width",)), "json": _R("jsonout", "blame", "json", ("negotiation",))},
     "history": {"text": _R("text_history", "term_history", "line", ("width",)), "json": _R("jsonout", "term_history", "json", ("negotiation",))},
