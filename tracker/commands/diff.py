@@ -10,13 +10,19 @@ import click
 from tracker.commands.options import app, corrected_option, negotiation_option
 from tracker.commands.output import Output, output_options
 from tracker.model.errors import DIFFERENT
+from tracker.render.registry import options
 
 
 def print_diff(view, old: str, new: str, *, fmt: str, out: Output, three_way: bool = False):  # type: ignore[no-untyped-def]
     from tracker.history.compare import diff_view
 
     d = diff_view(view, old, new, three_way=three_way)
-    out.render("diff", fmt, d, style=out.style())
+    extra = {}
+    if "sheet" in options("diff", fmt):  # a renderer that draws the newer draft whole
+        from tracker.history.compare import draft_text
+
+        extra["sheet"] = draft_text(view, d)
+    out.render("diff", fmt, d, style=out.style(), **extra)
     return d
 
 
@@ -42,10 +48,12 @@ def diff_command(ctx: click.Context, old_ref: str, new_ref: str, negotiation: st
       tracker diff v1 latest
       tracker diff loi counter --three-way --format markdown
       tracker diff v3 v4 --exit-code >/dev/null || echo changed
+      tracker diff v1 latest --format docx -o redline.docx
     """
     from tracker.history.reading import load, resolve
 
     out = Output(output, force, no_pager)
+    out.check_format("diff", fmt)
     store = app(ctx).store()
     view = load(store, store.negotiation(negotiation), corrected=corrected)
     (old, old_note), (new, new_note) = resolve(view, old_ref), resolve(view, new_ref)

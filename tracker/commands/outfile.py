@@ -50,7 +50,7 @@ def check(path: Path, force: bool) -> None:
         raise InvalidInput(f"{path}: folder {parent} does not exist")
 
 
-def write(path: Path, pieces: Iterable[str], force: bool) -> None:
+def write(path: Path, pieces: Iterable[str | bytes], force: bool) -> None:
     """Write the pieces to ``path`` (see the module's rules); nothing is left behind if
     writing fails."""
     check(path, force)
@@ -61,7 +61,7 @@ def write(path: Path, pieces: Iterable[str], force: bool) -> None:
         with os.fdopen(fd, "wb") as f:
             fd = None
             for piece in pieces:
-                f.write(piece.encode("utf-8"))
+                f.write(piece if isinstance(piece, bytes) else piece.encode("utf-8"))
             f.flush()
             os.fsync(f.fileno())
         check(path, force)  # the target may have appeared, or been swapped, meanwhile

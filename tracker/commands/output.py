@@ -21,8 +21,8 @@ import click
 
 from tracker.commands import outfile
 from tracker.commands.options import FILE
-from tracker.model.errors import OutputError
-from tracker.render.registry import formats, render
+from tracker.model.errors import OutputError, UsageProblem
+from tracker.render.registry import binary, formats, render
 
 DEFAULT_PAGER = "less"
 # What git sets for less when LESS is not set: quit if one screen, keep colour, no init.
@@ -63,6 +63,12 @@ class Output:
         if self.to_file:
             outfile.check(self.path, self.force)  # type: ignore[arg-type]  # before any work is done
 
+    def check_format(self, answer: str, fmt: str) -> None:
+        """Refuse, before any work, a binary format (a Word file) for standard output: it is
+        no text to read on a terminal, nor to pipe on as such."""
+        if binary(answer, fmt) and not self.to_file:
+            raise UsageProblem(f"--format {fmt} writes a binary file: give it with -o FILE.{fmt}; nothing was written")
+
     @property
     def to_file(self) -> bool:
         return not outfile.is_stdout(self.path)
@@ -92,7 +98,7 @@ class Output:
         """Draw ``answer`` in ``fmt`` (``registry.render``) and write it."""
         self.write(render(answer, fmt, *args, width=self.width, **options), styled=options.get("style") is click.style)
 
-    def write(self, pieces: Iterable[str], *, styled: bool = False) -> None:
+    def write(self, pieces: Iterable[str | bytes], *, styled: bool = False) -> None:
         """Write the pieces where the output goes. ``styled``: they hold click's colours, which
         click takes out again where the terminal turns out to show none (a pipe)."""
         if self.to_file:

@@ -9,6 +9,7 @@ Renderers take the ``DraftDiff`` it returns and never touch the database themsel
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from tracker.history.attribution import (
 from tracker.history.view import View, with_default
 from tracker.model.quantities import same
 from tracker.model.records import DraftRecord
-from tracker.model.termsheet import Negotiation
+from tracker.model.termsheet import Negotiation, Term
 from tracker.model.values import ABSENT, Absent
 
 _ABSENT = Absent(type="none")
@@ -50,6 +51,22 @@ class DraftDiff:
     @property
     def differs(self) -> bool:
         return any(c.kind != "unreported" for c in self.result.changes)
+
+
+@dataclass
+class DraftText:
+    """What a renderer drawing the newer draft whole (the Word redline) needs besides the
+    diff: every term of that draft, the unchanged too, and the date of every draft (a change
+    is dated by the draft that introduced it)."""
+
+    terms: dict[str, Term]
+    dates: dict[str, dt.date]
+
+
+def draft_text(view: View, d: DraftDiff) -> DraftText:
+    ids = _effective(view, d.new.id)  # what it holds and what it carries over
+    terms = view.timeline.terms(set(ids.values()))
+    return DraftText({k: terms[b] for k, b in ids.items()}, {i: r.header.date for i, r in view.by_id.items()})
 
 
 def diff_records(store: Store, negotiation: Negotiation, old: DraftRecord, new: DraftRecord, *, three_way: bool = False) -> DraftDiff:

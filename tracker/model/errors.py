@@ -6,7 +6,7 @@ This module imports nothing heavy so the CLI can use it at start-up.
 Exit codes:
     0  success
     1  ``diff --exit-code`` / ``verify``-style "differences found" answers
-    2  usage error (click's own)
+    2  usage error (click's own; a binary format asked for on standard output)
     3  invalid input: a malformed file, a wrong type, bad shorthand
     4  not found: unknown negotiation, draft, party, source or term
     5  conflict: already recorded with other content, lock timeout
@@ -23,6 +23,7 @@ from __future__ import annotations
 from tracker.model.plain import escaped, one_line
 
 DIFFERENT = 1
+USAGE = 2
 INVALID_INPUT = 3
 NOT_FOUND = 4
 CONFLICT = 5
@@ -45,6 +46,12 @@ class TrackerError(Exception):
         self.message = message
         self.where = where
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class UsageProblem(TrackerError):
+    """Options that cannot go together, found before any work (click reports its own)."""
+
+    exit_code = USAGE
 
 
 class InvalidInput(TrackerError):

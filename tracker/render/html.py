@@ -18,6 +18,8 @@ from typing import Any, Iterator
 
 from markupsafe import Markup, escape
 
+from tracker.render.redline import DELETE, EQUAL, INSERT, clause_texts, paragraphs, redline
+
 PALETTE = ("#2563eb", "#c2410c", "#059669", "#7c3aed", "#b91c1c", "#0e7490", "#a16207", "#be185d")
 JOINT = "#475569"
 
@@ -280,6 +282,22 @@ class Fragments:
         return Markup(f'<span class="disputed">disputed; also reported: {accounts}</span>')
 
     @staticmethod
+    def redline(change: dict[str, Any]) -> Markup:
+        """A clause's change as its word redline, ``<del>``/``<ins>`` inline, a ``<p>`` per
+        paragraph ('' for any other change, drawn as was → now)."""
+        texts = clause_texts(change)
+        if texts is None:
+            return Markup("")
+        tags = {DELETE: "del", INSERT: "ins"}
+        out = []
+        for p in paragraphs(redline(*texts)):
+            parts = [escape(text) if op == EQUAL else Markup(f"<{tags[op]}>{escape(text)}</{tags[op]}>") for op, text in p.parts]
+            if p.mark != EQUAL:
+                parts.append(Markup(f'<{tags[p.mark]} class="mark">¶</{tags[p.mark]}>'))
+            out.append(Markup("<p>") + Markup(" ").join(parts) + Markup("</p>"))
+        return Markup('<div class="redline">') + Markup("").join(out) + Markup("</div>")
+
+    @staticmethod
     def status(s: str) -> Markup:
         return Markup(f'<span class="badge st-{escape(s)}">{escape(s)}</span>')
 
@@ -316,7 +334,7 @@ def report_chunks(data: dict[str, Any]) -> Iterator[str]:
     colour = colours(data)
     names = {p["code"]: p["name"] for p in data["negotiation"]["parties"]}
     fragments = Fragments(colour, names)
-    for name in ("chip", "chips", "val", "label", "disputed", "status", "source_link"):
+    for name in ("chip", "chips", "val", "label", "disputed", "redline", "status", "source_link"):
         env.filters[name] = getattr(fragments, name)
     template = env.get_template("report.html.j2")
     # Stands for the embedded JSON in the rendered page, which is streamed in its place: drawn

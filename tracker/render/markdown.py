@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracker.render.redline import clause_texts, markdown_paragraphs, redline
 from tracker.render.text import (
     describe_attribution,
     describe_delta,
@@ -62,6 +63,7 @@ def diff(d: Any) -> str:
         lines += ["", f"### {cell(kind_title(d, kind, len(changes)))}", ""]
         lines.append("| Term | Was → now | Change | Pushed by | Basis | Moves | Evidence |")
         lines.append("| --- | --- | --- | --- | --- | --- | --- |")
+        clauses = []
         for c in changes:
             data = change_json(c)
             pushed, basis = describe_attribution(c)
@@ -75,6 +77,11 @@ def diff(d: Any) -> str:
                 f"| {cell(describe_delta(c))} | {cell(pushed)} | {cell(basis)} "
                 f"| {_stances(c.attribution.stance if c.attribution else None)} | {cell(evidence)} |"
             )
+            texts = clause_texts(c)
+            if texts is not None:
+                clauses.append((name, c.label, texts))
+        for name, label, texts in clauses:  # a table cell holds one line: a clause's redline follows the table
+            lines += ["", f"Redline of {_name(name, label)}:", "", *_paragraphs(markdown_paragraphs(redline(*texts), cell))]
     if d.three_way:
         base = d.base.id if d.base else "none"
         lines += ["", f"### Three-way (common ancestor: {cell(base)})", "",
@@ -84,6 +91,14 @@ def diff(d: Any) -> str:
     if not d.result.changes:
         lines += ["", "No differences."]
     return "\n".join(lines) + "\n"
+
+
+def _paragraphs(lines: Any) -> list[str]:
+    """Markdown paragraphs: a blank line between each."""
+    out: list[str] = []
+    for line in lines:
+        out += ["", line] if out else [line]
+    return out
 
 
 # --- the change-history report (the JSON form of tracker.history.report) ----------------------------

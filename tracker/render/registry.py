@@ -5,7 +5,8 @@ imports just the format it prints. The renderers of one answer take the same arg
 option only some formats show (colour, the database's name, quotes, the terminal's width that
 text tables fit) is passed to those that name it. What a renderer returns is written as it
 comes: ``line``, a text without its last newline; ``page``, a text ending in one; ``pieces``, an
-iterable of texts; ``json``, a document, written indented.
+iterable of texts; ``json``, a document, written indented; ``bytes``, a binary file (a Word
+document), which only a file takes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 from importlib import import_module
 from typing import Any, Iterator, Literal, NamedTuple
 
-Kind = Literal["line", "page", "pieces", "json"]
+Kind = Literal["line", "page", "pieces", "json", "bytes"]
 
 
 class Renderer(NamedTuple):
@@ -39,6 +40,9 @@ RENDERERS: dict[str, dict[str, Renderer]] = {
         "json": _R("jsonout", "diff", "json"),
         "markdown": _R("markdown", "diff", "page"),
         "jsonpatch": _R("jsonpatch", "patch", "json"),
+        # The newer draft as a Word document, tracked changes against the older: drawn whole,
+        # so it is handed every term of that draft (``compare.draft_text``) as ``sheet``.
+        "docx": _R("docx", "diff", "bytes", ("sheet",)),
     },
     "blame": {"text": _R("text_history", "blame", "line", ("width",)), "json": _R("jsonout", "blame", "json", ("negotiation",))},
     "history": {"text": _R("text_history", "term_history", "line", ("width",)), "json": _R("jsonout", "term_history", "json", ("negotiation",))},
@@ -60,6 +64,16 @@ def formats(answer: str) -> tuple[str, ...]:
     return tuple(RENDERERS[answer])
 
 
+def options(answer: str, fmt: str) -> tuple[str, ...]:
+    """The keyword options the renderer of ``answer`` in ``fmt`` takes."""
+    return RENDERERS[answer][fmt].options
+
+
+def binary(answer: str, fmt: str) -> bool:
+    """Whether ``answer`` in ``fmt`` is a binary file (never for standard output)."""
+    return RENDERERS[answer][fmt].kind == "bytes"
+
+
 def draw(answer: str, fmt: str, *args: Any, **options: Any) -> Any:
     """What the renderer of ``answer`` in ``fmt`` returns (for ``json``: the document)."""
     r = RENDERERS[answer][fmt]
@@ -67,13 +81,13 @@ def draw(answer: str, fmt: str, *args: Any, **options: Any) -> Any:
     return function(*args, **{k: v for k, v in options.items() if k in r.options})
 
 
-def render(answer: str, fmt: str, *args: Any, **options: Any) -> Iterator[str]:
-    """``answer`` drawn in ``fmt``, as pieces of text to write in order."""
+def render(answer: str, fmt: str, *args: Any, **options: Any) -> Iterator[str | bytes]:
+    """``answer`` drawn in ``fmt``, as pieces of text (or, for ``bytes``, the file) to write in order."""
     r = RENDERERS[answer][fmt]
     out = draw(answer, fmt, *args, **options)
     if r.kind == "line":
         yield out + "\n"
-    elif r.kind == "page":
+    elif r.kind in ("page", "bytes"):
         yield out
     elif r.kind == "json":
         yield json.dumps(out, indent=2, ensure_ascii=False) + "\n"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from tracker.model.plain import one_line
 from tracker.model.termsheet import Draft, Negotiation, Term
 from tracker.render.columns import table
+from tracker.render.redline import clause_texts, counts_text, redline, text_lines
 
 if TYPE_CHECKING:  # renderers format plain data; they never need the store (SQLAlchemy) itself
     from tracker.model.records import DraftRecord
@@ -216,6 +217,9 @@ def describe_delta(change: object) -> str:
     from tracker.engine.diff import redline_text
     from tracker.model.values import format_money
 
+    texts = clause_texts(change)
+    if texts is not None:  # a clause: its redline is drawn whole, below the row
+        return counts_text(redline(*texts))
     d = getattr(change, "delta", {}) or {}
     if "type_changed" in d:
         if d["type_changed"]["to"] == "none":
@@ -298,7 +302,10 @@ def stance_text(a: object) -> str:
 
 
 def old_new(c: object, width: int = 32) -> str:
-    """``old → new`` for a change, marking a side that is only carried over."""
+    """``old → new`` for a change, marking a side that is only carried over; a clause's
+    change points to its redline, drawn whole below the table."""
+    if clause_texts(c) is not None:
+        return "redline below" + ("" if c.old_stated or c.old is None else "; before: unconfirmed")  # type: ignore[attr-defined]
     old = show_value(c.old, width) + ("" if c.old_stated or c.old is None else UNCONFIRMED)  # type: ignore[attr-defined]
     new = show_value(c.new, width) + ("" if c.new_stated or c.new is None else UNCONFIRMED)  # type: ignore[attr-defined]
     kind = c.kind  # type: ignore[attr-defined]
@@ -361,6 +368,10 @@ def diff(d: object, *, style=lambda text, **kw: text, width: int | None = None) 
                 note = disputed_note(term)
                 if note and (side == "now" or c.kind != "annotated"):
                     lines.append(f"    {c.term} {side}: {note}")
+            texts = clause_texts(c)
+            if texts is not None:
+                lines.append(f"    {c.term} redline:")
+                lines += text_lines(redline(*texts), width)
     if d.three_way:
         lines.append("")
         base = d.base.id if d.base else "(no common ancestor)"
