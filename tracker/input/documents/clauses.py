@@ -51,7 +51,7 @@ _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
 
 # Where a starting line would begin a clause: readers of text files start a new paragraph there.
 STARTS_CLAUSE = re.compile(
-    r"\s*(?:\d{1,3}(?:\.\d{1,3})+\.?\s|\d{1,3}[.)]\s|\((?:[A-Za-z]{1,2}|[ivxlcIVXLC]{1,6}|\d{1,3})\)\s|[a-z]\)\s"
+    r"\s*(?:(?:\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}[.)]|\((?:[A-Za-z]{1,2}|[ivxlcIVXLC]{1,6}|\d{1,3})\)|[a-z]\))(?:\s|$)"
     r"|(?:article|art\.|section|clause|§|schedule|annexure|annex|appendix|exhibit|attachment|whereas)\b)",
     re.I,
 )
@@ -316,11 +316,12 @@ def _number_parts(number: str | None) -> tuple[int, ...] | None:
 
 
 def _mark_title(blocks: list[Block]) -> None:
-    """A lone top-level heading that opens the document, above the others and without a number,
-    is the document's title (as Word's Title style says), not a clause every other would sit under."""
+    """A lone first-level heading (``#``, Heading 1) that opens the document, above the others and
+    without a number, is the document's title (as Word's Title style says), not a clause every
+    other would sit under."""
     headings = [b for b in blocks if isinstance(b, Para) and b.heading is not None and plain(b.text)]
     first = next((b for b in blocks if not isinstance(b, Para) or plain(b.text)), None)
-    if not headings or first is not headings[0] or first.number:
+    if not headings or first is not headings[0] or first.number or first.heading != 1:
         return
     top = min(b.heading for b in headings)  # type: ignore[type-var]
     if first.heading == top and sum(1 for b in headings if b.heading == top) == 1 and not STARTS_CLAUSE.match(plain(first.text)):
