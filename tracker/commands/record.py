@@ -67,7 +67,7 @@ def record_command(ctx: click.Context, files: tuple[Path, ...], **opts) -> None:
       tracker record --from us-initial --id kyiv-amendments --tabled-by UA \\
           --set revenue_share=0% --drop compensation_amount
     A draft from a document (Word, Markdown or text), its clauses aligned with the last one's:
-      tracker record --document supply-v2.docx --from v1 --id v2 --tabled-by seller
+      tracker record --document supply-2.docx --from supply-1 --id supply-2 --tabled-by seller
     """
     from tracker.model.errors import InvalidInput
 

@@ -76,9 +76,11 @@ def _leaf(key: str) -> str:
 
 
 def align(parent: Mapping[str, str], clauses: Sequence[Clause], *, forced: Mapping[str, str] | None = None,
-          partial: bool = False, parent_id: str | None = None, taken: Iterable[str] = ()) -> Alignment:
+          partial: bool = False, parent_id: str | None = None, taken: Iterable[str] = (),
+          labels: Mapping[str, str | None] | None = None) -> Alignment:
     """Align ``clauses`` with ``parent`` (its text terms: key → text). ``forced``: old → new
-    pairings the user gave; ``taken``: the parent's other keys, which no clause may take."""
+    pairings the user gave; ``taken``: the parent's other keys, which no clause may take;
+    ``labels``: the parent's labels, to tell a clause that kept its key in a new place."""
     old_text = {k: _norm(t) for k, t in parent.items()}
     new_text = {c.key: _norm(c.text) for c in clauses}
     match: dict[str, str] = {}  # new key → old key
@@ -110,7 +112,7 @@ def align(parent: Mapping[str, str], clauses: Sequence[Clause], *, forced: Mappi
             out.changed.add(key)
         if key != old:
             out.renames.append((old, key))
-        elif c.key != old:
+        elif c.key != old and (labels or {}).get(old) != c.label:
             out.moved.append(key)
         else:
             out.kept.append(key)

@@ -61,7 +61,7 @@ def derive_from_document(store: Store, negotiation: Negotiation, document: str |
     texts = {k: t.value.value for k, t in base.items() if isinstance(t.value, Text) and k not in named}
     partial = edits.coverage == "partial"
     alignment = align(texts, clauses, forced=forced, partial=partial, parent_id=parents[0].id if parents else None,
-                      taken=[*base, *set_keys])
+                      taken=[*base, *set_keys], labels={k: t.label for k, t in base.items()})
     keys = alignment.keys
     derived = replace(
         edits,
