@@ -170,7 +170,7 @@ def _aligned(a, document: Path) -> None:  # type: ignore[no-untyped-def]
     def new_text(key: str) -> str:
         return " (new text)" if key in a.changed else ""
 
-    lines = [("moved", f"{key}, now {labels[key]!r} (its key kept){new_text(key)}") for key in a.moved]
+    lines = [("moved", f"{key}, now {labels[key]!r} (its key kept{', new text' if key in a.changed else ''})") for key in a.moved]
     lines += [("renamed", f"{old} → {new}{new_text(new)}") for old, new in a.renames]
     lines += [("split", f"{old} → {', '.join(new)}") for old, new in a.splits]
     lines += [("merged", f"{', '.join(old)} → {new}") for old, new in a.merges]

@@ -25,6 +25,7 @@ from), the pieces cover at least ``COVERED`` of the whole, and at least one of t
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
@@ -46,6 +47,13 @@ MOVED_RATIO = 60
 PIECE_RATIO = 90
 MIN_PIECE = 20  # characters: a shorter text is found nearly anywhere
 COVERED = 0.6  # of the whole's length: two phrases quoted out of a long clause are no split
+# Comparing every clause left with every one gone is exact but quadratic: beyond this many pairs
+# (a third of a second), only texts sharing words are compared.
+EXHAUSTIVE = 250_000
+# Texts are compared when one holds at least this share of the other's word trigrams: a piece
+# found 90% verbatim in a whole keeps most of them, and so does a clause 85% alike unless
+# nearly every phrase of it was reworded; unrelated clauses share a few percent.
+SHARED = 0.25
 
 
 @dataclass
@@ -95,6 +103,7 @@ def align(parent: Mapping[str, str], clauses: Sequence[Clause], *, forced: Mappi
     for c in clauses:
         if c.key not in match and not c.by_number and c.key in free_old:
             pair(c.key, c.key)
+    _pair_same_text(match, free_old, clauses, old_text, new_text, pair)
     _pair_best(match, free_old, clauses, old_text, new_text, pair)
     _pair_moved(match, free_old, clauses, old_text, new_text, pair)
     for c in clauses:
@@ -159,19 +168,35 @@ def _recorded_keys(clauses: Sequence[Clause], match: Mapping[str, str], held: se
     return final
 
 
+def _pair_same_text(match, free_old, clauses, old_text, new_text, pair) -> None:  # type: ignore[no-untyped-def]
+    """Step 3's sure case, found by lookup rather than by comparing every pair: the very same
+    text (under the same key first, then in document order)."""
+    for c in clauses:
+        if c.key not in match and c.key in free_old and new_text[c.key] and new_text[c.key] == old_text[c.key]:
+            pair(c.key, c.key)
+    by_text: dict[str, list[str]] = {}
+    for old in free_old:
+        if old_text[old]:
+            by_text.setdefault(old_text[old], []).append(old)
+    for c in clauses:
+        olds = [old for old in by_text.get(new_text[c.key], ()) if old in free_old] if c.key not in match else []
+        if olds:
+            pair(c.key, olds[0])
+
+
 def _pair_best(match, free_old, clauses, old_text, new_text, pair) -> None:  # type: ignore[no-untyped-def]
     """Step 3: the most alike pairs first (the same key first among equals, then document order)."""
+    olds = [old for old in free_old if old_text[old]]
+    news = [(i, c.key) for i, c in enumerate(clauses) if c.key not in match and new_text[c.key]]
+    index = _Index({old: old_text[old] for old in olds}) if len(olds) * len(news) > EXHAUSTIVE else None
+    order = {k: i for i, k in enumerate(olds)}
     candidates = []
-    order = {k: i for i, k in enumerate(free_old)}
-    for i, c in enumerate(clauses):
-        if c.key in match or not new_text[c.key]:
-            continue
-        for old in free_old:
-            if not old_text[old]:
-                continue
-            score = fuzz.ratio(new_text[c.key], old_text[old], score_cutoff=RENAME_RATIO)
+    for i, new in news:
+        pool = olds if index is None else sorted(index.sharing(new_text[new]), key=order.__getitem__)
+        for old in pool:
+            score = fuzz.ratio(new_text[new], old_text[old], score_cutoff=RENAME_RATIO)
             if score:
-                candidates.append((-score, old != c.key, i, order[old], c.key, old))
+                candidates.append((-score, old != new, i, order[old], new, old))
     for *_, new, old in sorted(candidates):
         if new not in match and old in free_old:
             pair(new, old)
@@ -196,23 +221,56 @@ def _piece(part: str, whole: str) -> bool:
     return MIN_PIECE <= len(part) < len(whole) and fuzz.partial_ratio(part, whole, score_cutoff=PIECE_RATIO) > 0
 
 
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    words = text.split()
+    return {tuple(words[i:i + 3]) for i in range(max(len(words) - 2, 1))} if words else set()
+
+
+class _Index:
+    """Which texts hold which word trigrams: the texts worth comparing with one, found without
+    comparing it with all of them."""
+
+    def __init__(self, texts: Mapping[str, str]):
+        self.postings: dict[tuple[str, ...], list[str]] = {}
+        for key, text in texts.items():
+            for gram in _trigrams(text):
+                self.postings.setdefault(gram, []).append(key)
+
+    def sharing(self, text: str) -> set[str]:
+        """The texts that hold at least ``SHARED`` of ``text``'s trigrams."""
+        grams = _trigrams(text)
+        hits = Counter(key for gram in grams for key in self.postings.get(gram, ()))
+        return {key for key, n in hits.items() if n >= SHARED * len(grams)}
+
+
 def _pieces(match, clauses, parent, gone, added, old_text, new_text):  # type: ignore[no-untyped-def]
-    """The splits and merges among the clauses: what can be told of them (see the module's note)."""
+    """The splits and merges among the clauses: what can be told of them (see the module's note).
+    Only texts sharing words are compared: ``partial_ratio`` is too dear to try every pair."""
     inverse = {old: new for new, old in match.items()}
+    added_set, gone_set = set(added), set(gone)
+    doc_order = {c.key: i for i, c in enumerate(clauses)}
+    parent_order = {k: i for i, k in enumerate(parent)}
+    in_old, in_new = _Index(old_text), _Index(new_text)
+    split_candidates: dict[str, set[str]] = {}
+    for new in added_set | set(match):
+        for old in in_old.sharing(new_text[new]):
+            if new in added_set or inverse.get(old) == new:
+                split_candidates.setdefault(old, set()).add(new)
     splits = []
     for old in parent:
         whole = old_text[old]
-        candidates = ([inverse[old]] if old in inverse else []) + [k for k in added if k != inverse.get(old)]
-        pieces = [k for k in candidates if _piece(new_text[k], whole)]
-        if len(pieces) >= 2 and any(k in added for k in pieces) and sum(len(new_text[k]) for k in pieces) >= COVERED * len(whole):
-            order = {c.key: i for i, c in enumerate(clauses)}
-            splits.append((old, sorted(pieces, key=order.__getitem__)))
+        pieces = [k for k in split_candidates.get(old, ()) if _piece(new_text[k], whole)]
+        if len(pieces) >= 2 and added_set & set(pieces) and sum(len(new_text[k]) for k in pieces) >= COVERED * len(whole):
+            splits.append((old, sorted(pieces, key=doc_order.__getitem__)))
+    merge_candidates: dict[str, set[str]] = {}
+    for old in gone_set | set(inverse):
+        for new in in_new.sharing(old_text[old]):
+            if old in gone_set or match.get(new) == old:
+                merge_candidates.setdefault(new, set()).add(old)
     merges = []
-    order = {k: i for i, k in enumerate(parent)}
     for c in clauses:
         whole = new_text[c.key]
-        candidates = ([match[c.key]] if c.key in match else []) + [k for k in gone if k != match.get(c.key)]
-        pieces = [k for k in candidates if _piece(old_text[k], whole)]
-        if len(pieces) >= 2 and any(k in gone for k in pieces) and sum(len(old_text[k]) for k in pieces) >= COVERED * len(whole):
-            merges.append((sorted(pieces, key=order.__getitem__), c.key))
+        pieces = [k for k in merge_candidates.get(c.key, ()) if _piece(old_text[k], whole)]
+        if len(pieces) >= 2 and gone_set & set(pieces) and sum(len(old_text[k]) for k in pieces) >= COVERED * len(whole):
+            merges.append((sorted(pieces, key=parent_order.__getitem__), c.key))
     return splits, merges

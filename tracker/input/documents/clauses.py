@@ -33,9 +33,11 @@ from tracker.model.termsheet import MAX_TERMS
 MAX_HEADING_WORDS = 12
 
 _SEPARATORS = " \t.:\u2013\u2014-"
-_DECIMAL = re.compile(r"(?P<num>\d{1,3}(?:\.\d{1,3})+)\.?(?=\s|$)|(?P<one>\d{1,3})[.)](?=\s|$)")
+# At most nine levels of numbers, as Word's lists: deeper is no agreement's numbering, and would
+# nest clauses without end.
+_DECIMAL = re.compile(r"(?P<num>\d{1,3}(?:\.\d{1,3}){1,8})\.?(?=\s|$)|(?P<one>\d{1,3})[.)](?=\s|$)")
 _ARTICLE = re.compile(r"(?:article|art\.)\s+(?P<num>\d{1,3}|[ivxlc]{1,7})\.?(?=[\s.:\u2013\u2014-]|$)", re.I)
-_SECTION = re.compile(r"(?:section|clause|§)\s*(?P<num>\d{1,3}(?:\.\d{1,3})*)\.?(?=[\s.:\u2013\u2014-]|$)", re.I)
+_SECTION = re.compile(r"(?:section|clause|§)\s*(?P<num>\d{1,3}(?:\.\d{1,3}){0,8})\.?(?=[\s.:\u2013\u2014-]|$)", re.I)
 _SCHEDULE = re.compile(
     r"(?P<word>schedule|annexure|annex|appendix|exhibit|attachment)(?:\s+(?P<num>\d{1,3}|[a-z]|[ivxlc]{1,6}))?\.?(?=[\s.:\u2013\u2014-]|$)",
     re.I,
@@ -51,7 +53,7 @@ _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
 
 # Where a starting line would begin a clause: readers of text files start a new paragraph there.
 STARTS_CLAUSE = re.compile(
-    r"\s*(?:(?:\d{1,3}(?:\.\d{1,3})+\.?|\d{1,3}[.)]|\((?:[A-Za-z]{1,2}|[ivxlcIVXLC]{1,6}|\d{1,3})\)|[a-z]\))(?:\s|$)"
+    r"\s*(?:(?:\d{1,3}(?:\.\d{1,3}){1,8}\.?|\d{1,3}[.)]|\((?:[A-Za-z]{1,2}|[ivxlcIVXLC]{1,6}|\d{1,3})\)|[a-z]\))(?:\s|$)"
     r"|(?:article|art\.|section|clause|§|schedule|annexure|annex|appendix|exhibit|attachment|whereas)\b)",
     re.I,
 )

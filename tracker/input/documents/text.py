@@ -17,22 +17,24 @@ from tracker.input.documents.blocks import BOLD_OFF, BOLD_ON, Block, Para, Table
 from tracker.input.documents.clauses import STARTS_CLAUSE
 from tracker.model.errors import InvalidInput
 
-_ATX = re.compile(r" {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ATX = re.compile(r" {0,3}(?P<hashes>#{1,6})(?:[ \t]|$)")
 _SETEXT = re.compile(r" {0,3}(?P<rule>=+|-+)[ \t]*$")
 _BREAK = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _BULLET = re.compile(r"\s*[-*+•]\s+(?P<text>.*)$")
 _FENCE = re.compile(r" {0,3}(?:```|~~~)")
 _QUOTE = re.compile(r" {0,3}>[ \t]?")
-_DELIMITER_ROW = re.compile(r"\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
+_DELIMITER_CELL = re.compile(r"\s*:?-+:?\s*")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 # Inline Markdown: escapes first (a \* is a star), then code, images and links, bold, emphasis.
+# Spans are bounded (a heading is a few words): an opener without its closer costs a bounded
+# look ahead, not a scan of the whole paragraph for every one of them.
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _CODE = re.compile(r"`+([^`]*)`+")
-_IMAGE_OR_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_IMAGE_OR_LINK = re.compile(r"!?\[([^\]]{0,500})\]\([^)]{0,2000}\)")
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]*)>")
-_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|(?<![A-Za-z0-9])__(?=\S)(.+?)(?<=\S)__(?![A-Za-z0-9])")
-_EMPHASIS = re.compile(r"\*(?=\S)(.+?)(?<=\S)\*|(?<![A-Za-z0-9])_(?=\S)(.+?)(?<=\S)_(?![A-Za-z0-9])")
+_BOLD = re.compile(r"\*\*(?=\S)(.{1,300}?)(?<=\S)\*\*|(?<![A-Za-z0-9])__(?=\S)(.{1,300}?)(?<=\S)__(?![A-Za-z0-9])")
+_EMPHASIS = re.compile(r"\*(?=\S)(.{1,300}?)(?<=\S)\*|(?<![A-Za-z0-9])_(?=\S)(.{1,300}?)(?<=\S)_(?![A-Za-z0-9])")
 _PLACEHOLDER = "\x01"  # an escaped character, held aside while markup is removed
 
 
@@ -67,6 +69,12 @@ def inline(text: str) -> str:
     text = _EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
     it = iter(held)
     return re.sub(_PLACEHOLDER, lambda _: next(it), text)
+
+
+def _delimiter_row(line: str) -> bool:
+    """``|---|:--:|``: the row under a pipe table's header."""
+    body = line.strip()
+    return "-" in body and "|" in body and all(_DELIMITER_CELL.fullmatch(c) for c in body.strip("|").split("|"))
 
 
 def _cells(line: str) -> list[str]:
@@ -122,7 +130,10 @@ def read_text(text: str, name: str, *, markdown: bool) -> list[Block]:
             heading = _ATX.match(line)
             if heading:
                 flush()
-                blocks.append(Para(inline(heading.group("text") or ""), heading=len(heading.group("hashes")), where=f"{name}:{number}"))
+                words = line[heading.end():].strip()
+                closing = words.rstrip("#")  # "## Payment ##": the closing hashes are no part of it
+                words = closing.rstrip() if not closing or closing[-1] in " \t" else words
+                blocks.append(Para(inline(words), heading=len(heading.group("hashes")), where=f"{name}:{number}"))
                 continue
             setext = _SETEXT.match(line)
             if setext and len(para) == 1:
@@ -133,7 +144,7 @@ def read_text(text: str, name: str, *, markdown: bool) -> list[Block]:
             if _BREAK.match(line):
                 flush()
                 continue
-            if "|" in line and i + 1 < len(lines) and _DELIMITER_ROW.match(lines[i + 1]) and "-" in lines[i + 1]:
+            if "|" in line and i + 1 < len(lines) and _delimiter_row(lines[i + 1]):
                 flush()
                 table = Table([_cells(line)], where=f"{name}:{number}")
                 blocks.append(table)
