@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import re
 import struct
+import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -501,6 +503,24 @@ def test_options_of_record_from_apply_to_a_document(negotiation, tmp_path):
     assert shown["terms"]["unit_price"]["value"]["amount"] == "6"
 
 
+def test_a_document_in_the_editor_and_a_new_unrelated_text(negotiation, tmp_path):
+    first = tmp_path / "first.md"
+    first.write_text("## Price\n\nFive dollars a unit.\n", encoding="utf-8")
+    record(negotiation, first, "--id", "a", "--tabled-by", "B", "--date", "2025-05-01")
+    editor = tmp_path / "editor.py"
+    editor.write_text("import sys\np = sys.argv[1]\nt = open(p, encoding='utf-8').read()\n"
+                      "open(p, 'w', encoding='utf-8').write(t.replace('Six dollars', 'Seven dollars'))\n", encoding="utf-8")
+    second = tmp_path / "second.md"
+    second.write_text("## Price\n\nSix dollars a unit.\n", encoding="utf-8")
+    result = negotiation("record", "--document", str(second), "--from", "a", "--id", "b", "--tabled-by", "S", "--date", "2025-05-02",
+                         "--edit", env={"EDITOR": f"{sys.executable} {editor}"})
+    assert result.exit_code == 0, result.output
+    assert negotiation.json("show", "b")["terms"]["price"]["value"]["value"] == "Seven dollars a unit."
+    assert record(negotiation, second, "--root", "--id", "other", "--tabled-by", "S", "--date", "2025-05-02") == [
+        f"Clauses: 1 from {second}, each a new term (a first draft)"]
+    assert negotiation.json("show", "other")["parents"] == []
+
+
 @pytest.mark.parametrize("args, code, message", [
     (["--set", "price=text:x"], 3, "--set price: the document gives this term (clause 'Price'); set another key"),
     (["--rename", "nothing=price"], 4, "--rename 'nothing=price': no text term 'nothing' in a"),
@@ -806,9 +826,6 @@ def test_the_readme_example_records_and_its_word_copy_splits_alike(tracker, tmp_
         "  added    liability.cap",
         "  dropped  liability",
     ]
-    import subprocess
-    import sys
-
     out = tmp_path / "supply-2.docx"
     subprocess.run([sys.executable, str(examples / "make_docx.py"), str(examples / "supply-2.md"), str(out)], check=True)
     assert clauses_of(out) == clauses_of(examples / "supply-2.md")

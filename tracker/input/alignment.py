@@ -21,6 +21,9 @@ reported beside that: each piece scores at least ``PIECE_RATIO`` in ``fuzz.parti
 (the best-aligned window of the longer text: a piece scores about 100 in the text it came
 from), the pieces cover at least ``COVERED`` of the whole, and at least one of them is added
 (a split) or dropped (a merge) — a clause kept beside an unrelated one is no split.
+
+A clause matched with one of the parent's takes its new key only where that makes a clean
+rename; where its new key is one the parent holds, it keeps its old one (``_recorded_keys``).
 """
 
 from __future__ import annotations

@@ -36,8 +36,9 @@ def derive_from_document(store: Store, negotiation: Negotiation, document: str |
         base = {**carried_over(parents[0]), **base}
     by_key = {c.key: c for c in clauses}
     set_keys = {_pair("--set", s)[0] for s in edits.sets}
-    for key in sorted(set_keys & by_key.keys()):
-        raise InvalidInput(f"--set {key}: the document gives this term (clause {by_key[key].label!r}); set another key")
+    clash = sorted(set_keys & by_key.keys())
+    if clash:
+        raise InvalidInput(f"--set {clash[0]}: the document gives this term (clause {by_key[clash[0]].label!r}); set another key")
     named = set_keys | {k.strip() for k in edits.drops}  # the user's own edits: left out of the alignment
     forced: dict[str, str] = {}
     renames: list[str] = []
