@@ -50,6 +50,8 @@ def edit_options(command=None, *, correcting: bool = False):  # type: ignore[no-
 @click.option("--negotiation", "-n", metavar="ID", help="Negotiation of the new draft (may be omitted when there is only one).")
 @click.option("--from", "from_refs", multiple=True, metavar="REF", help="The draft this one answers; repeat for a draft that merges several (terms come from the first).")
 @click.option("--id", "draft_id", metavar="ID", help="Id of the new draft (a slug such as us-revised).")
+@click.option("--document", type=FILE, metavar="FILE",
+              help="Record the text of a .docx, .md or .txt document: each clause a text term, aligned with the --from draft's.")
 @edit_options
 @click.option("--edit", is_flag=True, help="Open the resulting term sheet in $EDITOR before recording it.")
 @click.option("--allow-empty", is_flag=True, help="Record the draft even if it changes nothing of the draft it answers.")
@@ -64,17 +66,19 @@ def record_command(ctx: click.Context, files: tuple[Path, ...], **opts) -> None:
     A new draft answering an earlier one:
       tracker record --from us-initial --id kyiv-amendments --tabled-by UA \\
           --set revenue_share=0% --drop compensation_amount
+    A draft from a document (Word, Markdown or text), its clauses aligned with the last one's:
+      tracker record --document supply-2.docx --from supply-1 --id supply-2 --tabled-by seller
     """
     from tracker.model.errors import InvalidInput
 
-    flag_names = ("from_refs", "draft_id", "tabled_by", "date_", "title", "status", "coverage", "notes", "sets", "drops", "renames",
+    flag_names = ("from_refs", "draft_id", "document", "tabled_by", "date_", "title", "status", "coverage", "notes", "sets", "drops", "renames",
                   "sources", "quotes", "pushed", "confidences", "allow_empty", "root")
     used_flags = [n for n in flag_names if opts[n]] + (["edit"] if opts["edit"] else [])
     if files and used_flags:
         raise InvalidInput("give either FILES or draft flags (--id, --set, …), not both")
     if files:
         _record_files(ctx, files)
-    elif opts["draft_id"] or opts["edit"] or used_flags:
+    elif used_flags:
         _record_flags(ctx, opts)
     else:
         raise InvalidInput("nothing to record: give FILES, or --id with --from/--tabled-by and edits (see --help)")
@@ -125,7 +129,14 @@ def _record_flags(ctx: click.Context, opts: dict) -> None:  # type: ignore[type-
         sources=list(opts["sources"]), quotes=list(opts["quotes"]), pushed=list(opts["pushed"]),
         confidences=list(opts["confidences"]), allow_empty=opts["allow_empty"], root=opts["root"],
     )
-    draft = derive_draft(store, negotiation, edits, allow_incomplete=opts["edit"], carried_over=_carried_over(store, negotiation))
+    alignment = None
+    if opts["document"] is not None:
+        from tracker.input.document_draft import derive_from_document
+
+        draft, alignment = derive_from_document(store, negotiation, opts["document"], edits, allow_incomplete=opts["edit"],
+                                                carried_over=_carried_over(store, negotiation))
+    else:
+        draft = derive_draft(store, negotiation, edits, allow_incomplete=opts["edit"], carried_over=_carried_over(store, negotiation))
     origin = None
     if opts["edit"]:
         from tracker.input.recording import check_edited
@@ -133,7 +144,39 @@ def _record_flags(ctx: click.Context, opts: dict) -> None:  # type: ignore[type-
         draft, origin = edit_in_editor(negotiation, draft)
         check_edited(store, negotiation, draft, edits)
     _report(store.record([Pending(draft, origin)]))
+    if alignment is not None:
+        _aligned(alignment, opts["document"])
     wrote_to(ctx)
+
+
+def _aligned(a, document: Path) -> None:  # type: ignore[no-untyped-def]
+    """What aligning the document's clauses with its parent's did: counts, then each clause
+    that did not simply stay where it was."""
+    from tracker.model.plain import escaped
+
+    head = f"Clauses: {len(a.clauses)} from {escaped(str(document))}"
+    if a.parent is None:
+        click.echo(f"{head}, each a new term (a first draft)")
+        return
+    changed = len(a.changed & set(a.kept))
+    counts = [f"{len(a.kept)} kept" + (f" ({changed} with new text)" if changed else "")]
+    counts += [f"{len(items)} {what}" for items, what in ((a.moved, "moved"), (a.renames, "renamed"), (a.added, "added"),
+                                                          (a.dropped, "dropped")) if items]
+    pieces = [f"{len(items)} {what}" for items, what in ((a.splits, "split"), (a.merges, "merged")) if items]
+    unstated = f"; {len(a.unstated)} of {a.parent}'s not in this document (partial: unknown, not dropped)" if a.unstated else ""
+    click.echo(f"{head} against {a.parent}'s: {', '.join(counts)}" + (f"; {', '.join(pieces)}" if pieces else "") + unstated)
+    labels = {a.keys[c.key]: c.label for c in a.clauses}
+
+    def new_text(key: str) -> str:
+        return " (new text)" if key in a.changed else ""
+
+    lines = [("moved", f"{key}, now {labels[key]!r} (its key kept{', new text' if key in a.changed else ''})") for key in a.moved]
+    lines += [("renamed", f"{old} → {new}{new_text(new)}") for old, new in a.renames]
+    lines += [("split", f"{old} → {', '.join(new)}") for old, new in a.splits]
+    lines += [("merged", f"{', '.join(old)} → {new}") for old, new in a.merges]
+    lines += [("added", key) for key in a.added] + [("dropped", key) for key in a.dropped]
+    for what, text in lines:
+        click.echo(f"  {what:<8} {text}")
 
 
 def _carried_over(store, negotiation):  # type: ignore[no-untyped-def]

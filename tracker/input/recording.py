@@ -137,6 +137,7 @@ class DraftEdits:
     confidences: list[str] = field(default_factory=list)
     allow_empty: bool = False  # record a draft that changes nothing of its parent
     root: bool = False  # a new, unrelated text in a negotiation that already has drafts
+    labels: dict[str, str] = field(default_factory=dict)  # key → label of a term set here (a document's clause heading)
 
 
 def check_edits(edits: DraftEdits) -> None:
@@ -296,6 +297,9 @@ def derive_draft(
         terms[key] = _term(key, data)
     if quotes:
         raise InvalidInput(f"--quote {next(iter(quotes))!r}: needs a --set of that term and a --source to cite")
+    for key, label in edits.labels.items():
+        if key in terms and terms[key].label != label:
+            terms[key] = _term(key, {**terms[key].canonical(), "label": label})
     for spec in edits.confidences:
         key, level = _pair("--confidence", spec)
         if key not in terms:
