@@ -829,3 +829,67 @@ def test_the_readme_example_records_and_its_word_copy_splits_alike(tracker, tmp_
     out = tmp_path / "supply-2.docx"
     subprocess.run([sys.executable, str(examples / "make_docx.py"), str(examples / "supply-2.md"), str(out)], check=True)
     assert clauses_of(out) == clauses_of(examples / "supply-2.md")
+
+
+def _headings(path: Path) -> list[str]:
+    """The clause headings of a Word redline, in the order they stand (deleted and moved-away
+    text included: a heading's runs may sit in w:del or w:moveFrom)."""
+    import zipfile as zf
+
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zf.ZipFile(path) as z:
+        body = etree.fromstring(z.read("word/document.xml"))
+    out = []
+    for p in body.iter(f"{w}p"):
+        style = p.find(f"{w}pPr/{w}pStyle")
+        if style is not None and style.get(f"{w}val") == "Heading1":
+            out.append("".join(t.text or "" for t in p.iter(f"{w}t", f"{w}delText")))
+    return out
+
+
+def test_a_document_draft_keeps_its_clauses_order_into_the_word_redline(tracker, tmp_path):
+    examples = REPO / "examples"
+    tracker.ok("record", str(examples / "negotiation.yaml"))
+    tracker.ok("record", "--document", str(examples / "supply-1.md"), "--id", "supply-1", "--tabled-by", "buyer", "--date", "2025-05-01")
+    tracker.ok("record", "--document", str(examples / "supply-2.md"), "--from", "supply-1", "--id", "supply-2", "--tabled-by", "seller",
+               "--date", "2025-05-08")
+    assert tracker.json("show", "supply-2", "--format", "json")["order"] == [
+        "preamble", "recitals", "definitions.s1_1", "payment.fees", "payment.interest", "performance.delivery", "governing_law",
+        "liability.exclusions", "liability.cap", "schedule_prices.table",
+    ]
+    tracker.ok("diff", "supply-1", "supply-2", "--format", "docx", "-o", "redline.docx")
+    # The document's order, not the keys': what supply-1 alone had stands where it stood there
+    # (after 2.1 Fees, the last clause before it that kept its place); renamed clauses that kept
+    # their order among the others (2.2, 3.1) are edited in place, not moved (a heading's old and
+    # new words read together: "3." deleted, "3.1" inserted).
+    assert _headings(tmp_path / "redline.docx") == [
+        "Preamble", "Recitals", "1.1", "2.1 Fees", "2.2 Late payment Interest", "3.3.1 Delivery", "4. Liability",
+        "4. Governing law", "5.1 Exclusions", "5.2 Cap", "Table",
+    ]
+
+
+def test_a_draft_from_flags_keeps_its_parents_order_with_renames_in_place(tracker, tmp_path):
+    examples = REPO / "examples"
+    tracker.ok("record", str(examples / "negotiation.yaml"))
+    tracker.ok("record", "--document", str(examples / "supply-1.md"), "--id", "supply-1", "--tabled-by", "buyer", "--date", "2025-05-01")
+    tracker.ok("record", "--from", "supply-1", "--id", "supply-1b", "--tabled-by", "seller", "--date", "2025-05-02",
+               "--rename", "delivery=shipping", "--drop", "recitals", "--set", "notes_x=text:A new clause.")
+    assert tracker.json("show", "supply-1b", "--format", "json")["order"] == [
+        "preamble", "definitions.s1_1", "payment.fees", "payment.late_payment", "shipping", "liability", "governing_law",
+        "schedule_prices.table",
+    ]
+
+
+def test_an_order_naming_a_term_the_draft_does_not_hold_is_refused(tracker, tmp_path):
+    examples = REPO / "examples"
+    tracker.ok("record", str(examples / "negotiation.yaml"))
+    bad = tmp_path / "d.yaml"
+    bad.write_text("kind: draft\nnegotiation: widget-supply\nid: d1\ntitle: D1\ntabled_by: [B]\ndate: 2025-05-01\n"
+                   "order: [price, fees]\nterms:\n  price: {value: $5}\n", encoding="utf-8")
+    before = snapshot(tracker.url)
+    result = tracker("record", str(bad))
+    assert result.exit_code == 3, result.output
+    assert result.stderr.strip().splitlines() == [f"Error: {bad}:7: order[1]: 'fees' is not a term of the draft"]
+    assert snapshot(tracker.url) == before

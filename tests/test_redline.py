@@ -3,8 +3,8 @@ clause redlines drawn whole in the text and Markdown diffs and the HTML report.
 
 The deal below is a contract whose clauses are long text terms with labels, beside typed terms.
 Between d3 and d4: the payment clause is edited (Southbank's wording of d2, adopted), the
-termination clause dropped, the governing-law clause renamed to a later key (a move), a
-confidentiality clause added (Southbank's push, with evidence and a quote); the exclusivity
+termination clause dropped, the governing-law clause renamed and moved to the front (d4 states
+its clauses' order; d3, stating none, is read in key order), a confidentiality clause added (Southbank's push, with evidence and a quote); the exclusivity
 period and the closing date are typed terms. d5, a joint text, renames the scope clause in place
 with an edit and adds a notices clause.
 """
@@ -89,7 +89,7 @@ FILES = {
     "d1.yaml": draft("d1", "N", "2025-04-01", "", d1_terms()),
     "d2.yaml": draft("d2", "S", "2025-04-05", "d1", d1_terms(PAY_SELLER, "$12 million")),
     "d3.yaml": draft("d3", "N", "2025-04-10", "d2", d1_terms(PAY_BUYER, "$11 million")),
-    "d4.yaml": draft("d4", "N", "2025-04-15", "d3", D4_TERMS, head="sources: [letter-0412]\n"),
+    "d4.yaml": draft("d4", "N", "2025-04-15", "d3", D4_TERMS, head="sources: [letter-0412]\norder: [c09_disputes, c01_scope, c02_payment, c05_confidentiality]\n"),
     "d5.yaml": draft("d5", "N, S", "2025-04-20", "d4", D5_TERMS),
 }
 
@@ -160,7 +160,7 @@ def test_a_docx_redline_tracks_each_clause_change_signed_by_the_party_that_pushe
     body, comments = docx_parts(tmp_path / "redline.docx")
     notes = comment_texts(body, comments)
     found = clauses(body)
-    assert list(found) == ["Scope", "Payment", "Termination", "Governing law", "Confidentiality", "Disputes and governing law",
+    assert list(found) == ["Disputes and governing law", "Scope", "Payment", "Termination", "Governing law", "Confidentiality",
                            "Other terms"]
     day = "2025-04-15T00:00:00Z"
 
@@ -201,7 +201,7 @@ def test_a_docx_redline_tracks_each_clause_change_signed_by_the_party_that_pushe
         "“we need a confidentiality clause” — Southbank letter, 2025-04-12 [letter-0412]",
     ]
 
-    # Renamed to a later key: a move, from where c04_law stood to where c09_disputes stands.
+    # Renamed and out of d3's order: a move, from where c04_law stood to where c09_disputes stands.
     source, target = found["Governing law"], found["Disputes and governing law"]
     (start_from,), (start_to,) = revisions(source, "moveFromRangeStart"), revisions(target, "moveToRangeStart")
     assert start_from.get(f"{W}name") == start_to.get(f"{W}name")
@@ -460,3 +460,20 @@ def test_accepting_every_change_gives_the_new_text_and_rejecting_them_the_old(ol
 
     assert view(DELETE, (EQUAL, INSERT)) == plain(new)
     assert view(INSERT, (EQUAL, DELETE)) == plain(old)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 30), max_size=25, unique=True))
+def test_the_clauses_that_stayed_are_a_longest_run_in_order(places):
+    """A renamed clause is a move only when it is out of the run of clauses that kept the older
+    draft's order: that run is as long as any increasing run of their new places."""
+    from tracker.render.docx import _in_order
+
+    run = _in_order(places)
+    assert run == sorted(run) and all(places[a] < places[b] for a, b in zip(run, run[1:]))
+    best = [1] * len(places)  # the longest increasing run ending at each place, the slow way
+    for i in range(len(places)):
+        for j in range(i):
+            if places[j] < places[i]:
+                best[i] = max(best[i], best[j] + 1)
+    assert len(run) == max(best, default=0)

@@ -70,6 +70,7 @@ def derive_from_document(store: Store, negotiation: Negotiation, document: str |
         drops=[*edits.drops, *alignment.dropped],
         sets=[f"{keys[c.key]}=text:{c.text}" for c in clauses] + list(edits.sets),
         labels={keys[c.key]: c.label for c in clauses},
+        order=[keys[c.key] for c in clauses],
     )
     draft = derive_draft(store, negotiation, derived, allow_incomplete=allow_incomplete, carried_over=carried_over)
     return draft, alignment

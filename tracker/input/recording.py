@@ -138,6 +138,7 @@ class DraftEdits:
     allow_empty: bool = False  # record a draft that changes nothing of its parent
     root: bool = False  # a new, unrelated text in a negotiation that already has drafts
     labels: dict[str, str] = field(default_factory=dict)  # key → label of a term set here (a document's clause heading)
+    order: list[str] | None = None  # the terms' order in the text (a document's clauses); None: the parent's, kept up to date
 
 
 def check_edits(edits: DraftEdits) -> None:
@@ -252,6 +253,7 @@ def derive_draft(
         sources[s.id] = s
     citations = [Citation(source=s.id) for s in new_sources]
 
+    moved: dict[str, str] = {}  # a renamed term's old key → its new one
     for spec in edits.renames:
         old, new = _pair("--rename", spec)
         new = new.strip()
@@ -261,6 +263,7 @@ def derive_draft(
             raise InvalidInput(f"--rename {spec!r}: term {new!r} already exists")
         terms.pop(old, None)
         terms[new] = known.pop(old).model_copy(update={"renamed_from": old})
+        moved[old] = new
         known[new] = terms[new]
     for key in edits.drops:
         if key not in known:
@@ -352,6 +355,7 @@ def derive_draft(
         # Its own sources, and those its terms still cite: a parent's other sources spoke of the parent.
         "sources": [*new_sources, *(sources[sid] for sid in sorted(_cited(terms)) if sid in sources and sid not in {n.id for n in new_sources})],
         "notes": edits.notes,
+        "order": edits.order if edits.order is not None else _kept_order(parents[0].header.order if parents else [], moved, terms),
         "terms": terms,
     }
     try:
@@ -369,6 +373,13 @@ def derive_draft(
     if not allow_incomplete:
         check_news(draft, parents, base, edits)
     return draft
+
+
+def _kept_order(order: list[str], moved: dict[str, str], terms: dict[str, Term]) -> list[str]:
+    """The parent's order of its terms, in the new draft: renamed terms in their old places, the
+    terms it no longer holds left out (those it adds come after, in key order, when read)."""
+    kept = (moved.get(k, k) for k in order)
+    return [k for k in kept if k in terms]
 
 
 def check_edited(store: Store, negotiation: Negotiation, draft: Draft, edits: DraftEdits) -> None:

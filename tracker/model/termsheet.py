@@ -170,6 +170,11 @@ class Term(Model):
         return self
 
 
+# A draft's terms, at most: far above any negotiation's term sheet (the benchmarks use 5,000),
+# and what bounds the time and memory of reading, diffing and reporting one draft.
+MAX_TERMS = 50_000
+
+
 class DraftHeader(Model):
     """Everything about a draft except its terms."""
 
@@ -183,6 +188,10 @@ class DraftHeader(Model):
     coverage: Coverage = "full"
     sources: list[Source] = Field(default_factory=list)
     notes: str | None = None
+    # The order the text gives its terms, first to last (a document's clauses): what a reader
+    # of the whole text, such as a Word redline, follows. Empty: the text states no order, and
+    # terms are read in key order. Left out of the canonical form when empty (old hashes hold).
+    order: list[TermKey] = Field(default_factory=list, max_length=MAX_TERMS)
 
     @field_validator("id")
     @classmethod
@@ -193,7 +202,7 @@ class DraftHeader(Model):
             raise ValueError(f"{v!r} is reserved for references (latest, v1, v2, …)")
         return v
 
-    @field_validator("tabled_by", "parents")
+    @field_validator("tabled_by", "parents", "order")
     @classmethod
     def _unique(cls, v: list[str]) -> list[str]:
         if len(set(v)) != len(v):
@@ -201,9 +210,6 @@ class DraftHeader(Model):
         return v
 
 
-# A draft's terms, at most: far above any negotiation's term sheet (the benchmarks use 5,000),
-# and what bounds the time and memory of reading, diffing and reporting one draft.
-MAX_TERMS = 50_000
 
 
 class Draft(DraftHeader):
@@ -396,8 +402,12 @@ def negotiation_input_problems(negotiation: Negotiation) -> Iterator[Problem]:
 
 
 def draft_input_problems(draft: Draft) -> Iterator[Problem]:
-    """One-line fields of a draft and its terms; numbers whose unit is a currency."""
+    """One-line fields of a draft and its terms; numbers whose unit is a currency; an order
+    that names a term the draft does not hold."""
     yield from _one_line(("title",), draft.title)
+    for i, key in enumerate(draft.order):
+        if key not in draft.terms:
+            yield ("order", i), f"{key!r} is not a term of the draft"
     for i, source in enumerate(draft.sources):
         yield from _source_problems(("sources", i), source)
     for key, term in draft.terms.items():

@@ -82,6 +82,7 @@ def show(negotiation: Negotiation, record: DraftRecord, draft: Draft, *, carried
         "notes": draft.notes,
         "recorded_at": record.recorded_at.isoformat() if record.recorded_at else None,
         "terms": {key: term.canonical() for key, term in draft.terms.items()},
+        "order": list(draft.order),
         "carried": {key: {"value": value_json(value), "draft": origin} for key, (value, origin) in sorted((carried or {}).items())}
         if draft.coverage == "partial" else None,
         "events": [event(e) for e in events],

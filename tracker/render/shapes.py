@@ -179,6 +179,9 @@ class DraftDoc(DraftSummary):
     notes: Optional[str]
     recorded_at: Optional[str]
     terms: Annotated[dict[str, Term], Field(description="the terms the draft states, as recorded (the form a draft file has)")]
+    order: Annotated[list[str], Field(
+        description="the order the text gives its terms, first to last (a document's clauses); [] where it states none"
+    )]
     carried: Annotated[Optional[dict[str, Carried]], Field(
         description="a partial draft: the terms it carries over from its parents, unconfirmed (null for a full draft)"
     )]
