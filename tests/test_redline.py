@@ -467,9 +467,9 @@ def test_accepting_every_change_gives_the_new_text_and_rejecting_them_the_old(ol
 def test_the_clauses_that_stayed_are_a_longest_run_in_order(places):
     """A renamed clause is a move only when it is out of the run of clauses that kept the older
     draft's order: that run is as long as any increasing run of their new places."""
-    from tracker.render.docx import _in_order
+    from tracker.render.clause_order import in_order
 
-    run = _in_order(places)
+    run = in_order(places)
     assert run == sorted(run) and all(places[a] < places[b] for a, b in zip(run, run[1:]))
     best = [1] * len(places)  # the longest increasing run ending at each place, the slow way
     for i in range(len(places)):
