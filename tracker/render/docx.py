@@ -86,6 +86,12 @@ def _kept(segments: list[Segment]) -> list[Segment]:
     return [seg for seg in segments if seg.op != DELETE]
 
 
+def _named(record: Any) -> str:
+    """A draft by its title and id (once, where it has no title of its own)."""
+    title = record.header.title
+    return record.id if title == record.id else f"{title} ({record.id})"
+
+
 class _Redline:
     def __init__(self, d: Any, sheet: Any):
         self.d, self.sheet = d, sheet
@@ -236,8 +242,8 @@ class _Redline:
         old, new = d.old, d.new
         neg = self.negotiation
         self.properties()
-        against = f"{old.header.title} ({old.id})" if old is not None else "nothing (its opening terms)"
-        self.doc.add_heading(xml_text(f"{neg.title}: {new.header.title} ({new.id}) against {against}"), level=0)
+        against = _named(old) if old is not None else "nothing (its opening terms)"
+        self.doc.add_heading(xml_text(f"{neg.title}: {_named(new)} against {against}"), level=0)
         self.doc.add_paragraph(xml_text(self.introduction()))
         clauses, table, unstated = self.sort_changes()
         for _, entry in sorted(clauses, key=lambda e: e[0]):
