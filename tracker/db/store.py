@@ -20,7 +20,7 @@ import os
 from contextlib import contextmanager
 from itertools import groupby
 from operator import itemgetter
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, Engine, Text, func, insert, select, type_coerce
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -29,7 +29,7 @@ from tracker.db import tables as db
 from tracker.db.engine import database_error, is_sqlite, open_engine, resolve_url
 from tracker.db.rows import Loaded, StoredTerms, TermPair, layer, layered, parse_terms
 from tracker.input.pending import RECORDED, UNCHANGED, Pending, Recorded, parents_first
-from tracker.model import canonical
+from tracker.model import canonical, stored
 from tracker.model.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
 from tracker.model.events import (
     REVISE,
@@ -60,7 +60,10 @@ CHUNK = 900
 BULK_TERMS = 10_000
 
 
-def _stored_negotiation(document: str) -> Negotiation:
+def _stored_negotiation(document: str, digest: str) -> Negotiation:
+    found = rebuilt(document, stored.negotiation, digest)
+    if found is not None:
+        return found
     try:
         return Negotiation.model_validate_json(document)
     except ValueError:
@@ -88,8 +91,10 @@ class Store:
             counts = dict(
                 conn.execute(select(db.drafts.c.negotiation_id, func.count()).group_by(db.drafts.c.negotiation_id)).all()
             )
-            rows = conn.execute(select(db.negotiations.c.id, db.negotiations.c.document).order_by(db.negotiations.c.slug)).all()
-        return [NegotiationSummary(_stored_negotiation(doc), counts.get(pk, 0)) for pk, doc in rows]
+            rows = conn.execute(
+                select(db.negotiations.c.id, db.negotiations.c.document, db.negotiations.c.hash).order_by(db.negotiations.c.slug)
+            ).all()
+        return [NegotiationSummary(_stored_negotiation(doc, digest), counts.get(pk, 0)) for pk, doc, digest in rows]
 
     def negotiation(self, slug: str | None = None) -> Negotiation:
         """The named negotiation; with no name, the only one in the database."""
@@ -97,7 +102,13 @@ class Store:
             return self._negotiation(conn, slug)[1]
 
     def _negotiation(self, conn: Connection, slug: str | None, *, lock: bool = False) -> tuple[int, Negotiation]:
-        query = select(db.negotiations.c.id, db.negotiations.c.document, db.negotiations.c.slug)
+        pk, document, digest = self._negotiation_row(conn, slug, lock=lock)
+        revised = self._latest_revision(conn, pk)
+        return pk, revised if revised is not None else _stored_negotiation(document, digest)
+
+    def _negotiation_row(self, conn: Connection, slug: str | None, *, lock: bool = False) -> tuple[int, str, str]:
+        """The named negotiation's (or the only one's) row: its key, its first record as stored, and that record's hash."""
+        query = select(db.negotiations.c.id, db.negotiations.c.document, db.negotiations.c.hash)
         if slug is None:
             rows = conn.execute(query.limit(2)).all()
             if not rows:
@@ -116,10 +127,17 @@ class Store:
                 # lock, not SELECT … FOR UPDATE: that needs UPDATE rights, which a writer role that
                 # may only INSERT and SELECT has not (README). Held until the transaction ends.
                 conn.execute(select(func.pg_advisory_xact_lock(PG_LOCK_NAMESPACE, row[0])))
+        return row[0], row[1], row[2]
+
+    def _latest_revision(self, conn: Connection, neg_pk: int) -> Negotiation | None:
+        """The negotiation as its latest revision (an event) has it; None while it has none."""
         revised = conn.execute(
-            select(db.events.c.body).where(db.events.c.negotiation_id == row[0], db.events.c.kind == REVISE).order_by(db.events.c.seq.desc()).limit(1)
-        ).scalar()
-        return row[0], (_event_body(revised, "a revision of the negotiation").negotiation if revised else _stored_negotiation(row[1]))
+            select(db.events.c.body, db.events.c.hash)
+            .where(db.events.c.negotiation_id == neg_pk, db.events.c.kind == REVISE).order_by(db.events.c.seq.desc()).limit(1)
+        ).first()
+        if revised is None or not revised.body:
+            return None
+        return _stored_event(*revised, "a revision of the negotiation", checked=False).negotiation
 
     def add_negotiation(self, negotiation: Negotiation) -> bool:
         """Record a negotiation; False if the identical one exists. Different content conflicts."""
@@ -381,21 +399,21 @@ class Store:
         ).all()
         out = []
         for seq, after, digest, body, at, by, link in rows:
-            parsed = _event_body(body, f"event e{seq}")
-            if canonical.content_hash(parsed.canonical()) != digest:
-                raise IntegrityFailure(f"event e{seq} ({parsed.kind}) no longer matches its hash: it was changed outside tracker; run `tracker verify`")
+            parsed = _stored_event(body, digest, f"event e{seq}")
             out.append(EventRecord(seq, after, digest, parsed, _recorded_at(at, f"event e{seq}"), by, link))  # type: ignore[arg-type]
         return out
 
     def history(self, negotiation: str | None = None) -> "History":
         """A negotiation's drafts and events, in one transaction, their history chain checked."""
         with self._read() as conn:
-            neg_pk, current = self._negotiation(conn, negotiation)
+            neg_pk, document, digest = self._negotiation_row(conn, negotiation)
+            revised = self._latest_revision(conn, neg_pk)
+            current = revised if revised is not None else _stored_negotiation(document, digest)
             records = self._records(conn, neg_pk)
             events = self._events(conn, neg_pk)
-            digest, document = conn.execute(select(db.negotiations.c.hash, db.negotiations.c.document).where(db.negotiations.c.id == neg_pk)).one()
         _check_history(current.id, digest, document, records, events)
-        return History(_stored_negotiation(document), current, digest, records, events)
+        first = current if revised is None else _stored_negotiation(document, digest)
+        return History(first, current, digest, records, events)
 
     def head(self, negotiation: str | None = None) -> str:
         """The head of a negotiation's history: what ``verify --head`` checks a kept copy against."""
@@ -713,11 +731,33 @@ def _check_history(slug: str, digest: str, document: str, records: Sequence[Draf
         previous = entry.link  # type: ignore[assignment]
 
 
-def _event_body(document: str, what: str) -> Any:
+def rebuilt(document: str, rebuild: Callable[[Any], Any], digest: str | None = None) -> Any:
+    """A stored document made its model again without validating it a second time
+    (``model.stored``); with ``digest``, only when its JSON is what that hash was taken of (what
+    tracker validated and wrote, unchanged). None for anything else, and for a document without
+    its model's shape: the caller validates it as before, and it fails as it always did."""
     try:
-        return parse_body(document)
+        data = json.loads(document)
+        if digest is not None and canonical.content_hash(data) != digest:
+            return None
+        return rebuild(data)
+    except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError):  # Decimal's errors are ArithmeticErrors
+        return None
+
+
+def _stored_event(document: str, digest: str, what: str, *, checked: bool = True) -> Any:
+    """An event's stored body. ``checked``: one that only reads as an event, but no longer
+    matches its hash, stops the read (as the history's check would)."""
+    found = rebuilt(document, stored.event_body, digest)
+    if found is not None:
+        return found
+    try:
+        body = parse_body(document)
     except ValueError:  # pydantic's ValidationError included: the row was changed by hand
         raise IntegrityFailure(f"{what}: its stored content no longer reads as an event; run `tracker verify`") from None
+    if checked and canonical.content_hash(body.canonical()) != digest:
+        raise IntegrityFailure(f"{what} ({body.kind}) no longer matches its hash: it was changed outside tracker; run `tracker verify`")
+    return body
 
 
 def recorder() -> str:
@@ -746,10 +786,12 @@ def _recorded_at(value: Any, draft: str) -> dt.datetime | None:
 
 def _record(row: Any) -> DraftRecord:
     pk, seq, digest, header, recorded_at, base, depth, count, link, by = row
-    try:
-        parsed = DraftHeader.model_validate_json(header)
-    except ValueError:  # pydantic's ValidationError included: the row was changed by hand
-        raise IntegrityFailure(f"draft #{pk} (v{seq}): its stored header no longer reads as a draft header; run `tracker verify`") from None
+    parsed = rebuilt(header, stored.header)  # not hash-checked here: see ``model.stored``
+    if parsed is None:
+        try:
+            parsed = DraftHeader.model_validate_json(header)
+        except ValueError:  # pydantic's ValidationError included: the row was changed by hand
+            raise IntegrityFailure(f"draft #{pk} (v{seq}): its stored header no longer reads as a draft header; run `tracker verify`") from None
     return DraftRecord(pk, seq, digest, parsed, _recorded_at(recorded_at, f"draft {parsed.id!r} (v{seq})"), base, depth, count, link, by)
 
 

@@ -21,6 +21,7 @@ revisions always apply, since they say what the record should have said all alon
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal, Sequence, Union
 
@@ -88,16 +89,21 @@ class Revision(_Body):
 
 
 Body = Annotated[Union[StatusChange, Evidence, Correction, Revision], Field(discriminator="kind")]
-_BODY: TypeAdapter[Any] = TypeAdapter(Body)
+
+
+@functools.cache
+def _body_adapter() -> TypeAdapter[Any]:
+    """Built on first use, like the models' validators (``defer_build``)."""
+    return TypeAdapter(Body)
 
 
 def parse_body(document: str) -> Any:
-    return _BODY.validate_json(document)
+    return _body_adapter().validate_json(document)
 
 
 def body_of(data: Any) -> Any:
     """An event body from its canonical dict (``verify`` checks stored ones with it)."""
-    return _BODY.validate_python(data)
+    return _body_adapter().validate_python(data)
 
 
 @dataclass(frozen=True)

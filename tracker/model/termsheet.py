@@ -64,8 +64,10 @@ RESERVED_DRAFT_IDS = ("latest",)
 
 class Model(BaseModel):
     # Empty-list defaults are factories below: pydantic deep-copies a literal ``[]`` default
-    # for every instance, which dominates reading back a large sheet.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # for every instance, which dominates reading back a large sheet. Validators are built on
+    # first use (``defer_build``): a command that only reads stored records rebuilds them
+    # without validation (``model.stored``) and never needs one.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     def canonical(self) -> dict[str, Any]:
         """JSON-ready dict with defaults omitted: adding an optional field keeps old hashes."""

@@ -10,6 +10,7 @@ Shorthand (files and ``--set``) is parsed by ``shorthand.parse_value``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.util
 import json
 import os
@@ -194,7 +195,9 @@ Qualifier = Literal["cap", "floor", "approximate"]
 
 
 class TypedValue(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built on first use (``defer_build``): a command that only reads stored
+    # values rebuilds them without validation (``model.stored``) and never needs one.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     def short(self) -> str:  # pragma: no cover - every subclass overrides
         raise NotImplementedError
@@ -327,7 +330,14 @@ VALUE_TYPES = ("money", "percent", "number", "boolean", "choice", "set", "text",
 # The comparable token of an absent term (an explicit ``none``, or a term a text left out);
 # any other value's token is its canonical JSON (``value_json``).
 ABSENT = "∅"
-_value_adapter: TypeAdapter[Any] = TypeAdapter(Value)
+
+
+@functools.cache
+def _value_adapter() -> TypeAdapter[Any]:
+    """Built on first use, like the models' validators (``defer_build``): a command that
+    validates no value never pays for building them."""
+    return TypeAdapter(Value)
+
 
 # --- formatting -----------------------------------------------------------------------------
 
@@ -371,7 +381,7 @@ LOOKS_LIKE_DATE_RE = re.compile(r"^\d{1,4}[/.]\d{1,2}[/.]\d{1,4}$", re.ASCII)
 
 def value_from_json(data: Any) -> Any:
     """Validate a canonical value mapping (as stored or exported)."""
-    return _value_adapter.validate_python(data)
+    return _value_adapter().validate_python(data)
 
 
 def value_json(value: Any) -> dict[str, Any]:
