@@ -7,7 +7,9 @@ values always have equal canonical JSON and equal hashes.
 Shorthand (files and ``--set``) is parsed by ``shorthand.parse_value``.
 """
 
-from __future__ import annotations
+# Annotations are evaluated as written (no ``from __future__ import annotations``): pydantic
+# would otherwise compile and evaluate each field's annotation from its text while defining
+# every model: a quarter of what defining the models costs every command at start-up.
 
 import datetime as dt
 import functools
