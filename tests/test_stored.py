@@ -222,9 +222,9 @@ def test_every_field_whose_json_is_not_its_value_has_a_conversion():
 # --- what a read builds ---------------------------------------------------------------------
 
 
-def test_log_builds_no_validator(tracker: Tracker, tmp_path: Path):
+def test_log_builds_no_validator_and_imports_no_shorthand(tracker: Tracker, tmp_path: Path):
     """A read of stored records rebuilds them (``model.stored``): ``tracker log`` builds none of
-    the models' validators (nor loads pydantic's plugins to do so)."""
+    the models' validators (nor loads pydantic's plugins to do so), nor reads shorthand."""
     tracker.ok("seed")
     tracker.ok("status", "us-revised", "withdrawn", "--date", "2025-02-23")
     tracker.ok("cite", "us-revised", "revenue_share", "--source", "{id: radio, outlet: Port Radio}", "--value", "40%")
@@ -238,7 +238,7 @@ def test_log_builds_no_validator(tracker: Tracker, tmp_path: Path):
         "            todo.append(sub)\n"
         "            if sub.__module__.startswith('tracker.') and sub.__pydantic_complete__: seen.append(sub.__name__)\n"
         "    return sorted(seen)\n"
-        "atexit.register(lambda: print(built(), sorted(m for m in ('pydantic.plugin._loader',) if m in sys.modules)))\n"
+        "atexit.register(lambda: print(built(), sorted(m for m in ('tracker.model.shorthand', 'pydantic.plugin._loader') if m in sys.modules)))\n"
         "sys.argv = ['tracker', 'log']\nmain()\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "TRACKER_DB_URL": tracker.url},
