@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from conftest import SEEDS, Tracker
+import pytest
+from conftest import SEEDS, Tracker, tamper
 from tracker.model import stored
 from tracker.model.events import Body, body_of
 from tracker.model.termsheet import DraftHeader, Negotiation
@@ -86,6 +87,24 @@ def test_the_case_study_and_its_events_read_back_as_validation_makes_them(tracke
     # What the commands show of it is what they showed before (the events are applied to the log).
     log = tracker.ok("log").stdout
     assert "corrected by draft-2025-02-22-corrected" in log and "new revision of the negotiation (2 parties" in log
+
+
+@pytest.mark.parametrize("change", [
+    # a number where text was (\\: is a colon in SQLAlchemy's text)
+    "replace(header, '\"title\":\"Initial US draft handed over by Treasury Secretary Bessent\"', '\"title\"\\:5')",
+    "replace(header, '\"tabled_by\":[\"US\"]', '\"tabled_by\":\"US\"')",  # text where a list was
+    "replace(header, '\"outlet\":', '\"outlet\"\\:null,\"o\":')",  # a field a source does not have
+    "replace(header, '\"date\":\"2025-02-12\"', '\"date\":\"12 Feb\"')",
+])
+def test_a_header_that_no_longer_reads_as_one_still_stops_a_read(tracker: Tracker, change: str):
+    """A header is read without its hash checked: one that has not the fields of a header, each
+    holding what tracker writes there, is validated as before, and stops the read in one line."""
+    tracker.ok("seed")
+    tamper(tracker.url, f"UPDATE drafts SET header = {change} WHERE slug = 'us-initial'")
+    result = tracker("log")
+    assert (result.exit_code, result.stdout) == (7, "")
+    assert result.stderr.startswith("Error: draft #") and result.stderr.endswith(
+        "(v1): its stored header no longer reads as a draft header; run `tracker verify`\n")
 
 
 # --- generated records ---------------------------------------------------------------------

@@ -11,10 +11,11 @@ out is the field's default.
 
 The store decides what is rebuilt (``store.rebuilt``): a negotiation's document and an event's
 body only when their JSON is what their hash was taken of; a draft's header as read (its hash
-covers the draft's terms too, which ``show`` and ``verify`` recompute). A mapping without a
-required field, with a field its model does not have, or with a value that does not convert
-raises here, and the store validates it instead, so that it fails as it always did. Input
-(files, the command line, an import) is always validated.
+covers the draft's terms too, which ``show`` and ``verify`` recompute), so its text fields are
+checked to hold text. A mapping without a required field, with a field its model does not
+have, or with a value that does not convert raises here, and the store validates it instead,
+so that it fails as it always did. Input (files, the command line, an import) is always
+validated.
 
 A model that gains a field whose JSON form is not its value must gain its conversion below:
 ``tests/test_stored.py`` checks every field of these models against ``CONVERSIONS``, and that
@@ -95,15 +96,30 @@ def _preferences(data: dict[str, Any]) -> TermPreferences:
 
 _date = dt.date.fromisoformat
 
+
+def _text(value: Any) -> str:
+    """Text, as a header's text fields must hold (a header is read without its hash checked)."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {type(value).__name__}")
+    return value
+
+
+def _texts(values: Any) -> list[str]:
+    if not isinstance(values, list):
+        raise TypeError(f"expected a list of text, got {type(values).__name__}")
+    return [_text(v) for v in values]
+
+
 # Each model a stored record holds → how its fields whose JSON form is not their value are made.
 CONVERSIONS: dict[Any, dict[str, Convert]] = {
     Negotiation: {"parties": _each(Party), "preferences": lambda prefs: {key: _preferences(p) for key, p in prefs.items()},
                   "sources": _each(Source)},
     Party: {},
-    Source: {"date": _date},
+    Source: {"id": _text, "outlet": _text, "title": _text, "date": _date, "url": _text, "reliability": _text, "notes": _text},
     TermPreferences: {"parties": lambda parties: {code: tuple(p) if isinstance(p, list) else p for code, p in parties.items()},
                       "default": value},
-    DraftHeader: {"date": _date, "sources": _each(Source)},
+    DraftHeader: {"negotiation": _text, "id": _text, "title": _text, "tabled_by": _texts, "date": _date, "parents": _texts,
+                  "status": _text, "coverage": _text, "sources": _each(Source), "notes": _text},
     StatusChange: {"date": _date, "sources": _each(Source)},
     Evidence: {"source": _one(Source), "value": value},
     Correction: {},
