@@ -20,15 +20,13 @@ import os
 from contextlib import contextmanager
 from itertools import groupby
 from operator import itemgetter
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, Engine, Text, func, insert, select, type_coerce
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from tracker.db import tables as db
 from tracker.db.engine import database_error, is_sqlite, open_engine, resolve_url
-from tracker.db.rows import Loaded, StoredTerms, TermPair, layer, layered, parse_terms
-from tracker.input.pending import RECORDED, UNCHANGED, Pending, Recorded, parents_first
 from tracker.model import canonical, stored
 from tracker.model.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
 from tracker.model.events import (
@@ -48,6 +46,13 @@ from tracker.model.records import (
     resolve_ref,
 )
 from tracker.model.termsheet import DraftHeader, Negotiation, Term
+
+# What only recording needs (``input.pending``) and a draft's terms as read (``db.rows``) are
+# imported by the methods that use them: a command that reads a negotiation's history
+# (``tracker log``) needs neither.
+if TYPE_CHECKING:
+    from tracker.db.rows import Loaded, StoredTerms, TermPair
+    from tracker.input.pending import Pending, Recorded
 
 # The first key of PostgreSQL advisory locks on a negotiation (the second is its id): "tr".
 PG_LOCK_NAMESPACE = 0x7472
@@ -141,6 +146,8 @@ class Store:
 
     def add_negotiation(self, negotiation: Negotiation) -> bool:
         """Record a negotiation; False if the identical one exists. Different content conflicts."""
+        from tracker.input.pending import RECORDED  # see the imports above
+
         with self._write() as conn:
             return self._add_negotiation(conn, negotiation) == RECORDED
 
@@ -148,6 +155,8 @@ class Store:
         """RECORDED, UNCHANGED (identical to its latest revision), or with ``revise`` the event of
         the new revision other content makes; without it, other content conflicts. ``first``
         (an import): the document is the negotiation's first record, its revisions come after."""
+        from tracker.input.pending import RECORDED, UNCHANGED  # see the imports above
+
         document = canonical.canonical_json(negotiation.canonical())
         digest = canonical.content_hash(negotiation.canonical())
         existing = conn.execute(select(db.negotiations.c.hash).where(db.negotiations.c.slug == negotiation.id)).scalar()
@@ -189,6 +198,8 @@ class Store:
         ``restoring`` (an import): each negotiation is its first record, never revised here, and
         ``events`` (negotiation id, event) are appended in their places among the drafts.
         """
+        from tracker.input.pending import parents_first  # see the imports above
+
         ordered: list[Any] = parents_first(pending)
         if events:  # an import: drafts in sequence order, each event after the drafts before it
             keyed = [((p.seq or 0, 0, 0), p) for p in ordered] + [((e.after, 1, e.seq), (slug, e)) for slug, e in events]
@@ -254,6 +265,8 @@ class Store:
             pass
 
     def _record_one(self, conn: Connection, neg_pk: int, item: Pending) -> Recorded:
+        from tracker.input.pending import Recorded  # see the imports above
+
         draft = item.draft
         parents: list[DraftRecord] = []
         for i, parent_slug in enumerate(draft.parents):
@@ -498,6 +511,8 @@ class Store:
             return self._terms(conn, record, keys)
 
     def _terms(self, conn: Connection, record: DraftRecord, keys: Iterable[str] | None = None) -> "StoredTerms":
+        from tracker.db.rows import StoredTerms  # see the imports above
+
         full = self._manifest(conn, record, bodies=True)
         if keys is not None:
             wanted = set(keys)
@@ -508,6 +523,8 @@ class Store:
         """What diffing two drafts needs, in one transaction: both manifests, and the terms of
         only the keys that differ. Equal terms are skipped without reading their bodies, so
         the cost grows with the number of changes, not with the size of the sheets."""
+        from tracker.db.rows import TermPair, parse_terms  # see the imports above
+
         with self._read() as conn:
             old_ids = self._manifest_ids(conn, old)
             new_ids = old_ids if new.pk == old.pk else self._manifest_ids(conn, new)
@@ -543,6 +560,8 @@ class Store:
         Reads only the rows of these keys, across all drafts at once, and layers each draft's
         delta over its base's state; cost grows with the keys asked for, not the sheet size.
         """
+        from tracker.db.rows import layered, parse_terms  # see the imports above
+
         keys = sorted(set(keys))
         if not keys or not records:
             return {k: {} for k in keys}
@@ -577,6 +596,8 @@ class Store:
 
     def read(self, ref: str, negotiation: str | None = None) -> "Loaded":
         """A draft and its terms, in one transaction."""
+        from tracker.db.rows import Loaded  # see the imports above
+
         with self._read() as conn:
             record = self._resolve(conn, ref, negotiation)
             return Loaded(record, self._terms(conn, record))
@@ -608,6 +629,8 @@ class Store:
         return _apply_chain(chain, rows)
 
     def _manifest(self, conn: Connection, record: DraftRecord, *, bodies: bool) -> dict[str, tuple[str, str | None]]:
+        from tracker.db.rows import layer  # see the imports above
+
         chain = self._chain(conn, record)
         columns = [db.draft_terms.c.draft_id, db.draft_terms.c.key, db.term_blobs.c.hash]
         if bodies:
@@ -698,6 +721,8 @@ class _Transaction:
 
 def _apply_chain(chain: list[int], rows: Iterable[tuple[int, str, Any]]) -> dict[str, Any]:
     """Layer delta rows from the snapshot (last in ``chain``) up to the draft (first)."""
+    from tracker.db.rows import layer  # see the imports above
+
     own: dict[int, dict[str, Any]] = {pk: {} for pk in chain}
     for draft_pk, key, value in rows:
         own[draft_pk][key] = value
