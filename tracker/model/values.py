@@ -7,9 +7,8 @@ values always have equal canonical JSON and equal hashes.
 Shorthand (files and ``--set``) is parsed by ``shorthand.parse_value``.
 """
 
-# Annotations are evaluated as written (no ``from __future__ import annotations``): pydantic
-# would otherwise compile and evaluate each field's annotation from its text while defining
-# every model: a quarter of what defining the models costs every command at start-up.
+# No ``from __future__ import annotations``: pydantic would compile and evaluate each field's
+# annotation from its text while defining every model, a quarter of their cost at start-up.
 
 import datetime as dt
 import functools
@@ -19,7 +18,7 @@ import os
 import re
 import unicodedata
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -27,7 +26,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    TypeAdapter,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -35,6 +33,9 @@ from pydantic import (
 
 from tracker.model.canonical import canonical_json
 from tracker.model.plain import CONTROL
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 # Amounts beyond this are typos or hostile input: the largest real-world sums fit easily.
 MAX_INTEGER_DIGITS = 18
@@ -335,9 +336,10 @@ ABSENT = "∅"
 
 
 @functools.cache
-def _value_adapter() -> TypeAdapter[Any]:
-    """Built on first use, like the models' validators (``defer_build``): a command that
-    validates no value never pays for building them."""
+def _value_adapter() -> "TypeAdapter[Any]":
+    """Built (and pydantic's adapters imported) on first use, like the models' validators."""
+    from pydantic import TypeAdapter
+
     return TypeAdapter(Value)
 
 
