@@ -139,6 +139,28 @@ class Command:
         return self.run([name, "--help"]).code == 0
 
 
+def alternating(commands: dict[str, tuple[Command, Sequence[str], bool]], runs: int) -> dict[str, Figure]:
+    """Several commands measured side by side: each run once to warm up, then ``runs`` rounds
+    that run every one of them, in turn and in the opposite order every other round, so that
+    the machine's drift falls on all of them alike. ``commands``: name → (how to run it, its
+    arguments, whether it is a tool rather than tracker). A command that fails is not available."""
+    names = list(commands)
+    done: dict[str, list[Run]] = {name: [] for name in names}
+    for i in range(runs + 1):
+        for name in names if i % 2 == 0 else reversed(names):
+            cmd, args, tool = commands[name]
+            r = cmd.run(args, tool=tool)
+            if r.code != 0:
+                return {n: unavailable(f"{name}: exit {r.code}: {r.error}") for n in names}
+            if i:  # the first round warms caches
+                done[name].append(r)
+    return {
+        name: Figure(statistics.median(r.seconds for r in rs), len(rs), max(r.peak_mib for r in rs), statistics.median(r.cpu for r in rs),
+                     samples=[round(r.seconds, 4) for r in rs])
+        for name, rs in done.items()
+    }
+
+
 @dataclass
 class Run:
     code: int

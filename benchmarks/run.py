@@ -34,7 +34,7 @@ from typing import Any
 
 import anchors
 import synthetic
-from measure import Command, Figure, in_process, start_spawner, unavailable
+from measure import Command, Figure, alternating, in_process, start_spawner, unavailable
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SIZES = "100:50 1000:50 5000:10,50,200 20000:50"
@@ -266,11 +266,40 @@ def _loop() -> int:
     return x
 
 
+# A short read command against the interpreter that only imports SQLAlchemy: the issue's
+# start-up target (``targets``), measured side by side on the case study's six drafts.
+IMPORT_SQLALCHEMY = 'python -c "import sqlalchemy"'
+LOG_SMALL = "tracker log (small database)"
+STARTUP_LIMIT = 1.25
+
+
 def calibrate(cmd: Command, runs: int) -> dict[str, Figure]:
     out = {"python loop, 3 million additions": in_process(_loop, runs, memory=False)}
     for name, code in FLOOR.items():
         out[name] = cmd.measure([sys.executable, "-c", code], runs, tool=True)
     return out
+
+
+def startup(folder: Path, runs: int) -> dict[str, Figure]:
+    """``tracker log`` on a small database (the case study, ``tracker seed``) and a bare
+    ``import sqlalchemy``, alternating run by run; the database is removed after."""
+    path = folder / "small.db"
+    small = Command.for_url(f"sqlite:///{path}", folder)
+    try:
+        small.ok(["seed"])
+        return alternating({IMPORT_SQLALCHEMY: (small, [sys.executable, "-c", "import sqlalchemy"], True),
+                            LOG_SMALL: (small, ["log"], False)}, runs)
+    finally:
+        for p in folder.glob("small.db*"):
+            p.unlink()
+
+
+def startup_ratio(floor: dict[str, Any]) -> float | None:
+    """``tracker log`` on a small database ÷ ``import sqlalchemy``, by median CPU time."""
+    log, bare = floor.get(LOG_SMALL), floor.get(IMPORT_SQLALCHEMY)
+    if not log or not bare or log.get("cpu_s") is None or not bare.get("cpu_s"):
+        return None
+    return log["cpu_s"] / bare["cpu_s"]
 
 
 def machine() -> dict[str, Any]:
@@ -377,6 +406,12 @@ def targets(results: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
                        "measured": fmt_time(figure) + extra, "met": value is not None and value <= limit_s})
 
     check("tracker --help", help_, 0.080)
+    floor = results.get("floor", {})
+    start = startup_ratio(floor)
+    checks.append({"target": LOG_SMALL, "limit": f"≤ {STARTUP_LIMIT}× import sqlalchemy",
+                   "measured": f"{start:.2f}× ({fmt_cpu(floor[LOG_SMALL])} / {fmt_cpu(floor[IMPORT_SQLALCHEMY])} CPU, "
+                               f"{floor[LOG_SMALL]['runs']} runs each, alternating)" if start else "not measured",
+                   "met": None if start is None else start <= STARTUP_LIMIT})
     check("tracker record of a file", sq["tracker record FILE"], 1.0)
     dd = ratio(sq.get("DeepDiff whole sheets (adjacent)"), sq.get("diff engine compare() (adjacent)"))
     engine = sq["diff engine compare() (adjacent)"]
@@ -426,8 +461,10 @@ def markdown(results: dict[str, Any]) -> str:
         for op in points[0][2]["git"]["figures"]:
             out.append(f"| {op} | " + " | ".join(fmt_time(p["git"]["figures"].get(op), 24) for _, _, p in points) + " |")
     if results.get("floor"):  # runs before these figures existed have none
-        out += ["", "| this machine | time |", "| --- | --- |"]
-        out += [f"| {name} | {fmt_time(f, 24)} |" for name, f in results["floor"].items()]
+        out += ["", "| this machine | time | CPU |", "| --- | --- | --- |"]
+        out += [f"| {name} | {fmt_time(f, 24)} | {fmt_cpu(f)} |" for name, f in results["floor"].items()]
+        if startup_ratio(results["floor"]):
+            out.append(f"| {LOG_SMALL} ÷ import sqlalchemy | | {startup_ratio(results['floor']):.2f}× |")
     return "\n".join(out)
 
 
@@ -454,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     probe = Command.for_url(f"sqlite:///{args.out / 'probe.db'}", args.out)
     help_ = probe.measure(["--help"], max(args.runs, 5))
     floor = calibrate(probe, max(args.runs, 5))
+    floor.update(startup(args.out, max(4 * args.runs + 1, 9)))
     commands = {name: probe.available(name) for name in ("blame", "history", "report")}
     results: dict[str, Any] = {
         "schema": "tracker.benchmark/v1",
@@ -468,7 +506,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"tracker --help: {fmt_time(results['help'])} (peak {fmt_mem(results['help'])})")
     for name, f in results["floor"].items():
-        print(f"{name}: {fmt_time(f)}")
+        print(f"{name}: {fmt_time(f)}" + (f" ({fmt_cpu(f)} CPU)" if name in (IMPORT_SQLALCHEMY, LOG_SMALL) else ""))
+    if startup_ratio(results["floor"]):
+        print(f"{LOG_SMALL} ÷ import sqlalchemy: {startup_ratio(results['floor']):.2f}× (CPU)")
     print(table(results))
     text, checks = targets(results)
     results["targets"] = checks

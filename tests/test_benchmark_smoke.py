@@ -29,8 +29,10 @@ def test_a_tiny_benchmark_run_measures_every_operation_and_writes_json(tmp_path:
     assert results["schema"] == "tracker.benchmark/v1"
     assert results["help"]["median_s"] > 0
     # What the machine makes of fixed work, for comparing runs across machines.
-    assert list(results["floor"]) == ["python loop, 3 million additions", "python -c pass", "imports of a reading command"]
+    assert list(results["floor"]) == ["python loop, 3 million additions", "python -c pass", "imports of a reading command",
+                                      'python -c "import sqlalchemy"', "tracker log (small database)"]
     assert all(f["median_s"] > 0 for f in results["floor"].values())
+    assert results["floor"]["tracker log (small database)"]["runs"] == 9  # side by side with a bare import of SQLAlchemy
     assert results["backends"] == ["sqlite"] + (["postgresql"] if pg_base_url() else [])
     [size] = results["sizes"]
     assert size["n"] == 30 and list(size["checkpoints"]) == ["3"]
@@ -46,7 +48,9 @@ def test_a_tiny_benchmark_run_measures_every_operation_and_writes_json(tmp_path:
             assert figures[op].get("median_s", 0) > 0 or figures[op]["note"] == "not available", figures[op]
         assert point[backend]["db_bytes"] > 0
     assert all(point["git"]["figures"][op]["median_s"] > 0 for op in GIT_OPS)
-    assert [t["target"] for t in results["targets"]][:2] == ["tracker --help", "tracker record of a file"]
+    assert [t["target"] for t in results["targets"]][:3] == ["tracker --help", "tracker log (small database)", "tracker record of a file"]
+    assert results["targets"][1]["limit"] == "≤ 1.25× import sqlalchemy" and results["targets"][1]["met"] is not None
+    assert not list(tmp_path.glob("small.db*"))
     # Generated drafts, databases and the git repository are cleaned up.
     assert not (tmp_path / "data" / "N30").exists()
 

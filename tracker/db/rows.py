@@ -8,7 +8,7 @@ mapping that validates a term on first lookup and every term in one batch when i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Iterable, Iterator, Mapping, TypeVar
 
 from pydantic import TypeAdapter
@@ -35,7 +35,10 @@ def layered(base: Mapping[str, T] | None, own: Mapping[str, T | None]) -> dict[s
     return layer(dict(base) if base else {}, own)
 
 
-_terms_adapter: TypeAdapter[dict[str, Term]] = TypeAdapter(dict[str, Term])
+@cache
+def _terms_adapter() -> TypeAdapter[dict[str, Term]]:
+    """Built on first use, like the models' validators (``defer_build``): ``log`` reads no term."""
+    return TypeAdapter(dict[str, Term])
 
 
 def parse_terms(bodies: Iterable[tuple[object, str]]) -> dict[str, Term]:
@@ -43,7 +46,7 @@ def parse_terms(bodies: Iterable[tuple[object, str]]) -> dict[str, Term]:
     a JSON object, far faster than one per term. Names need no escaping (keys were checked
     against the TermKey pattern when recorded; ids are numbers)."""
     try:
-        return _terms_adapter.validate_json("{" + ",".join(f'"{name}":{body}' for name, body in bodies) + "}")
+        return _terms_adapter().validate_json("{" + ",".join(f'"{name}":{body}' for name, body in bodies) + "}")
     except ValueError:  # pydantic's ValidationError included: a stored row was changed by hand
         raise IntegrityFailure("a stored term no longer reads as a term; run `tracker verify`") from None
 

@@ -20,16 +20,14 @@ import os
 from contextlib import contextmanager
 from itertools import groupby
 from operator import itemgetter
-from typing import Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, Engine, Text, func, insert, select, type_coerce
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from tracker.db import tables as db
 from tracker.db.engine import database_error, is_sqlite, open_engine, resolve_url
-from tracker.db.rows import Loaded, StoredTerms, TermPair, layer, layered, parse_terms
-from tracker.input.pending import RECORDED, UNCHANGED, Pending, Recorded, parents_first
-from tracker.model import canonical
+from tracker.model import canonical, stored
 from tracker.model.errors import Conflict, IntegrityFailure, InvalidInput, NotFound
 from tracker.model.events import (
     REVISE,
@@ -49,6 +47,13 @@ from tracker.model.records import (
 )
 from tracker.model.termsheet import DraftHeader, Negotiation, Term
 
+# What only recording needs (``input.pending``) and a draft's terms as read (``db.rows``) are
+# imported by the methods that use them: a command that reads a negotiation's history
+# (``tracker log``) needs neither.
+if TYPE_CHECKING:
+    from tracker.db.rows import Loaded, StoredTerms, TermPair
+    from tracker.input.pending import Pending, Recorded
+
 # The first key of PostgreSQL advisory locks on a negotiation (the second is its id): "tr".
 PG_LOCK_NAMESPACE = 0x7472
 # A delta chain longer than this is cut by a full snapshot, bounding the rows read per draft.
@@ -60,7 +65,10 @@ CHUNK = 900
 BULK_TERMS = 10_000
 
 
-def _stored_negotiation(document: str) -> Negotiation:
+def _stored_negotiation(document: str, digest: str) -> Negotiation:
+    found = rebuilt(document, stored.negotiation, digest)
+    if found is not None:
+        return found
     try:
         return Negotiation.model_validate_json(document)
     except ValueError:
@@ -88,8 +96,10 @@ class Store:
             counts = dict(
                 conn.execute(select(db.drafts.c.negotiation_id, func.count()).group_by(db.drafts.c.negotiation_id)).all()
             )
-            rows = conn.execute(select(db.negotiations.c.id, db.negotiations.c.document).order_by(db.negotiations.c.slug)).all()
-        return [NegotiationSummary(_stored_negotiation(doc), counts.get(pk, 0)) for pk, doc in rows]
+            rows = conn.execute(
+                select(db.negotiations.c.id, db.negotiations.c.document, db.negotiations.c.hash).order_by(db.negotiations.c.slug)
+            ).all()
+        return [NegotiationSummary(_stored_negotiation(doc, digest), counts.get(pk, 0)) for pk, doc, digest in rows]
 
     def negotiation(self, slug: str | None = None) -> Negotiation:
         """The named negotiation; with no name, the only one in the database."""
@@ -97,7 +107,13 @@ class Store:
             return self._negotiation(conn, slug)[1]
 
     def _negotiation(self, conn: Connection, slug: str | None, *, lock: bool = False) -> tuple[int, Negotiation]:
-        query = select(db.negotiations.c.id, db.negotiations.c.document, db.negotiations.c.slug)
+        pk, document, digest = self._negotiation_row(conn, slug, lock=lock)
+        revised = self._latest_revision(conn, pk)
+        return pk, revised if revised is not None else _stored_negotiation(document, digest)
+
+    def _negotiation_row(self, conn: Connection, slug: str | None, *, lock: bool = False) -> tuple[int, str, str]:
+        """The named negotiation's (or the only one's) row: its key, its first record as stored, and that record's hash."""
+        query = select(db.negotiations.c.id, db.negotiations.c.document, db.negotiations.c.hash)
         if slug is None:
             rows = conn.execute(query.limit(2)).all()
             if not rows:
@@ -116,13 +132,22 @@ class Store:
                 # lock, not SELECT … FOR UPDATE: that needs UPDATE rights, which a writer role that
                 # may only INSERT and SELECT has not (README). Held until the transaction ends.
                 conn.execute(select(func.pg_advisory_xact_lock(PG_LOCK_NAMESPACE, row[0])))
+        return row[0], row[1], row[2]
+
+    def _latest_revision(self, conn: Connection, neg_pk: int) -> Negotiation | None:
+        """The negotiation as its latest revision (an event) has it; None while it has none."""
         revised = conn.execute(
-            select(db.events.c.body).where(db.events.c.negotiation_id == row[0], db.events.c.kind == REVISE).order_by(db.events.c.seq.desc()).limit(1)
-        ).scalar()
-        return row[0], (_event_body(revised, "a revision of the negotiation").negotiation if revised else _stored_negotiation(row[1]))
+            select(db.events.c.body, db.events.c.hash)
+            .where(db.events.c.negotiation_id == neg_pk, db.events.c.kind == REVISE).order_by(db.events.c.seq.desc()).limit(1)
+        ).first()
+        if revised is None or not revised.body:
+            return None
+        return _stored_event(*revised, "a revision of the negotiation", checked=False).negotiation
 
     def add_negotiation(self, negotiation: Negotiation) -> bool:
         """Record a negotiation; False if the identical one exists. Different content conflicts."""
+        from tracker.input.pending import RECORDED  # see the imports above
+
         with self._write() as conn:
             return self._add_negotiation(conn, negotiation) == RECORDED
 
@@ -130,6 +155,8 @@ class Store:
         """RECORDED, UNCHANGED (identical to its latest revision), or with ``revise`` the event of
         the new revision other content makes; without it, other content conflicts. ``first``
         (an import): the document is the negotiation's first record, its revisions come after."""
+        from tracker.input.pending import RECORDED, UNCHANGED  # see the imports above
+
         document = canonical.canonical_json(negotiation.canonical())
         digest = canonical.content_hash(negotiation.canonical())
         existing = conn.execute(select(db.negotiations.c.hash).where(db.negotiations.c.slug == negotiation.id)).scalar()
@@ -171,6 +198,8 @@ class Store:
         ``restoring`` (an import): each negotiation is its first record, never revised here, and
         ``events`` (negotiation id, event) are appended in their places among the drafts.
         """
+        from tracker.input.pending import parents_first  # see the imports above
+
         ordered: list[Any] = parents_first(pending)
         if events:  # an import: drafts in sequence order, each event after the drafts before it
             keyed = [((p.seq or 0, 0, 0), p) for p in ordered] + [((e.after, 1, e.seq), (slug, e)) for slug, e in events]
@@ -236,6 +265,8 @@ class Store:
             pass
 
     def _record_one(self, conn: Connection, neg_pk: int, item: Pending) -> Recorded:
+        from tracker.input.pending import Recorded  # see the imports above
+
         draft = item.draft
         parents: list[DraftRecord] = []
         for i, parent_slug in enumerate(draft.parents):
@@ -381,21 +412,21 @@ class Store:
         ).all()
         out = []
         for seq, after, digest, body, at, by, link in rows:
-            parsed = _event_body(body, f"event e{seq}")
-            if canonical.content_hash(parsed.canonical()) != digest:
-                raise IntegrityFailure(f"event e{seq} ({parsed.kind}) no longer matches its hash: it was changed outside tracker; run `tracker verify`")
+            parsed = _stored_event(body, digest, f"event e{seq}")
             out.append(EventRecord(seq, after, digest, parsed, _recorded_at(at, f"event e{seq}"), by, link))  # type: ignore[arg-type]
         return out
 
     def history(self, negotiation: str | None = None) -> "History":
         """A negotiation's drafts and events, in one transaction, their history chain checked."""
         with self._read() as conn:
-            neg_pk, current = self._negotiation(conn, negotiation)
+            neg_pk, document, digest = self._negotiation_row(conn, negotiation)
+            revised = self._latest_revision(conn, neg_pk)
+            current = revised if revised is not None else _stored_negotiation(document, digest)
             records = self._records(conn, neg_pk)
             events = self._events(conn, neg_pk)
-            digest, document = conn.execute(select(db.negotiations.c.hash, db.negotiations.c.document).where(db.negotiations.c.id == neg_pk)).one()
         _check_history(current.id, digest, document, records, events)
-        return History(_stored_negotiation(document), current, digest, records, events)
+        first = current if revised is None else _stored_negotiation(document, digest)
+        return History(first, current, digest, records, events)
 
     def head(self, negotiation: str | None = None) -> str:
         """The head of a negotiation's history: what ``verify --head`` checks a kept copy against."""
@@ -480,6 +511,8 @@ class Store:
             return self._terms(conn, record, keys)
 
     def _terms(self, conn: Connection, record: DraftRecord, keys: Iterable[str] | None = None) -> "StoredTerms":
+        from tracker.db.rows import StoredTerms  # see the imports above
+
         full = self._manifest(conn, record, bodies=True)
         if keys is not None:
             wanted = set(keys)
@@ -490,6 +523,8 @@ class Store:
         """What diffing two drafts needs, in one transaction: both manifests, and the terms of
         only the keys that differ. Equal terms are skipped without reading their bodies, so
         the cost grows with the number of changes, not with the size of the sheets."""
+        from tracker.db.rows import TermPair, parse_terms  # see the imports above
+
         with self._read() as conn:
             old_ids = self._manifest_ids(conn, old)
             new_ids = old_ids if new.pk == old.pk else self._manifest_ids(conn, new)
@@ -525,6 +560,8 @@ class Store:
         Reads only the rows of these keys, across all drafts at once, and layers each draft's
         delta over its base's state; cost grows with the keys asked for, not the sheet size.
         """
+        from tracker.db.rows import layered, parse_terms  # see the imports above
+
         keys = sorted(set(keys))
         if not keys or not records:
             return {k: {} for k in keys}
@@ -559,6 +596,8 @@ class Store:
 
     def read(self, ref: str, negotiation: str | None = None) -> "Loaded":
         """A draft and its terms, in one transaction."""
+        from tracker.db.rows import Loaded  # see the imports above
+
         with self._read() as conn:
             record = self._resolve(conn, ref, negotiation)
             return Loaded(record, self._terms(conn, record))
@@ -590,6 +629,8 @@ class Store:
         return _apply_chain(chain, rows)
 
     def _manifest(self, conn: Connection, record: DraftRecord, *, bodies: bool) -> dict[str, tuple[str, str | None]]:
+        from tracker.db.rows import layer  # see the imports above
+
         chain = self._chain(conn, record)
         columns = [db.draft_terms.c.draft_id, db.draft_terms.c.key, db.term_blobs.c.hash]
         if bodies:
@@ -680,6 +721,8 @@ class _Transaction:
 
 def _apply_chain(chain: list[int], rows: Iterable[tuple[int, str, Any]]) -> dict[str, Any]:
     """Layer delta rows from the snapshot (last in ``chain``) up to the draft (first)."""
+    from tracker.db.rows import layer  # see the imports above
+
     own: dict[int, dict[str, Any]] = {pk: {} for pk in chain}
     for draft_pk, key, value in rows:
         own[draft_pk][key] = value
@@ -713,11 +756,33 @@ def _check_history(slug: str, digest: str, document: str, records: Sequence[Draf
         previous = entry.link  # type: ignore[assignment]
 
 
-def _event_body(document: str, what: str) -> Any:
+def rebuilt(document: str, rebuild: Callable[[Any], Any], digest: str | None = None) -> Any:
+    """A stored document made its model again without validating it a second time
+    (``model.stored``); with ``digest``, only when its JSON is what that hash was taken of (what
+    tracker validated and wrote, unchanged). None for anything else, and for a document without
+    its model's shape: the caller validates it as before, and it fails as it always did."""
     try:
-        return parse_body(document)
+        data = json.loads(document)
+        if digest is not None and canonical.content_hash(data) != digest:
+            return None
+        return rebuild(data)
+    except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError):  # Decimal's errors are ArithmeticErrors
+        return None
+
+
+def _stored_event(document: str, digest: str, what: str, *, checked: bool = True) -> Any:
+    """An event's stored body. ``checked``: one that only reads as an event, but no longer
+    matches its hash, stops the read (as the history's check would)."""
+    found = rebuilt(document, stored.event_body, digest)
+    if found is not None:
+        return found
+    try:
+        body = parse_body(document)
     except ValueError:  # pydantic's ValidationError included: the row was changed by hand
         raise IntegrityFailure(f"{what}: its stored content no longer reads as an event; run `tracker verify`") from None
+    if checked and canonical.content_hash(body.canonical()) != digest:
+        raise IntegrityFailure(f"{what} ({body.kind}) no longer matches its hash: it was changed outside tracker; run `tracker verify`")
+    return body
 
 
 def recorder() -> str:
@@ -746,10 +811,12 @@ def _recorded_at(value: Any, draft: str) -> dt.datetime | None:
 
 def _record(row: Any) -> DraftRecord:
     pk, seq, digest, header, recorded_at, base, depth, count, link, by = row
-    try:
-        parsed = DraftHeader.model_validate_json(header)
-    except ValueError:  # pydantic's ValidationError included: the row was changed by hand
-        raise IntegrityFailure(f"draft #{pk} (v{seq}): its stored header no longer reads as a draft header; run `tracker verify`") from None
+    parsed = rebuilt(header, stored.header)  # not hash-checked here: see ``model.stored``
+    if parsed is None:
+        try:
+            parsed = DraftHeader.model_validate_json(header)
+        except ValueError:  # pydantic's ValidationError included: the row was changed by hand
+            raise IntegrityFailure(f"draft #{pk} (v{seq}): its stored header no longer reads as a draft header; run `tracker verify`") from None
     return DraftRecord(pk, seq, digest, parsed, _recorded_at(recorded_at, f"draft {parsed.id!r} (v{seq})"), base, depth, count, link, by)
 
 

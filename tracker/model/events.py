@@ -18,13 +18,15 @@ does not apply yet (evidence without a date counts from when it was recorded); c
 revisions always apply, since they say what the record should have said all along.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: pydantic would compile and evaluate each field's
+# annotation from its text while defining every model, a quarter of their cost at start-up.
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field, replace
-from typing import Annotated, Any, Literal, Sequence, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Sequence, Union
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field
 
 from tracker.model.termsheet import (
     Citation,
@@ -39,6 +41,9 @@ from tracker.model.termsheet import (
     TermKey,
 )
 from tracker.model.values import IsoDate, Value, value_json
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 STATUS, CITE, CORRECT, REVISE = "status", "cite", "correct", "revise"
 
@@ -88,16 +93,23 @@ class Revision(_Body):
 
 
 Body = Annotated[Union[StatusChange, Evidence, Correction, Revision], Field(discriminator="kind")]
-_BODY: TypeAdapter[Any] = TypeAdapter(Body)
+
+
+@functools.cache
+def _body_adapter() -> "TypeAdapter[Any]":
+    """Built on first use, like the models' validators (``defer_build``): see ``values._value_adapter``."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Body)
 
 
 def parse_body(document: str) -> Any:
-    return _BODY.validate_json(document)
+    return _body_adapter().validate_json(document)
 
 
 def body_of(data: Any) -> Any:
     """An event body from its canonical dict (``verify`` checks stored ones with it)."""
-    return _BODY.validate_python(data)
+    return _body_adapter().validate_python(data)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ Some 430 lines on purpose: the models of the two file kinds and their cross-fiel
 which pydantic keeps in the classes they check.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: pydantic would compile and evaluate each field's
+# annotation from its text while defining every model, a quarter of their cost at start-up.
 
 from typing import Annotated, Any, Iterator, Literal, Union, get_args
 
@@ -21,8 +22,9 @@ from pydantic import (
     model_validator,
 )
 
-from tracker.model.quantities import default_problem, preference_problem, ranked_word
-from tracker.model.shorthand import parse_value
+# Shorthand (``model.shorthand``) and comparisons (``model.quantities``) are imported inside
+# the validators and checks that use them: a command that only reads stored records (they are
+# rebuilt without validation, ``model.stored``) never needs them.
 from tracker.model.values import (
     Absent,
     Boolean,
@@ -64,8 +66,10 @@ RESERVED_DRAFT_IDS = ("latest",)
 
 class Model(BaseModel):
     # Empty-list defaults are factories below: pydantic deep-copies a literal ``[]`` default
-    # for every instance, which dominates reading back a large sheet.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # for every instance, which dominates reading back a large sheet. Validators are built on
+    # first use (``defer_build``): a command that only reads stored records rebuilds them
+    # without validation (``model.stored``) and never needs one.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     def canonical(self) -> dict[str, Any]:
         """JSON-ready dict with defaults omitted: adding an optional field keeps old hashes."""
@@ -115,7 +119,11 @@ class Report(Model):
     @field_validator("value", mode="before")
     @classmethod
     def _shorthand(cls, v: Any) -> Any:
-        return v if isinstance(v, dict) else parse_value(v)
+        if isinstance(v, dict):
+            return v
+        from tracker.model.shorthand import parse_value  # where used: see the imports above
+
+        return parse_value(v)
 
 
 class PushedBy(Model):
@@ -159,9 +167,11 @@ class Term(Model):
     def _parse_shorthand(cls, v: Any) -> Any:
         # Parsed here (not above) so errors are located at ``terms.<key>.value``. Canonical
         # mappings go to pydantic's own tagged union, which locates errors inside them.
-        if isinstance(v, _Hinted):
-            return parse_value(v.raw, hint=v.hint)
-        return v if isinstance(v, dict) else parse_value(v)
+        if isinstance(v, dict):
+            return v
+        from tracker.model.shorthand import parse_value  # where used: see the imports above
+
+        return parse_value(v.raw, hint=v.hint) if isinstance(v, _Hinted) else parse_value(v)
 
     @model_validator(mode="after")
     def _reports_only_when_disputed(self) -> "Term":
@@ -264,6 +274,8 @@ class TermPreferences(Model):
         out: dict[str, Any] = {"parties": {}}
         for name, pref in data.items():
             if name == DEFAULT:
+                from tracker.model.shorthand import parse_value  # where used: see the imports above
+
                 value = pref if isinstance(pref, dict) else parse_value(pref)
                 if isinstance(value, Absent):
                     raise ValueError("default: give the value that applies when the text is silent, not none")
@@ -279,6 +291,8 @@ class TermPreferences(Model):
     def _default_ranked(self) -> "TermPreferences":
         """A choice's (or yes/no term's) default must be among the options each party ranks."""
         if isinstance(self.default, (Choice, Boolean)):
+            from tracker.model.quantities import ranked_word  # where used: see the imports above
+
             word = ranked_word(self.default)
             for code, pref in self.parties.items():
                 if isinstance(pref, tuple) and word not in pref:
@@ -344,6 +358,8 @@ class Negotiation(Model):
         for i, code in enumerate(draft.tabled_by):
             if code not in codes:
                 yield ("tabled_by", i), f"unknown party {code!r} (parties: {', '.join(sorted(codes))})"
+        from tracker.model.quantities import default_problem, preference_problem  # where used: see the imports above
+
         cited = draft.source_ids()
         for key, term in draft.terms.items():
             citations = [(("terms", key, "sources", i), c) for i, c in enumerate(term.sources)]

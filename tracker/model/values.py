@@ -7,16 +7,18 @@ values always have equal canonical JSON and equal hashes.
 Shorthand (files and ``--set``) is parsed by ``shorthand.parse_value``.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: pydantic would compile and evaluate each field's
+# annotation from its text while defining every model, a quarter of their cost at start-up.
 
 import datetime as dt
+import functools
 import importlib.util
 import json
 import os
 import re
 import unicodedata
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -24,7 +26,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    TypeAdapter,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -32,6 +33,9 @@ from pydantic import (
 
 from tracker.model.canonical import canonical_json
 from tracker.model.plain import CONTROL
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 # Amounts beyond this are typos or hostile input: the largest real-world sums fit easily.
 MAX_INTEGER_DIGITS = 18
@@ -194,7 +198,9 @@ Qualifier = Literal["cap", "floor", "approximate"]
 
 
 class TypedValue(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Validators are built on first use (``defer_build``): a command that only reads stored
+    # values rebuilds them without validation (``model.stored``) and never needs one.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     def short(self) -> str:  # pragma: no cover - every subclass overrides
         raise NotImplementedError
@@ -327,7 +333,15 @@ VALUE_TYPES = ("money", "percent", "number", "boolean", "choice", "set", "text",
 # The comparable token of an absent term (an explicit ``none``, or a term a text left out);
 # any other value's token is its canonical JSON (``value_json``).
 ABSENT = "∅"
-_value_adapter: TypeAdapter[Any] = TypeAdapter(Value)
+
+
+@functools.cache
+def _value_adapter() -> "TypeAdapter[Any]":
+    """Built (and pydantic's adapters imported) on first use, like the models' validators."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Value)
+
 
 # --- formatting -----------------------------------------------------------------------------
 
@@ -371,7 +385,7 @@ LOOKS_LIKE_DATE_RE = re.compile(r"^\d{1,4}[/.]\d{1,2}[/.]\d{1,4}$", re.ASCII)
 
 def value_from_json(data: Any) -> Any:
     """Validate a canonical value mapping (as stored or exported)."""
-    return _value_adapter.validate_python(data)
+    return _value_adapter().validate_python(data)
 
 
 def value_json(value: Any) -> dict[str, Any]:
