@@ -811,12 +811,12 @@ def _recorded_at(value: Any, draft: str) -> dt.datetime | None:
 
 def _record(row: Any) -> DraftRecord:
     pk, seq, digest, header, recorded_at, base, depth, count, link, by = row
-    parsed = rebuilt(header, stored.header)  # not hash-checked here: see ``model.stored``
-    if parsed is None:
-        try:
-            parsed = DraftHeader.model_validate_json(header)
-        except ValueError:  # pydantic's ValidationError included: the row was changed by hand
-            raise IntegrityFailure(f"draft #{pk} (v{seq}): its stored header no longer reads as a draft header; run `tracker verify`") from None
+    # Validated, not rebuilt (``model.stored``): reads do not check a header against its draft's
+    # hash (that covers the terms too), so validation is what stops a header changed by hand.
+    try:
+        parsed = DraftHeader.model_validate_json(header)
+    except ValueError:  # pydantic's ValidationError included: the row was changed by hand
+        raise IntegrityFailure(f"draft #{pk} (v{seq}): its stored header no longer reads as a draft header; run `tracker verify`") from None
     return DraftRecord(pk, seq, digest, parsed, _recorded_at(recorded_at, f"draft {parsed.id!r} (v{seq})"), base, depth, count, link, by)
 
 

@@ -2,17 +2,17 @@
 
 What tracker stores was validated when it was recorded, and is stored as the canonical JSON
 of its model. Validating it again on every read would first build the validators, which the
-models build on first use (``defer_build``): for a negotiation, its values, its events and its
-drafts' headers, about a tenth of a short command such as ``tracker log``. ``model_construct``
+models build on first use (``defer_build``): for a negotiation, its values and its events, a
+good part of a short command such as ``tracker log``. ``model_construct``
 makes the same objects of that JSON: a field whose JSON form is its value (text, yes/no, lists
 of text, literals) is taken as stored, the others are converted as ``CONVERSIONS`` says (dates,
 exact numbers, sets, ranked options, nested models), and a default the canonical form leaves
 out is the field's default.
 
 The store decides what is rebuilt (``store.rebuilt``): a negotiation's document and an event's
-body only when their JSON is what their hash was taken of; a draft's header as read (its hash
-covers the draft's terms too, which ``show`` and ``verify`` recompute), so its text fields are
-checked to hold text. A mapping without a required field, with a field its model does not
+body only when their JSON is what their hash was taken of. A draft's header is validated as
+read: reads do not check it against its hash (which covers the draft's terms too), and
+validation is what stops one changed by hand. A mapping without a required field, with a field its model does not
 have, or with a value that does not convert raises here, and the store validates it instead,
 so that it fails as it always did. Input (files, the command line, an import) is always
 validated.
@@ -29,7 +29,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 from tracker.model.events import Correction, Evidence, Revision, StatusChange
-from tracker.model.termsheet import DEFAULT, DraftHeader, Negotiation, Party, Source, TermPreferences
+from tracker.model.termsheet import DEFAULT, Negotiation, Party, Source, TermPreferences
 from tracker.model.values import Absent, Boolean, Choice, Date, Money, Number, Percent, StringSet, Text
 
 Convert = Callable[[Any], Any]
@@ -81,7 +81,6 @@ def event_body(data: dict[str, Any]) -> Any:
     return _make(_BODIES[data["kind"]], data)
 
 
-header = _one(DraftHeader)
 negotiation = _one(Negotiation)
 
 
@@ -98,16 +97,11 @@ _date = dt.date.fromisoformat
 
 
 def _text(value: Any) -> str:
-    """Text, as a header's text fields must hold (a header is read without its hash checked)."""
+    """Text, where a record holds text."""
     if not isinstance(value, str):
         raise TypeError(f"expected text, got {type(value).__name__}")
     return value
 
-
-def _texts(values: Any) -> list[str]:
-    if not isinstance(values, list):
-        raise TypeError(f"expected a list of text, got {type(values).__name__}")
-    return [_text(v) for v in values]
 
 
 # Each model a stored record holds → how its fields whose JSON form is not their value are made.
@@ -118,8 +112,6 @@ CONVERSIONS: dict[Any, dict[str, Convert]] = {
     Source: {"id": _text, "outlet": _text, "title": _text, "date": _date, "url": _text, "reliability": _text, "notes": _text},
     TermPreferences: {"parties": lambda parties: {code: tuple(p) if isinstance(p, list) else p for code, p in parties.items()},
                       "default": value},
-    DraftHeader: {"negotiation": _text, "id": _text, "title": _text, "tabled_by": _texts, "date": _date, "parents": _texts,
-                  "status": _text, "coverage": _text, "sources": _each(Source), "notes": _text},
     StatusChange: {"date": _date, "sources": _each(Source)},
     Evidence: {"source": _one(Source), "value": value},
     Correction: {},
