@@ -349,18 +349,42 @@ def _set_delta(old: tuple[str, ...], new: tuple[str, ...]) -> dict[str, Any]:
     return {"added": sorted(set(new) - set(old)), "removed": sorted(set(old) - set(new))}
 
 
-def redline(old: str, new: str) -> list[dict[str, str]]:
-    """Word-level edits: ``[{"op": "equal"|"delete"|"insert", "text": ...}, ...]``."""
-    a, b = old.split(), new.split()
-    out: list[dict[str, str]] = []
+BREAK = "\n"  # a paragraph break among a text's words (no word holds a line break)
+
+
+def words(text: str) -> list[str]:
+    """A text as words, ``BREAK`` between its paragraphs (blank lines are no paragraphs)."""
+    out: list[str] = []
+    for line in text.splitlines():
+        found = line.split()
+        if found:
+            if out:
+                out.append(BREAK)
+            out += found
+    return out
+
+
+def word_edits(old: str, new: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The word-level edits from ``old`` to ``new``, as (``equal``|``delete``|``insert``, words);
+    a replacement is its deletion, then its insertion. The one word diff: the JSON delta below
+    and every redline a renderer draws (``render/redline.py``) are made of it."""
+    a, b = words(old), words(new)
+    out: list[tuple[str, tuple[str, ...]]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
-            out.append({"op": "equal", "text": " ".join(a[i1:i2])})
-        if op in ("delete", "replace"):
-            out.append({"op": "delete", "text": " ".join(a[i1:i2])})
-        if op in ("insert", "replace"):
-            out.append({"op": "insert", "text": " ".join(b[j1:j2])})
+            out.append(("equal", tuple(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(("delete", tuple(a[i1:i2])))
+        if j2 > j1:
+            out.append(("insert", tuple(b[j1:j2])))
     return out
+
+
+def redline(old: str, new: str) -> list[dict[str, str]]:
+    """Word-level edits: ``[{"op": "equal"|"delete"|"insert", "text": ...}, ...]``, the words
+    of each joined by spaces and a paragraph break as a line break."""
+    return [{"op": op, "text": " ".join(ws).replace(f" {BREAK} ", BREAK).strip(" ")} for op, ws in word_edits(old, new)]
 
 
 def redline_text(ops: list[dict[str, str]]) -> str:

@@ -15,14 +15,13 @@ shorter ones keep their one-line form. The Word redline draws every text term as
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
+from tracker.engine.diff import BREAK, word_edits
 from tracker.model.plain import escaped
 
 EQUAL, DELETE, INSERT = "equal", "delete", "insert"
-BREAK = "\n"  # a paragraph break among the words (no word holds a line break)
 SHORT = 32  # longer text, or text with a line break, is a clause: drawn as a redline
 
 
@@ -38,31 +37,9 @@ class Paragraph:
     mark: str  # what happened to the break that ends it (the clause's last: equal)
 
 
-def words(text: str) -> list[str]:
-    """A text as words, BREAK between its paragraphs."""
-    out: list[str] = []
-    for line in text.splitlines():
-        found = line.split()
-        if found:
-            if out:
-                out.append(BREAK)
-            out += found
-    return out
-
-
 def redline(old: str, new: str) -> list[Segment]:
-    """The word-level edits from ``old`` to ``new``; a replacement is its deletion, then its insertion."""
-    a, b = words(old), words(new)
-    out: list[Segment] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.append(Segment(EQUAL, tuple(a[i1:i2])))
-            continue
-        if i2 > i1:
-            out.append(Segment(DELETE, tuple(a[i1:i2])))
-        if j2 > j1:
-            out.append(Segment(INSERT, tuple(b[j1:j2])))
-    return out
+    """The word-level edits from ``old`` to ``new`` (the diff engine's ``word_edits``)."""
+    return [Segment(op, ws) for op, ws in word_edits(old, new)]
 
 
 def paragraphs(segments: Iterable[Segment], last: str = EQUAL) -> list[Paragraph]:
