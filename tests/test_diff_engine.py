@@ -173,3 +173,12 @@ def test_a_rename_by_value_goes_to_the_most_similar_key(candidates, key):
     # broken by name.
     plain = max(candidates, key=lambda k: (difflib.SequenceMatcher(None, k, key).ratio(), k))
     assert _most_similar(candidates, key) == plain
+
+
+def test_a_text_delta_keeps_its_paragraph_breaks():
+    from tracker.engine.diff import redline
+
+    assert redline("Item | Unit price\nWidget | $5\n\nGadget | $7", "Item | Unit price\nWidget | $6\nGadget | $7") == [
+        {"op": "equal", "text": "Item | Unit price\nWidget |"}, {"op": "delete", "text": "$5"}, {"op": "insert", "text": "$6"},
+        {"op": "equal", "text": "\nGadget | $7"},
+    ]

@@ -384,7 +384,22 @@ def word_edits(old: str, new: str) -> list[tuple[str, tuple[str, ...]]]:
 def redline(old: str, new: str) -> list[dict[str, str]]:
     """Word-level edits: ``[{"op": "equal"|"delete"|"insert", "text": ...}, ...]``, the words
     of each joined by spaces and a paragraph break as a line break."""
-    return [{"op": op, "text": " ".join(ws).replace(f" {BREAK} ", BREAK).strip(" ")} for op, ws in word_edits(old, new)]
+    return [{"op": op, "text": _joined(ws)} for op, ws in word_edits(old, new)]
+
+
+def _joined(ws: tuple[str, ...]) -> str:
+    """Words joined by spaces, a paragraph break standing alone (no space either side)."""
+    return BREAK.join(" ".join(line) for line in _lines(ws))
+
+
+def _lines(ws: tuple[str, ...]) -> list[list[str]]:
+    lines: list[list[str]] = [[]]
+    for w in ws:
+        if w == BREAK:
+            lines.append([])
+        else:
+            lines[-1].append(w)
+    return lines
 
 
 def redline_text(ops: list[dict[str, str]]) -> str:
