@@ -40,7 +40,7 @@ from tracker.model.values import (
 
 KINDS = ("changed", "renamed", "dropped", "added", "annotated", "unreported")
 # Parts of a term other than its value whose change is reported as such.
-ANNOTATION_FIELDS = ("confidence", "sources", "reports", "label", "deferred", "notes")
+ANNOTATION_FIELDS = ("confidence", "sources", "reports", "label", "deferred", "notes", "pushed_by")
 
 
 class Step:
@@ -177,7 +177,13 @@ def compare(
         change.old_term = old_key
         changes.append(change)
     for key in differing:
-        changes.append(_detailed(key, old[key], new[key], token(key, "old") != token(key, "new")))
+        change = _detailed(key, old[key], new[key], token(key, "old") != token(key, "new"))
+        if change.kind == "annotated" and not change.annotations:
+            # Only how the term came into its draft differs (``renamed_from``, which a later
+            # draft does not carry over): what the two drafts say of it is the same.
+            unchanged += 1
+            continue
+        changes.append(change)
     changes += [Change(term=k, kind="dropped", old=old[k], new=None) for k in only_old]
     changes += [Change(term=k, kind="added", old=None, new=new[k]) for k in only_new]
     changes.sort(key=lambda c: (KINDS.index(c.kind), c.term))

@@ -134,7 +134,8 @@ def diff_view(view: View, old_id: str | None, new_id: str, *, three_way: bool = 
         _same_under_default(view, c)
     changes.sort(key=lambda c: (KINDS.index(c.kind), c.term))
     result.changes = changes
-    result.unchanged = len(held_new) - sum(1 for k in keys if k in held_new)  # held alike on both sides
+    # Held alike on both sides, and those the engine found the same (``compare``).
+    result.unchanged += len(held_new) - sum(1 for k in keys if k in held_new)
     for c in result.changes:
         if c.kind in ("annotated", "unreported"):
             continue

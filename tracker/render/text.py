@@ -400,4 +400,7 @@ def _annotation_text(name: str, value: dict) -> str:  # type: ignore[type-arg]
         return f"{name} {value['from']} → {value['to']}"
     if name == "deferred":
         return "now left for later" if value.get("to") else "no longer left for later"
+    if name == "pushed_by":  # what the draft says of who pushed the term
+        said = [",".join(side["parties"]) if side else "not said" for side in (value.get("from"), value.get("to"))]
+        return f"pushed by {said[0]} → {said[1]}" if said[0] != said[1] else "pushed-by evidence changed"
     return f"{name} changed"
