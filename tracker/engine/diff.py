@@ -395,17 +395,7 @@ def redline(old: str, new: str) -> list[dict[str, str]]:
 
 def _joined(ws: tuple[str, ...]) -> str:
     """Words joined by spaces, a paragraph break standing alone (no space either side)."""
-    return BREAK.join(" ".join(line) for line in _lines(ws))
-
-
-def _lines(ws: tuple[str, ...]) -> list[list[str]]:
-    lines: list[list[str]] = [[]]
-    for w in ws:
-        if w == BREAK:
-            lines.append([])
-        else:
-            lines[-1].append(w)
-    return lines
+    return " ".join(ws).replace(f" {BREAK}", BREAK).replace(f"{BREAK} ", BREAK)
 
 
 def redline_text(ops: list[dict[str, str]]) -> str:
