@@ -407,7 +407,7 @@ Redline of `c06_notices` (Notices):
 
 | Term | Was → now | Change | Pushed by | Basis | Moves | Evidence |
 | --- | --- | --- | --- | --- | --- | --- |
-| `c05_confidentiality` (Confidentiality) | Each party shall keep the terms of this Agreement confident… |  |  |  |  |  |
+| `c05_confidentiality` (Confidentiality) | Each party shall keep the terms of this Agreement confident… | sources -letter-0412; pushed by S → not said |  |  |  |  |
 """
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from tracker.render.redline import clause_texts, markdown_paragraphs, redline
 from tracker.render.text import (
+    annotations_text,
     describe_attribution,
     describe_delta,
     moves_text,
@@ -74,7 +75,7 @@ def diff(d: Any) -> str:
             disputed = _disputed(data["old_reports"], "before") + _disputed(data["new_reports"], "now")
             lines.append(
                 f"| {_name(name, c.label)} | {cell(old_new(c, 60))}{disputed} "
-                f"| {cell(describe_delta(c))} | {cell(pushed)} | {cell(basis)} "
+                f"| {cell(annotations_text(c) if c.kind == 'annotated' else describe_delta(c))} | {cell(pushed)} | {cell(basis)} "
                 f"| {_stances(c.attribution.stance if c.attribution else None)} | {cell(evidence)} |"
             )
             texts = clause_texts(c)

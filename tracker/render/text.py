@@ -346,7 +346,7 @@ def diff(d: object, *, style=lambda text, **kw: text, width: int | None = None) 
         for c in changes:
             name = named(f"{c.old_term} → {c.term}" if c.old_term else c.term, c.label)
             if kind == "annotated":
-                what = "; ".join(_annotation_text(k, v) for k, v in c.annotations.items())
+                what = annotations_text(c)
                 rows.append(["  " + name, show_value(c.new), what, "", "", ""])
                 continue
             if kind == "unreported":
@@ -386,6 +386,11 @@ def diff(d: object, *, style=lambda text, **kw: text, width: int | None = None) 
 
 def _side(d: object, moved: str) -> str:
     return {"old": d.old.id, "new": d.new.id, "both": "both"}[moved]
+
+
+def annotations_text(change: object) -> str:
+    """What changed besides the value: ``sources +ft; confidence reported → confirmed``."""
+    return "; ".join(_annotation_text(k, v) for k, v in change.annotations.items())  # type: ignore[attr-defined]
 
 
 def _annotation_text(name: str, value: dict) -> str:  # type: ignore[type-arg]
