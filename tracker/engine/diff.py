@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal
 from typing import Any, Callable, Mapping, Sequence
 
@@ -370,10 +371,12 @@ def words(text: str) -> list[str]:
     return out
 
 
-def word_edits(old: str, new: str) -> list[tuple[str, tuple[str, ...]]]:
+@lru_cache(maxsize=1024)
+def word_edits(old: str, new: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The word-level edits from ``old`` to ``new``, as (``equal``|``delete``|``insert``, words);
     a replacement is its deletion, then its insertion. The one word diff: the JSON delta below
-    and every redline a renderer draws (``render/redline.py``) are made of it."""
+    and every redline a renderer draws (``render/redline.py``) are made of it, so a clause's is
+    worked out once however many of them show it."""
     a, b = words(old), words(new)
     out: list[tuple[str, tuple[str, ...]]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
@@ -384,7 +387,7 @@ def word_edits(old: str, new: str) -> list[tuple[str, tuple[str, ...]]]:
             out.append(("delete", tuple(a[i1:i2])))
         if j2 > j1:
             out.append(("insert", tuple(b[j1:j2])))
-    return out
+    return tuple(out)
 
 
 def redline(old: str, new: str) -> list[dict[str, str]]:

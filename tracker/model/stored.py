@@ -96,20 +96,12 @@ def _preferences(data: dict[str, Any]) -> TermPreferences:
 _date = dt.date.fromisoformat
 
 
-def _text(value: Any) -> str:
-    """Text, where a record holds text."""
-    if not isinstance(value, str):
-        raise TypeError(f"expected text, got {type(value).__name__}")
-    return value
-
-
-
 # Each model a stored record holds → how its fields whose JSON form is not their value are made.
 CONVERSIONS: dict[Any, dict[str, Convert]] = {
     Negotiation: {"parties": _each(Party), "preferences": lambda prefs: {key: _preferences(p) for key, p in prefs.items()},
                   "sources": _each(Source)},
     Party: {},
-    Source: {"id": _text, "outlet": _text, "title": _text, "date": _date, "url": _text, "reliability": _text, "notes": _text},
+    Source: {"date": _date},
     TermPreferences: {"parties": lambda parties: {code: tuple(p) if isinstance(p, list) else p for code, p in parties.items()},
                       "default": value},
     StatusChange: {"date": _date, "sources": _each(Source)},
