@@ -198,6 +198,10 @@ def main() -> None:
     CliRunner, never this.
     """
     gc.disable()
+    # tracker uses no pydantic plugin, and looking plugins up reads every installed package's
+    # entry points when the first model is validated: a few ms of every short command. Set
+    # the variable (even empty) to have pydantic look them up.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         cli(prog_name="tracker")
     finally:

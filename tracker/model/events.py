@@ -39,6 +39,7 @@ from tracker.model.termsheet import (
     Status,
     Term,
     TermKey,
+    no_items,
 )
 from tracker.model.values import IsoDate, Value, value_json
 
@@ -67,7 +68,7 @@ class StatusChange(_AboutDraft):
     kind: Literal["status"] = STATUS
     status: Status
     date: IsoDate
-    sources: list[Source] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=no_items)
 
 
 class Evidence(_AboutDraft):
