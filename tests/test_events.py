@@ -40,6 +40,17 @@ def test_status_is_recorded_as_an_event_and_shown_by_log_and_show(port: Tracker)
     assert (data["drafts"][1]["status"], data["drafts"][1]["status_now"]) == ("proposed", "rejected") and data["events"][0]["recorded_by"] == "ben"
 
 
+def test_a_malformed_recorder_name_stops_a_write_and_never_a_read(port: Tracker) -> None:
+    bad = {"TRACKER_USER": "ana\nroot"}
+    before = snapshot(port.url)
+    r = port("status", "e-offer", "rejected", "--date", "2025-05-10", env=bad)
+    assert (r.exit_code, r.stdout, r.stderr) == (3, "", "Error: TRACKER_USER: give a name on one line, at most 200 characters\n")
+    assert snapshot(port.url) == before
+    for read in (("log",), ("diff", "u-demands", "e-offer"), ("history", "wage"), ("verify",)):
+        assert port(*read, env=bad).exit_code == 0, read
+    assert snapshot(port.url) == before
+
+
 def test_a_withdrawn_draft_stops_being_a_position_from_its_date_a_rejected_one_does_not(port: Tracker) -> None:
     port.ok("status", "e-offer", "rejected", "--date", "2025-05-10")
     assert port.json("positions")["terms"]  # still the employer's proposal

@@ -148,11 +148,13 @@ class App:
     def store(self):  # type: ignore[no-untyped-def]
         if self._store is None:
             from tracker.db.engine import missing_database
-            from tracker.db.store import Store
+            from tracker.db.store import Store, recorder
 
             if self.reading:
                 missing_database(self.url)
-            self._store = Store.open(self.url)
+                self._store = Store.open(self.url)
+            else:  # who is recording, checked before the database is opened (a read never asks)
+                self._store = Store.open(self.url, recorder())
         return self._store
 
     def close(self) -> None:

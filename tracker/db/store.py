@@ -79,12 +79,20 @@ class Store:
     def __init__(self, engine: Engine, url: str = "", user: str | None = None):
         self.engine = engine
         self.url = url
-        self.user = user if user is not None else recorder()
+        self._user = user
+
+    @property
+    def user(self) -> str:
+        """Who is recording (``recorder``), looked up when a write first asks: a malformed
+        ``TRACKER_USER`` stops a write, never a read."""
+        if self._user is None:
+            self._user = recorder()
+        return self._user
 
     @classmethod
-    def open(cls, url: str | None = None) -> "Store":
+    def open(cls, url: str | None = None, user: str | None = None) -> "Store":
         resolved = resolve_url(url)
-        return cls(open_engine(resolved), resolved)
+        return cls(open_engine(resolved), resolved, user)
 
     def close(self) -> None:
         self.engine.dispose()
