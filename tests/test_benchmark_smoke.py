@@ -23,14 +23,15 @@ def test_a_tiny_benchmark_run_measures_every_operation_and_writes_json(tmp_path:
         args += ["--pg", pg_base_url()]
     done = subprocess.run(args, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "Targets at N=30, V=3 (SQLite)" in done.stdout
+    assert "Targets at N=30, V=3" in done.stdout
 
     results = json.loads((tmp_path / "latest.json").read_text())
     assert results["schema"] == "tracker.benchmark/v1"
     assert results["help"]["median_s"] > 0
     # What the machine makes of fixed work, for comparing runs across machines.
+    on_server = ["tracker log (small database, postgresql)"] if pg_base_url() else []
     assert list(results["floor"]) == ["python loop, 3 million additions", "python -c pass", "imports of a reading command",
-                                      'python -c "import sqlalchemy"', "tracker log (small database)"]
+                                      'python -c "import sqlalchemy"', "tracker log (small database)", *on_server]
     assert all(f["median_s"] > 0 for f in results["floor"].values())
     assert results["floor"]["tracker log (small database)"]["runs"] == 9  # side by side with a bare import of SQLAlchemy
     assert results["backends"] == ["sqlite"] + (["postgresql"] if pg_base_url() else [])
@@ -50,6 +51,14 @@ def test_a_tiny_benchmark_run_measures_every_operation_and_writes_json(tmp_path:
     assert all(point["git"]["figures"][op]["median_s"] > 0 for op in GIT_OPS)
     assert [t["target"] for t in results["targets"]][:3] == ["tracker --help", "tracker log (small database)", "tracker record of a file"]
     assert results["targets"][1]["limit"] == "≤ 1.25× import sqlalchemy" and results["targets"][1]["met"] is not None
+    # Issue 14's targets of commands on the database, on every database measured.
+    for backend in results["backends"]:
+        checked = {t["target"]: t for t in results["targets"] if t["target"].endswith(f"({backend})")}
+        assert list(checked) == [f"{name} ({backend})" for name in (
+            "tracker diff (adjacent)", "diff_records() first → latest", "tracker blame latest", "tracker history KEY",
+            "tracker report --format html")]
+        assert checked[f"tracker diff (adjacent) ({backend})"]["limit"] == "≤ ½ an in-process DeepDiff"
+        assert all(t["met"] is not None for t in checked.values())
     assert not list(tmp_path.glob("small.db*"))
     # Generated drafts, databases and the git repository are cleaned up.
     assert not (tmp_path / "data" / "N30").exists()
