@@ -13,6 +13,7 @@ joint texts, explicit absences, declared preferences and defaults — are record
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import shutil
 import sys
@@ -34,6 +35,7 @@ from tracker.history import positions as answers  # noqa: E402
 from tracker.history import reading
 from tracker.history.view import View  # noqa: E402
 from tracker.input.pending import Pending
+from tracker.model.errors import NotFound
 from tracker.model.shorthand import parse_value
 from tracker.model.termsheet import Draft, Negotiation, Term  # noqa: E402
 from tracker.model.values import token_of  # noqa: E402
@@ -317,3 +319,107 @@ def test_a_state_read_off_the_drafts_sets_is_the_state_its_track_lays_out(fresh,
             assert read.state_at(i, keys) == laid_out.track(keys).state(i, d), (sorted(keys), d)
         for party in read.parties:
             assert read.position(party, keys, len(read.ordered)) == laid_out.position(party, keys, len(read.ordered))
+
+
+# --- one term read alone ------------------------------------------------------------------------
+
+
+def _history_json(view: View, key: str) -> str:
+    from tracker.history.term_history import term_history
+    from tracker.render.registry import render
+
+    return "".join(render("history", "json", term_history(view, key), negotiation=view.negotiation))  # type: ignore[arg-type]
+
+
+def _every_history_read_alone_is_its_history_in_the_whole_view(store: Store) -> int:
+    """For every key: the view read for that key alone (its rows first, others' as renames need
+    them) gives the history, aliases and labels the view read whole gives. Returns how many
+    keys were read alone without reading every draft's rows."""
+    whole = reading.load(store, store.negotiation())
+    narrow = 0
+    for key in sorted(whole.all_keys):
+        alone = reading.load(store, store.negotiation(), keys=[key])
+        assert reading.known_key(alone, key) is None
+        assert _history_json(alone, key) == _history_json(whole, key), key
+        assert alone.aliases(key) == whole.aliases(key), key
+        narrow += alone.timeline.loaded is not None
+    return narrow
+
+
+@pytest.mark.parametrize("seed,shuffle,chain", [(1, False, 24), (2, False, 3), (3, True, 24), (4, False, 2)])
+def test_a_terms_history_read_alone_is_its_history_read_with_every_term(tracker, tmp_path, monkeypatch, seed, shuffle, chain):
+    """Synthetic negotiations with branches and merges; even seeds rename a term in every
+    draft, seed 3 has three parties and dates drafts before their parents; a short delta chain
+    stores drafts whole every few drafts (what the rename search then reads whole)."""
+    monkeypatch.setattr("tracker.db.store.MAX_CHAIN", chain)
+    store = record_synthetic(tracker, tmp_path, seed, shuffle_dates=shuffle)
+    try:
+        assert _every_history_read_alone_is_its_history_in_the_whole_view(store) > 0
+    finally:
+        store.close()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(spec=negotiations(), chain=st.sampled_from([1, 24]))
+def test_a_terms_history_read_alone_is_the_same_in_random_negotiations(backend, request, tmp_path, monkeypatch, spec, chain):
+    """Partial drafts (what they carry over is read whole), explicit absences, merges and
+    defaults, with drafts stored whole or as deltas."""
+    if backend == "sqlite":
+        path = tmp_path / f"{uuid.uuid4().hex}.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_shared_url")
+        _truncate(url)
+    monkeypatch.setattr("tracker.db.store.MAX_CHAIN", chain)
+    store = Store.open(url)
+    try:
+        store.record([Pending(d) for d in _models(spec)[1]], [_models(spec)[0]])
+        _every_history_read_alone_is_its_history_in_the_whole_view(store)
+    finally:
+        store.close()
+
+
+def test_an_unknown_term_read_alone_is_refused_with_the_keys_it_may_mean(tracker, tmp_path):
+    store = record_synthetic(tracker, tmp_path, 2, shuffle_dates=False)
+    try:
+        view = reading.load(store, store.negotiation(), keys=["nope"])
+        key = sorted(reading.load(store, store.negotiation()).all_keys)[0]
+        with pytest.raises(NotFound, match="unknown term 'nope': no draft of .* has it"):
+            reading.known_key(view, "nope")
+        typo = key[:-1] + ("x" if key[-1] != "x" else "y")
+        with pytest.raises(NotFound, match=f"did you mean {key}"):
+            reading.known_key(reading.load(store, store.negotiation(), keys=[typo]), typo)
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("chain", [0, 24])
+def test_a_key_a_partial_draft_carries_over_is_no_new_key_for_a_term_read_alone(backend, request, tmp_path, monkeypatch, chain):
+    """d2 reports only the share and carries fee and law over; d3, from the text, holds law and
+    leaves fee out. law was known all along, so fee did not move to law (though their values are
+    the same): fee is dropped in d3. Read alone, fee's view must still see that d2 carried law,
+    a key it never read (with every draft stored whole, no stored row of d2 names it)."""
+    monkeypatch.setattr("tracker.db.store.MAX_CHAIN", chain)
+    spec = {"parties": ["A", "B"], "preferences": {}, "drafts": [
+        {"id": "d1", "parents": [], "day": 0, "coverage": "full", "tabled_by": ["A"], "terms": {"fee": "$5 million", "law": "$5 million", "share": "10%"}},
+        {"id": "d2", "parents": ["d1"], "day": 1, "coverage": "partial", "tabled_by": ["B"], "terms": {"share": "20%"}},
+        {"id": "d3", "parents": ["d2"], "day": 2, "coverage": "full", "tabled_by": ["A"], "terms": {"law": "$5 million", "share": "20%"}},
+    ]}
+    if backend == "sqlite":
+        path = tmp_path / "carried.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("pg_shared_url")
+        _truncate(url)
+    store = Store.open(url)
+    try:
+        negotiation, drafts = _models(spec)
+        store.record([Pending(d) for d in drafts], [negotiation])
+        alone = reading.load(store, store.negotiation(), keys=["fee"])
+        assert alone.aliases("fee") == frozenset({"fee"})
+        assert [r["event"] for r in json.loads(_history_json(alone, "fee"))["drafts"]] == ["added", "carried", "dropped"]
+        _every_history_read_alone_is_its_history_in_the_whole_view(store)
+    finally:
+        store.close()

@@ -13,11 +13,11 @@ as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
                             help="Only drafts dated on or before this day, with the statuses and evidence known by then.")
 
 
-def _view(ctx: click.Context, negotiation: str | None, *, as_of=None, corrected: bool = False):  # type: ignore[no-untyped-def]
+def _view(ctx: click.Context, negotiation: str | None, *, as_of=None, corrected: bool = False, keys=None):  # type: ignore[no-untyped-def]
     from tracker.history.reading import load
 
     store = app(ctx).store()
-    return load(store, store.negotiation(negotiation), as_of=as_of, corrected=corrected)
+    return load(store, store.negotiation(negotiation), as_of=as_of, corrected=corrected, keys=keys)
 
 
 def _as_of(text: str | None):  # type: ignore[no-untyped-def]
@@ -73,7 +73,7 @@ def history_command(ctx: click.Context, key: str, negotiation: str | None, fmt: 
     from tracker.history.term_history import term_history
 
     out = Output(output, force, no_pager)
-    view = _view(ctx, negotiation, corrected=corrected)
+    view = _view(ctx, negotiation, corrected=corrected, keys=[key])  # the term's rows, and those of any key it had
     known_key(view, key)
     out.render("history", fmt, term_history(view, key), negotiation=view.negotiation)
 

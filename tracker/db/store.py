@@ -45,7 +45,7 @@ from tracker.model.records import (
     follows,
     resolve_ref,
 )
-from tracker.model.termsheet import DraftHeader, Negotiation, Term
+from tracker.model.termsheet import DraftHeader, Negotiation
 
 # What only recording needs (``input.pending``) and a draft's terms as read (``db.rows``) are
 # imported by the methods that use them: a command that reads a negotiation's history
@@ -545,62 +545,32 @@ class Store:
             {k: parsed[str(new_ids[k])] for k in differing if k in new_ids},
         )
 
-    def draft_rows(self, records: Sequence[DraftRecord]) -> list[tuple[int, str, int | None]]:
-        """The stored rows of these drafts: (draft pk, key, blob id or None for a dropped key).
+    def draft_rows(self, records: Sequence[DraftRecord], keys: Iterable[str] | None = None) -> list[tuple[int, str, int | None]]:
+        """The stored rows of these drafts: (draft pk, key, blob id or None for a dropped key);
+        with ``keys``, only the rows of those keys (a question about a few terms reads their
+        rows, not every draft's).
 
         A snapshot draft's rows are its whole manifest, a delta draft's only what differs from
         its base (see ``db/tables.py``); ``timeline.Timeline`` layers them. Grouped by draft."""
+        columns = (db.draft_terms.c.draft_id, db.draft_terms.c.key, db.draft_terms.c.blob_id)
+        pks = [r.pk for r in records]
+        wanted = sorted(set(keys)) if keys is not None else None
         out: list[tuple[int, str, int | None]] = []
         with self._read() as conn:
-            for chunk in _chunks([r.pk for r in records]):
-                out += _plain_rows(conn, select(db.draft_terms.c.draft_id, db.draft_terms.c.key, db.draft_terms.c.blob_id).where(db.draft_terms.c.draft_id.in_(chunk))
-                                   .order_by(db.draft_terms.c.draft_id))
+            if wanted is None:
+                for chunk in _chunks(pks):
+                    out += _plain_rows(conn, select(*columns).where(db.draft_terms.c.draft_id.in_(chunk)).order_by(db.draft_terms.c.draft_id))
+            else:  # both lists bound as parameters: each kept to half a chunk
+                for drafts in _chunks(pks, CHUNK // 2):
+                    for some in _chunks(wanted, CHUNK // 2):
+                        out += _plain_rows(conn, select(*columns).where(db.draft_terms.c.draft_id.in_(drafts), db.draft_terms.c.key.in_(some)))
+                out.sort(key=_DRAFT)
         return out
 
     def blob_bodies(self, blob_ids: Iterable[int]) -> dict[int, str]:
         """Stored canonical JSON of these term blobs, by id."""
         with self._read() as conn:
             return _blob_bodies(conn, blob_ids)
-
-    def term_states(self, records: Sequence[DraftRecord], keys: Iterable[str]) -> dict[str, dict[str, Term]]:
-        """For each key, its term in every draft that holds it: ``{key: {draft id: Term}}``.
-
-        Reads only the rows of these keys, across all drafts at once, and layers each draft's
-        delta over its base's state; cost grows with the keys asked for, not the sheet size.
-        """
-        from tracker.db.rows import layered, parse_terms  # see the imports above
-
-        keys = sorted(set(keys))
-        if not keys or not records:
-            return {k: {} for k in keys}
-        pks = [r.pk for r in records]
-        wanted = set(keys)
-        rows: dict[int, dict[str, int | None]] = {pk: {} for pk in pks}
-        with self._read() as conn:
-            # Blob ids stand in for hashes (blobs are content-addressed): no join needed.
-            if len(keys) > CHUNK:  # most of the sheet: read the drafts' rows, keep the keys asked for
-                for chunk in _chunks(pks):
-                    for draft_pk, key, blob in conn.execute(
-                        select(db.draft_terms.c.draft_id, db.draft_terms.c.key, db.draft_terms.c.blob_id).where(db.draft_terms.c.draft_id.in_(chunk))
-                    ):
-                        if key in wanted:
-                            rows[draft_pk][key] = blob
-            else:
-                for draft_pk, key, blob in conn.execute(
-                    select(db.draft_terms.c.draft_id, db.draft_terms.c.key, db.draft_terms.c.blob_id)
-                    .where(db.draft_terms.c.key.in_(keys), db.draft_terms.c.draft_id.in_(pks))
-                ):
-                    rows[draft_pk][key] = blob
-            states: dict[int, dict[str, int]] = {}
-            for r in sorted(records, key=lambda r: r.seq):  # a base is always recorded before
-                states[r.pk] = layered(states.get(r.base_pk) if r.base_pk is not None else None, rows[r.pk])
-            bodies = _blob_bodies(conn, {b for s in states.values() for b in s.values()})
-        parsed = {int(i): term for i, term in parse_terms(bodies.items()).items()}
-        out: dict[str, dict[str, Term]] = {k: {} for k in keys}
-        for r in records:
-            for key, digest in states[r.pk].items():
-                out[key][r.id] = parsed[digest]
-        return out
 
     def read(self, ref: str, negotiation: str | None = None) -> "Loaded":
         """A draft and its terms, in one transaction."""

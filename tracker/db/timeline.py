@@ -1,10 +1,12 @@
-"""A whole negotiation read once, as blob ids: what blame, history, positions and reports walk.
+"""A negotiation read as blob ids: what blame, history, positions and reports walk.
 
 The store keeps each draft as a delta of term blobs against a base draft. A ``Timeline`` reads
-those rows for every draft in one query and layers them into each draft's full manifest
-(term key → blob id). Blobs are content-addressed, so equal ids mean equal terms and the
-manifests can be compared without looking at a single term; what two drafts differ on comes
-straight from the delta rows when one is the other's base.
+those rows for every draft in one query and layers them into each draft's manifest (term key →
+blob id) — every key's rows, or, for a question about a few terms, those keys' rows first and
+others' when the view asks for them (a rename search reads the drafts it compares whole).
+Blobs are content-addressed, so equal ids mean equal terms and the manifests can be compared
+without looking at a single term; what two drafts differ on comes straight from the delta rows
+when one is the other's base.
 
 Term bodies are read and parsed only when asked for, and a term's *value token* (the
 canonical JSON of its value, what attribution compares) is cut from the stored canonical body
@@ -63,40 +65,135 @@ def parse_value(raw: str | None) -> Any:
 
 
 class Timeline:
-    """Every draft of one negotiation: lineage, full manifests as blob ids, lazy term bodies."""
+    """Every draft of one negotiation: lineage, manifests as blob ids, lazy term bodies.
 
-    def __init__(self, store: "Store", records: Sequence["DraftRecord"], stored: Sequence["DraftRecord"] | None = None):
+    Read whole, or for some keys only (``keys``): then each manifest holds those keys, more are
+    laid in place when asked for (``widen``), and what a single draft holds in full, which the
+    rename search compares, is read for that draft alone (``whole``). A question about one term
+    then reads its rows, not every draft's.
+    """
+
+    def __init__(self, store: "Store", records: Sequence["DraftRecord"], stored: Sequence["DraftRecord"] | None = None,
+                 keys: Iterable[str] | None = None):
         """``records``: the drafts read; ``stored``: every draft of the negotiation, when some
-        are left out of the reading (corrected ones) but others are stored as deltas on them."""
+        are left out of the reading (corrected ones) but others are stored as deltas on them;
+        ``keys``: read only these keys' rows (None: every key)."""
         self.store = store
         self.records = list(records)
         self.lineage = Lineage(self.records)
         self.by_id = self.lineage.by_id
         every = list(stored) if stored is not None else self.records
-        by_pk = self._pk = {r.pk: r for r in every}
-        # own[d]: the draft's own rows (a delta against its base, or a full snapshot);
-        # None marks a key dropped since the base.
-        # The rows come grouped by draft (the primary key's order): each draft's dict is built
-        # in C, as is each manifest (its base's, updated, then the dropped keys taken out).
-        own_by_pk: dict[int, dict[str, int | None]] = {pk: {} for pk in by_pk}
-        own_by_pk.update((pk, dict(map(_KEY_BLOB, rows))) for pk, rows in groupby(store.draft_rows(every), _DRAFT))
-        self.own: dict[str, dict[str, int | None]] = {r.id: own_by_pk[r.pk] for r in every}
-        self.manifests: dict[str, dict[str, int]] = {}
-        for r in sorted(every, key=lambda r: r.seq):  # a base is always recorded first
+        self._pk = {r.pk: r for r in every}
+        self._stored = sorted(every, key=lambda r: r.seq)  # a base is always recorded first
+        for r in self._stored:
             base = self.by_id_pk(r.base_pk)
-            if base is not None and base.id not in self.manifests:
+            if base is not None and base.seq >= r.seq:
                 raise IntegrityFailure(f"draft {r.id!r} (v{r.seq}) is stored on {base.id!r}, numbered after it: the database was changed"
                                        " outside tracker; run `tracker verify`")
-            self.manifests[r.id] = layered(self.manifests[base.id] if base is not None else None, self.own[r.id])
+        # own[d]: the draft's own rows (a delta against its base, or a full snapshot), of the
+        # keys read; None marks a key dropped since the base. manifests[d]: what it holds, of
+        # the keys read. ``loaded``: the keys read (None: every key).
+        self.own: dict[str, dict[str, int | None]] = {r.id: {} for r in every}
+        self.manifests: dict[str, dict[str, int]] = {r.id: {} for r in every}
+        self.loaded: set[str] | None = set()
+        self._whole: dict[str, dict[str, int]] = {}
+        self._whole_own: dict[str, dict[str, int | None]] = {}
+        self._every_key: frozenset[str] | None = None
+        self.widen(keys)
         self._bodies: dict[int, str] = {}
         self._tokens: dict[int, str] = {}
         self._terms: dict[int, Term] = {}
         self._values: dict[int, Any] = {}
 
+    # --- rows read --------------------------------------------------------------------------
+
+    def widen(self, keys: Iterable[str] | None) -> None:
+        """Read these keys' rows too (None: every key's), laid into the manifests in place."""
+        if self.loaded is None:
+            return
+        if keys is not None:
+            keys = [k for k in keys if k not in self.loaded]
+            if not keys:
+                return
+        rows = self.store.draft_rows(self._stored, keys)
+        if keys is None and self.loaded:  # the rest of a partial read
+            rows = [row for row in rows if row[1] not in self.loaded]
+        # The rows come grouped by draft: each draft's dict is built in C.
+        own_by_pk = {pk: dict(map(_KEY_BLOB, group)) for pk, group in groupby(rows, _DRAFT)}
+        if keys is None and not self.loaded:  # everything, first: each manifest its base's, layered in C
+            for r in self._stored:
+                mine = self.own[r.id] = own_by_pk.get(r.pk, {})
+                base = self.by_id_pk(r.base_pk)
+                self.manifests[r.id] = layered(self.manifests[base.id] if base is not None else None, mine)
+        else:
+            wanted = list(keys) if keys is not None else sorted({row[1] for row in rows})
+            for r in self._stored:
+                mine = own_by_pk.get(r.pk, {})
+                self.own[r.id].update(mine)
+                base = self.by_id_pk(r.base_pk)
+                before = self.manifests[base.id] if base is not None else {}
+                held = self.manifests[r.id]
+                for k in wanted:
+                    b = mine[k] if k in mine else before.get(k)
+                    if b is not None:
+                        held[k] = b
+        if keys is None:
+            self.loaded = None
+        else:
+            self.loaded.update(keys)
+
+    def whole(self, draft: str) -> dict[str, int]:
+        """Everything ``draft`` holds (key → blob), whatever keys were read."""
+        if self.loaded is None:
+            return self.manifests[draft]
+        found = self._whole.get(draft)
+        if found is None:
+            chain = []  # the draft and its bases down to the one stored whole
+            r: DraftRecord | None = self.by_id_any(draft)
+            while r is not None:
+                chain.append(r)
+                r = self.by_id_pk(r.base_pk)
+            rows = {pk: dict(map(_KEY_BLOB, group)) for pk, group in groupby(self.store.draft_rows(chain), _DRAFT)}
+            found = None
+            for r in reversed(chain):
+                own = rows.get(r.pk, {})
+                self._whole_own[r.id] = own
+                found = layered(found, own)
+            self._whole[draft] = found  # type: ignore[assignment]
+        return found  # type: ignore[return-value]
+
+    def whole_own(self, draft: str) -> dict[str, int | None]:
+        """All of ``draft``'s own stored rows (see ``own``), whatever keys were read."""
+        if self.loaded is None:
+            return self.own[draft]
+        if draft not in self._whole_own:
+            r = self.by_id_any(draft)
+            self._whole_own[draft] = dict(map(_KEY_BLOB, self.store.draft_rows([r])))
+        return self._whole_own[draft]
+
+    def knows(self, key: str) -> bool:
+        """Whether any draft holds or held ``key``."""
+        self.widen([key])
+        return any(key in own for own in self.own.values())
+
+    def every_key(self) -> frozenset[str]:
+        """Every key any draft holds or held."""
+        if self._every_key is None:
+            self.widen(None)
+            self._every_key = frozenset().union(*self.own.values())
+        return self._every_key
+
+    def by_id_any(self, draft: str) -> "DraftRecord":
+        """A stored draft by id, read or not (a corrected one is still a base of others)."""
+        found = self.by_id.get(draft)
+        return found if found is not None else next(r for r in self._stored if r.id == draft)
+
     def forget_rows(self) -> None:
         """Drop the drafts' rows and manifests, keeping the term bodies read so far."""
         self.own = {}
         self.manifests = {}
+        self._whole = {}
+        self._whole_own = {}
 
     def by_id_pk(self, pk: int | None) -> "DraftRecord | None":
         return None if pk is None else self._pk[pk]

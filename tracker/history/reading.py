@@ -14,7 +14,7 @@ import difflib
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 from itertools import combinations
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from tracker.db.store import Store
 from tracker.db.timeline import Timeline
@@ -26,13 +26,15 @@ from tracker.model.termsheet import Citation, Negotiation, Term
 
 
 def load(store: Store, negotiation: Negotiation, *, as_of: dt.date | None = None, corrected: bool = False,
-         recorded: History | None = None) -> View:
+         recorded: History | None = None, keys: Iterable[str] | None = None) -> View:
     """The negotiation's view, read in one pass, with its events applied as of ``as_of``
     (``events.apply``; ``corrected``: keep drafts that were corrected in view). ``recorded``:
-    its history (``Store.history``), when the caller has read it already."""
+    its history (``Store.history``), when the caller has read it already. ``keys``: the terms
+    the question is about; their rows are read first, others' when the view needs them (a
+    rename, or an answer about every term), so that the answers are the same."""
     recorded = recorded if recorded is not None else store.history(negotiation.id)
     applied = events.apply(recorded.negotiation, recorded.records, recorded.events, as_of, corrected=corrected)
-    return View(applied.negotiation, Timeline(store, applied.records, stored=recorded.records), applied)
+    return View(applied.negotiation, Timeline(store, applied.records, stored=recorded.records, keys=keys), applied)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def citations(view: View, draft: str, term: Term | None, key: str | None = None)
 
 
 def known_key(view: View, key: str) -> None:
-    if key in view.all_keys:
+    if view.timeline.knows(key):
         return
     close = difflib.get_close_matches(key, sorted(view.all_keys), n=3)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""

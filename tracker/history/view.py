@@ -189,32 +189,37 @@ class View:
         if found is not None:
             return found
         tl = self.timeline
-        held, before = self._held[child], self._held[parent]
-        carried = self._carried(parent)
-        fast = not carried and self.is_base(parent, child)
-        if fast:  # a delta against this parent: its own rows are what changed
-            own = tl.own[self.ordered[child]]
-            new = [k for k, b in own.items() if b is not None and k not in before]
-        else:
-            new = [k for k in held if k not in before and k not in carried]
+        new, old = self._comes_and_goes(parent, child)
         found = []
         if new:
-            declared = {k: rf for k in new if (rf := tl.renamed_from(held[k])) is not None}
+            declared = {k: rf for k, b in new.items() if (rf := tl.renamed_from(b)) is not None}
             detect = self._full[child]
             if detect or declared:
-                if fast:
-                    old = {k: before[k] for k, b in own.items() if b is None}
-                else:
-                    old = {k: b for k, b in before.items() if k not in held}
-                    old.update((k, b) for k, (b, _) in carried.items() if k not in held)
-                tl.prefetch([*old.values(), *(held[k] for k in new)])
+                tl.prefetch([*old.values(), *new.values()])
                 tokens = {k: t for k, b in old.items() if (t := tl.token(b)) != ABSENT}
-                found = pair_renames(tokens, {k: tl.token(held[k]) for k in new}, declared, detect=detect)
+                found = pair_renames(tokens, {k: tl.token(b) for k, b in new.items()}, declared, detect=detect)
         for old_key, new_key in found:
             self._links.setdefault(old_key, set()).add(new_key)
             self._links.setdefault(new_key, set()).add(old_key)
         self._renames[(parent, child)] = found
         return found
+
+    def _comes_and_goes(self, parent: int, child: int) -> tuple[dict[str, int], dict[str, int]]:
+        """The keys a draft holds that a parent neither holds nor carries over, and those the
+        parent holds or carries over that the draft does not: key → blob, each. Looked at
+        whole, whatever keys the timeline has read: the rename search compares them all."""
+        tl = self.timeline
+        carried = self._carried(parent)
+        if not carried and self.is_base(parent, child):  # a delta against this parent: its own rows are what changed
+            own = tl.whole_own(self.ordered[child])
+            tl.widen(own)  # what the parent holds of those keys
+            before = self._held[parent]
+            return ({k: b for k, b in own.items() if b is not None and k not in before},
+                    {k: before[k] for k, b in own.items() if b is None})
+        held, before = tl.whole(self.ordered[child]), tl.whole(self.ordered[parent])
+        old = {k: b for k, b in before.items() if k not in held}
+        old.update((k, b) for k, (b, _) in carried.items() if k not in held)
+        return {k: b for k, b in held.items() if k not in before and k not in carried}, old
 
     def _carried(self, i: int) -> dict[str, tuple[int, str]]:
         """What a partial draft carries over with a value: key → (blob, the stating draft)."""
@@ -223,11 +228,11 @@ class View:
         found = self._carried_values.get(i)
         if found is None:
             p0 = self._parents[i][0]
-            held = self._held[i]
+            held = self.timeline.whole(self.ordered[i])
             moved = {old for old, _ in self._pair_renames(p0, i)}
             found = {k: v for k, v in self._carried(p0).items() if k not in held and k not in moved}
             origin = self.ordered[p0]
-            found.update((k, (b, origin)) for k, b in self._held[p0].items() if k not in held and k not in moved)
+            found.update((k, (b, origin)) for k, b in self.timeline.whole(self.ordered[p0]).items() if k not in held and k not in moved)
             self._carried_values[i] = found
         return found
 
@@ -271,10 +276,10 @@ class View:
 
     # --- terms and their keys ---------------------------------------------------------------
 
-    @cached_property
+    @property
     def all_keys(self) -> frozenset[str]:
-        """Every key any draft holds or held."""
-        return frozenset().union(*self.timeline.own.values())
+        """Every key any draft holds or held (the timeline reads every key's rows for it)."""
+        return self.timeline.every_key()
 
     def aliases(self, key: str) -> frozenset[str]:
         """The keys of the term ``key`` names: ``key`` and every key a rename links to it."""
@@ -358,8 +363,9 @@ class View:
 
     def _many(self, keys: set[str]) -> bool:
         """Whether ``keys`` are a fifth of the negotiation's keys or more: then one pass over
-        every draft's terms costs less than looking each key up draft by draft."""
-        return len(keys) * 5 >= len(self.all_keys)
+        every draft's terms costs less than looking each key up draft by draft (a timeline read
+        for some keys holds those alone: they are looked up)."""
+        return self.timeline.loaded is None and len(keys) * 5 >= len(self.all_keys)
 
     def _held_of(self, key: str) -> list[int | None]:
         found = self._held_lists.get(key)
@@ -369,13 +375,8 @@ class View:
 
     def _candidates(self, parent: int, child: int) -> Iterable[int]:
         """The blobs of the keys that come and go between a draft and a parent."""
-        before, after = self._held[parent], self._held[child]
-        if self.is_base(parent, child):
-            own = self.timeline.own[self.ordered[child]]
-            yield from (b if b is not None else before[k] for k, b in own.items() if (b is None) == (k in before))
-        else:
-            yield from (b for k, b in after.items() if k not in before)
-            yield from (b for k, b in before.items() if k not in after)
+        new, old = self._comes_and_goes(parent, child)
+        return [*new.values(), *old.values()]
 
     def compute(self, keys: Iterable[str]) -> None:
         """Work out what every draft says of ``keys`` together (far cheaper than one at a
@@ -393,6 +394,7 @@ class View:
         if self._ruled.issuperset(keys):
             return
         wanted = {k for k in keys if k not in self._ruled}
+        self.timeline.widen(wanted)  # their rows, where only some keys were read
         self.prepare(wanted)
         left, kept = self._rule(wanted, self._many(wanted))
         for found, into in ((left, self._left), (kept, self._kept)):
