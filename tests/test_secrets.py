@@ -166,7 +166,8 @@ class _PasswordServer:
             user = body.split(b"user\x00", 1)[1].split(b"\x00", 1)[0].decode()
             break
         conn.sendall(b"R" + struct.pack("!II", 8, 3))  # AuthenticationCleartextPassword
-        kind, length = _read(conn, 1), struct.unpack("!I", _read(conn, 4))[0]
+        _read(conn, 1)  # the message type: a password
+        length = struct.unpack("!I", _read(conn, 4))[0]
         self.received.append(_read(conn, length - 4).rstrip(b"\x00").decode())
         fields = b"SFATAL\x00VFATAL\x00C28P01\x00" + f'Mpassword authentication failed for user "{user}"'.encode() + b"\x00\x00"
         conn.sendall(b"E" + struct.pack("!I", len(fields) + 4) + fields)

@@ -22,7 +22,7 @@ import pytest
 from conftest import SEEDS, Tracker, tamper
 from tracker.model import stored
 from tracker.model.events import Body, body_of
-from tracker.model.termsheet import DraftHeader, Negotiation
+from tracker.model.termsheet import Negotiation
 from tracker.model.values import Value, value_from_json, value_json
 
 
