@@ -79,7 +79,8 @@ class Attribution:
     introduced_in: str
     adopted_from: str | None = None
     evidence: str | None = None
-    steps: list[Step] = field(default_factory=list)
+    # The drafts on the path where the value moved; None where the question did not ask (blame).
+    steps: list[Step] | None = field(default_factory=list)
     # Each party that tabled ``introduced_in``: its move against its own previous position
     # (opening | concession | hardening | neutral); a party whose position did not move is left out.
     stance: dict[str, str] = field(default_factory=dict)

@@ -18,9 +18,10 @@ that tabled the introducing draft gets a label for its own move (``View.label``)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
-from itertools import compress
-from operator import ne
+from itertools import compress, repeat
+from operator import eq, ne
 from typing import Sequence
 
 from tracker.engine.diff import Attribution, Step
@@ -49,17 +50,22 @@ def attribute_rename(view: View, keys: frozenset[str], new_key: str, old_id: str
     return Attribution(pushed_by=tuple(view.by_id[introduced].header.tabled_by), basis="author", introduced_in=introduced)
 
 
-def attribute_along(view: View, keys: frozenset[str], path: Sequence[str], start: str) -> Attribution | None:
+def attribute_along(view: View, keys: frozenset[str], path: Sequence[str], start: str, *, steps: bool = True) -> Attribution | None:
     """Attribution of the term's value in ``path[-1]``, reached from ``start`` along ``path``
-    (asked once per term, path and start; the answer is shared, never changed)."""
+    (asked once per term, path and start; the answer is shared, never changed). ``steps``:
+    find the drafts where the value moved on the way (a diff shows them; blame does not, and
+    leaves them None)."""
     steps_key, ranks = view.along(path)
     memo = (keys, steps_key, start)
     if memo not in view.attributions:
-        view.attributions[memo] = _attribute_along(view, keys, ranks, start)
-    return view.attributions[memo]
+        view.attributions[memo] = _attribute_along(view, keys, ranks, start, steps)
+    found = view.attributions[memo]
+    if steps and found is not None and found.steps is None:  # asked before without them
+        found = view.attributions[memo] = replace(found, steps=_steps(view, view.track(keys), ranks, view.rank[start] if start else None))
+    return found
 
 
-def _attribute_along(view: View, keys: frozenset[str], ranks: Sequence[int], start: str) -> Attribution | None:
+def _attribute_along(view: View, keys: frozenset[str], ranks: Sequence[int], start: str, with_steps: bool) -> Attribution | None:
     t = view.track(keys)
     rank = view.rank
     last = ranks[-1]
@@ -67,9 +73,11 @@ def _attribute_along(view: View, keys: frozenset[str], ranks: Sequence[int], sta
         return None
     norm = t.norm
     token = norm[last]
-    at = next((i for i in ranks if norm[i] == token and view.proposes_at(t, i, token)), last)
+    # The first draft on the path stating the value that proposed it: the candidates picked out in C.
+    stating = compress(ranks, map(eq, map(norm.__getitem__, ranks), repeat(token)))
+    at = next((i for i in stating if view.proposes_at(t, i, token)), last)
     introduced = view.ordered[at]
-    steps = _steps(view, t, ranks, rank[start] if start else None)
+    steps = _steps(view, t, ranks, rank[start] if start else None) if with_steps else None
     tabled = tuple(view.by_id[introduced].header.tabled_by)
     blob = t.blob[at]
     term = view.timeline.term(blob) if blob is not None and view.timeline.pushes(blob) else None

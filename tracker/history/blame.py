@@ -58,7 +58,7 @@ def blame(view: View, ref: str) -> Blame:
         keys = view.aliases(key)
         # A carried term's value is what its origin stated: attribute it there.
         own_path = path if state.stated else path[: path.index(state.origin) + 1]
-        a = attribute_along(view, keys, own_path, BEFORE)
+        a = attribute_along(view, keys, own_path, BEFORE, steps=False)  # shown without the way there
         if a is None:
             continue
         origin = view.term_state(a.introduced_in, keys)
