@@ -33,7 +33,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import compress, repeat
-from operator import is_not, itemgetter
+from operator import is_, is_not, itemgetter, ne
 from typing import AbstractSet, Any, Callable, Iterable, Iterator, Sequence
 
 from tracker.db.timeline import Timeline
@@ -347,19 +347,36 @@ class View:
         if self._many(wanted):  # much of the sheet: every blob, those the rename search compares too
             self.timeline.prefetch(self.timeline.blobs())
             return
-        parents = self._parents
+        children, firsts = self._single_parents
         blobs: set[int] = set()
         pairs: set[tuple[int, int]] = set()
         for key in wanted:
             held = self._held_of(key)
-            blobs.update(b for b in held if b is not None)
-            for i, ps in enumerate(parents):
-                if ps and (held[i] is None) != all(held[p] is None for p in ps):  # it comes or goes here
+            blobs.update(held)
+            # Where it comes or goes: held on one side of a draft and its parent, not the other
+            # (the drafts with one parent compared in C, merges against all their parents).
+            none = list(map(is_, held, repeat(None)))
+            moved = map(ne, map(none.__getitem__, children), map(none.__getitem__, firsts))
+            pairs.update(compress(zip(firsts, children), moved))
+            for i, ps in self._merges:
+                if none[i] != all(none[p] for p in ps):
                     pairs.update((p, i) for p in ps)
+        blobs.discard(None)  # type: ignore[arg-type]
         for p, i in pairs:
             if (p, i) not in self._renames:
                 blobs.update(self._candidates(p, i))
         self.timeline.prefetch(blobs)
+
+    @cached_property
+    def _single_parents(self) -> tuple[list[int], list[int]]:
+        """The drafts with one parent, and those parents, by rank (two lists, in step)."""
+        pairs = [(i, ps[0]) for i, ps in enumerate(self._parents) if len(ps) == 1]
+        return [i for i, _ in pairs], [p for _, p in pairs]
+
+    @cached_property
+    def _merges(self) -> list[tuple[int, list[int]]]:
+        """The drafts with several parents, with them, by rank."""
+        return [(i, ps) for i, ps in enumerate(self._parents) if len(ps) > 1]
 
     def _many(self, keys: set[str]) -> bool:
         """Whether ``keys`` are a fifth of the negotiation's keys or more: then one pass over
