@@ -346,6 +346,20 @@ def _every_history_read_alone_is_its_history_in_the_whole_view(store: Store) -> 
     return narrow
 
 
+def _every_diff_on_a_view_that_read_no_term_is_the_diff_read_whole(store: Store) -> None:
+    """A diff works on a view however much of the negotiation it has read (``whole``): each
+    draft against each parent, and the first against the last, as JSON."""
+    from tracker.history.compare import diff_view
+    from tracker.render.registry import render
+
+    whole = reading.load(store, store.negotiation())
+    pairs = [(p, d) for d in whole.ordered for p in whole.lineage.parents(d)] + [(whole.ordered[0], whole.ordered[-1])]
+    for old, new in pairs:
+        lazy = reading.load(store, store.negotiation(), keys=())
+        assert ("".join(render("diff", "json", diff_view(lazy, old, new, three_way=True))) ==  # type: ignore[arg-type]
+                "".join(render("diff", "json", diff_view(whole, old, new, three_way=True)))), (old, new)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("seed,shuffle,chain", [(1, False, 24), (2, False, 3), (3, True, 24), (4, False, 2)])
 def test_a_terms_history_read_alone_is_its_history_read_with_every_term(tracker, tmp_path, monkeypatch, seed, shuffle, chain):
     """Synthetic negotiations with branches and merges; even seeds rename a term in every
@@ -355,6 +369,7 @@ def test_a_terms_history_read_alone_is_its_history_read_with_every_term(tracker,
     store = record_synthetic(tracker, tmp_path, seed, shuffle_dates=shuffle)
     try:
         assert _every_history_read_alone_is_its_history_in_the_whole_view(store) > 0
+        _every_diff_on_a_view_that_read_no_term_is_the_diff_read_whole(store)
     finally:
         store.close()
 
@@ -376,6 +391,7 @@ def test_a_terms_history_read_alone_is_the_same_in_random_negotiations(backend, 
     try:
         store.record([Pending(d) for d in _models(spec)[1]], [_models(spec)[0]])
         _every_history_read_alone_is_its_history_in_the_whole_view(store)
+        _every_diff_on_a_view_that_read_no_term_is_the_diff_read_whole(store)
     finally:
         store.close()
 

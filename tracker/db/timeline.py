@@ -21,7 +21,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from tracker.db.rows import layered, parse_terms
+from tracker.db.rows import layer, layered, parse_terms
 from tracker.model.canonical import canonical_json
 from tracker.model.errors import IntegrityFailure
 from tracker.model.lineage import Lineage
@@ -115,16 +115,23 @@ class Timeline:
             keys = [k for k in keys if k not in self.loaded]
             if not keys:
                 return
+            if len(keys) * 5 >= max((r.term_count for r in self._stored), default=0):
+                keys = None  # a fifth of a sheet or more: one pass over every row costs less
         rows = self.store.draft_rows(self._stored, keys)
         if keys is None and self.loaded:  # the rest of a partial read
             rows = [row for row in rows if row[1] not in self.loaded]
         # The rows come grouped by draft: each draft's dict is built in C.
         own_by_pk = {pk: dict(map(_KEY_BLOB, group)) for pk, group in groupby(rows, _DRAFT)}
+        # The manifests are filled in place: a view holds on to them.
         if keys is None and not self.loaded:  # everything, first: each manifest its base's, layered in C
             for r in self._stored:
-                mine = self.own[r.id] = own_by_pk.get(r.pk, {})
+                mine = own_by_pk.get(r.pk, {})
+                self.own[r.id].update(mine)
                 base = self.by_id_pk(r.base_pk)
-                self.manifests[r.id] = layered(self.manifests[base.id] if base is not None else None, mine)
+                held = self.manifests[r.id]
+                if base is not None:
+                    held.update(self.manifests[base.id])
+                layer(held, mine)
         else:
             wanted = list(keys) if keys is not None else sorted({row[1] for row in rows})
             for r in self._stored:
@@ -148,18 +155,18 @@ class Timeline:
             return self.manifests[draft]
         found = self._whole.get(draft)
         if found is None:
-            chain = []  # the draft and its bases down to the one stored whole
+            chain = []  # the draft and its bases, down to one laid out already or stored whole
             r: DraftRecord | None = self.by_id_any(draft)
-            while r is not None:
+            while r is not None and r.id not in self._whole:
                 chain.append(r)
                 r = self.by_id_pk(r.base_pk)
-            rows = {pk: dict(map(_KEY_BLOB, group)) for pk, group in groupby(self.store.draft_rows(chain), _DRAFT)}
-            found = None
-            for r in reversed(chain):
-                own = rows.get(r.pk, {})
-                self._whole_own[r.id] = own
-                found = layered(found, own)
-            self._whole[draft] = found  # type: ignore[assignment]
+            unread = [c for c in chain if c.id not in self._whole_own]
+            rows = {pk: dict(map(_KEY_BLOB, group)) for pk, group in groupby(self.store.draft_rows(unread), _DRAFT)} if unread else {}
+            for c in unread:
+                self._whole_own[c.id] = rows.get(c.pk, {})
+            found = self._whole[r.id] if r is not None else None
+            for c in reversed(chain):
+                found = self._whole[c.id] = layered(found, self._whole_own[c.id])
         return found  # type: ignore[return-value]
 
     def whole_own(self, draft: str) -> dict[str, int | None]:
@@ -203,16 +210,16 @@ class Timeline:
     def changed(self, old: str | None, new: str) -> set[str]:
         """Keys whose term differs between two drafts (``old`` None: before any draft)."""
         if old is None:
-            return set(self.manifests[new])
+            return set(self.whole(new))
         if old == new:
             return set()
         base = self.by_id_pk(self.by_id[new].base_pk)
         if base is not None and base.id == old:  # a delta row is written only where they differ
-            return set(self.own[new])
+            return set(self.whole_own(new))
         base = self.by_id_pk(self.by_id[old].base_pk)
         if base is not None and base.id == new:
-            return set(self.own[old])
-        a, b = self.manifests[old], self.manifests[new]
+            return set(self.whole_own(old))
+        a, b = self.whole(old), self.whole(new)
         return {k for k, _ in a.items() ^ b.items()}
 
     # --- term bodies ------------------------------------------------------------------------

@@ -81,9 +81,9 @@ def _effective(view: View, draft: str) -> dict[str, int]:
     manifest itself, not a copy, when it carries nothing)."""
     carried = view.carried(draft)
     if not carried:
-        return view.timeline.manifests[draft]
+        return view.timeline.whole(draft)
     out = {k: s.blob for k, s in carried.items() if s.blob is not None}
-    out.update(view.timeline.manifests[draft])
+    out.update(view.timeline.whole(draft))
     return out
 
 
@@ -93,7 +93,7 @@ def diff_view(view: View, old_id: str | None, new_id: str, *, three_way: bool = 
     tl = view.timeline
     old_ids = _effective(view, old_id) if old_id is not None else {}
     new_ids = _effective(view, new_id)
-    if old_id is not None and len(old_ids) == len(tl.manifests[old_id]) and len(new_ids) == len(tl.manifests[new_id]):
+    if old_id is not None and len(old_ids) == len(tl.whole(old_id)) and len(new_ids) == len(tl.whole(new_id)):
         keys = tl.changed(old_id, new_id)  # neither carries anything: the stored rows say what differs
     else:
         keys = {k for k, _ in old_ids.items() ^ new_ids.items()}
@@ -107,8 +107,8 @@ def diff_view(view: View, old_id: str | None, new_id: str, *, three_way: bool = 
     sides = {"old": old_diff, "new": new_diff}
     result = compare({k: terms[b] for k, b in old_diff.items()}, {k: terms[b] for k, b in new_diff.items()}, old_diff, new_diff, renamed,
                      tokens=lambda key, side: tl.token(sides[side][key]))
-    held_old = tl.manifests[old_id] if old_id is not None else {}
-    held_new = tl.manifests[new_id]
+    held_old = tl.whole(old_id) if old_id is not None else {}
+    held_new = tl.whole(new_id)
     i_new = view.rank[new_id]
     changes: list[Change] = []
     for c in result.changes:
