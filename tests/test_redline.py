@@ -266,6 +266,22 @@ def test_a_joint_text_is_signed_by_both_parties_and_a_rename_in_place_is_an_edit
     assert not [p for p in body.iter(f"{W}tbl")]  # no typed term changed
 
 
+def test_a_heading_that_alone_changed_is_tracked_where_the_clause_stands(deal, tmp_path):
+    """d6 renames the Payment clause's heading only: same key, same text. The heading's edit is
+    tracked (the body is not), signed by the tabling party, with a comment saying so."""
+    d6 = D5_TERMS.replace("label: Payment\n", "label: Payment terms\n")
+    deal.record_texts({"d6.yaml": draft("d6", "S", "2025-04-25", "d5", d6)})
+    deal.ok("diff", "d5", "d6", "--format", "docx", "-o", "redline.docx")
+    body, comments = docx_parts(tmp_path / "redline.docx")
+    found = clauses(body)
+    assert list(found) == ["Scope of the sale", "Payment terms", "Confidentiality", "Notices", "Disputes and governing law"]
+    payment = found["Payment terms"]
+    assert [text_of(el) for el in revisions(payment, "ins")] == [" terms"] and not revisions(payment, "del")
+    assert authors_and_dates(payment) == {("Southbank Ltd", "2025-04-25T00:00:00Z")}
+    assert comment_on(payment, comment_texts(body, comments))[2][0] == "c02_payment: heading changed"
+    assert all(not revisions(paras, "ins") and not revisions(paras, "del") for name, paras in found.items() if name != "Payment terms")
+
+
 def test_a_binary_format_is_refused_on_standard_output_in_one_line_writing_nothing(deal, tmp_path):
     before = sorted(p.name for p in tmp_path.iterdir())
     for extra in ([], ["-o", "-"]):

@@ -293,6 +293,9 @@ class _Redline:
             if c.kind == "unreported":
                 unstated.append(c.term)
                 continue
+            if c.kind == "annotated" and "label" in c.annotations and side_text(c.old.value) and side_text(c.new.value):
+                clause_changes[c.term] = c  # the same text under another heading: the heading's edit is tracked
+                continue
             if c.kind not in VALUE_KINDS:
                 continue
             a = side_text(c.old.value if c.old is not None else None)
@@ -337,8 +340,9 @@ class _Redline:
 
     def edited(self, c: Any) -> None:
         segments = redline(c.old.value.value, c.new.value.value)
+        what = f"{c.term}: heading changed" if c.kind == "annotated" else f"{c.term}: changed, {counts_text(segments)}"
         self.clause(paragraphs(redline(self.heading(c.old, c.term), self.heading(c.new, c.term))), paragraphs(segments), EDIT,
-                    self.who(c), self.why(c, f"{c.term}: changed, {counts_text(segments)}"))
+                    self.who(c), self.why(c, what))
 
     def inserted(self, c: Any) -> None:
         text = c.new.value.value
