@@ -17,7 +17,7 @@ import docx
 import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import REPO, snapshot
@@ -792,6 +792,8 @@ def _by_number(key: str) -> bool:
 
 @settings(max_examples=100, deadline=None)
 @given(tree=trees, offset=st.integers(min_value=1, max_value=5))
+# Two sections without headings, each with a "Scope": renumbered, 2.x's key is what 1.x's was.
+@example(tree=(None, [], [(None, [], [("Scope", ["The goods goods goods."], [])]), (None, [], [("Scope", ["The goods."], [])])]), offset=1)
 def test_a_renumbered_tree_aligns_with_the_original_clause_for_clause(tree, offset):
     original = _expected(tree)
     numbered = [text for key, _, text in original if _by_number(key)]
@@ -863,10 +865,11 @@ def test_a_document_draft_keeps_its_clauses_order_into_the_word_redline(tracker,
     # The document's order, not the keys': what supply-1 alone had stands where it stood there
     # (after 2.1 Fees, the last clause before it that kept its place); renamed clauses that kept
     # their order among the others (2.2, 3.1) are edited in place, not moved (a heading's old and
-    # new words read together: "3." deleted, "3.1" inserted).
+    # new words read together: "3." deleted, "3.1" inserted); a clause only renumbered keeps its
+    # key, and its heading's edit is tracked too ("5." deleted, "4." inserted).
     assert _headings(tmp_path / "redline.docx") == [
         "Preamble", "Recitals", "1.1", "2.1 Fees", "2.2 Late payment Interest", "3.3.1 Delivery", "4. Liability",
-        "4. Governing law", "5.1 Exclusions", "5.2 Cap", "Table",
+        "5.4. Governing law", "5.1 Exclusions", "5.2 Cap", "Table",
     ]
 
 

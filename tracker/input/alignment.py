@@ -6,7 +6,9 @@ steps before it left:
 
 1. ``--rename OLD=NEW`` given by the user: that pairing, whatever the texts say.
 2. The same key, for a clause keyed by its heading (or the preamble, the recitals, a schedule,
-   a table): the same heading in the same place is the same clause, whatever its text now says.
+   a table) under headings all the way up: the same heading in the same place is the same
+   clause, whatever its text now says. (Under a clause keyed by its number, ``s3.scope``, the
+   same key may be another clause renumbered: it waits for step 5.)
 3. The same or nearly the same text: ``fuzz.ratio`` (rapidfuzz's normalised Indel similarity,
    0–100, on text with case and spacing folded) of at least ``RENAME_RATIO``. A clause under a
    new heading or number whose text a clause that is gone had is that clause renamed.
@@ -104,7 +106,7 @@ def align(parent: Mapping[str, str], clauses: Sequence[Clause], *, forced: Mappi
     for old, new in (forced or {}).items():
         pair(new, old)
     for c in clauses:
-        if c.key not in match and not c.by_number and c.key in free_old:
+        if c.key not in match and not c.by_number and not c.under_number and c.key in free_old:
             pair(c.key, c.key)
     _pair_same_text(match, free_old, clauses, old_text, new_text, pair)
     _pair_best(match, free_old, clauses, old_text, new_text, pair)

@@ -39,6 +39,7 @@ class Clause:
     heading: str | None = None
     by_number: bool = False
     where: str = ""
+    under_number: bool = False  # a clause above it is keyed by its number (``s3.scope``): so is this key, in part
 
 
 @dataclass
@@ -91,7 +92,9 @@ def segment(node: Node) -> str:
     return slug(node.number or "") or "clause"
 
 
-def emit(node: Node, key: str, out: list[Clause], name: str) -> None:
+def emit(node: Node, key: str, out: list[Clause], name: str, numbered: bool = False) -> None:
+    """The clauses under ``node`` (keyed ``key``), in document order; ``numbered``: a part of
+    ``key`` stands for a number."""
     segments = [segment(child) for child in node.children]
     used = {"preamble"} if node.kind == "root" and node.body else set()
     taken = used | set(segments)  # each segment is kept for its first holder; later ones take the next free _2, _3
@@ -110,15 +113,16 @@ def emit(node: Node, key: str, out: list[Clause], name: str) -> None:
         child_key = f"{key}.{seg}" if key else seg
         if len(child_key) > MAX_KEY:
             child_key = child_key[:MAX_KEY].rstrip("._-")
+        found = clause(child_key, child, name, numbered)
         if child.body or not child.children:
-            out.append(clause(child_key, child, name))
-        emit(child, child_key, out, name)
+            out.append(found)
+        emit(child, child_key, out, name, numbered or found.by_number)
 
 
-def clause(key: str, node: Node, name: str) -> Clause:
+def clause(key: str, node: Node, name: str, numbered: bool = False) -> Clause:
     text = "\n".join(node.body)
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"clause {node.label[:60]!r} holds {len(text):,} characters; a term's text holds at most {MAX_TEXT:,}", where=name)
     label = node.label if len(node.label) <= MAX_LABEL else node.label[: MAX_LABEL - 1] + "…"
     named = node.kind in ("table", "root", "recitals")
-    return Clause(key, label, text, None if named else node.heading, not named and not slug(node.heading or ""), node.where)
+    return Clause(key, label, text, None if named else node.heading, not named and not slug(node.heading or ""), node.where, numbered)
