@@ -175,7 +175,7 @@ def test_markdown_has_a_table_per_kind(example):
     md = example.ok("diff", "d1", "d2", "--format", "markdown").stdout
     assert "### Changed" in md and "### Renamed" in md and "### Dropped" in md
     assert "| `x` | 10% → 5% | -5 pp | B | author | B opening |  |" in md
-    assert "| `no_shop → exclusivity` | 45 days → 45 days |  | B | author |  |  |" in md
+    assert "| `no_shop → exclusivity` | 45 days (same value) |  | B | author |  |  |" in md
 
 
 def test_text_output_groups_by_kind_with_party_and_basis(example):

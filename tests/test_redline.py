@@ -370,7 +370,7 @@ Changed (2)
       Any sum not paid when due bears interest at [-4%-]{+6%+} a year.
 
 Renamed (1)
-  c04_law → c09_disputes (Disputes and governing law)  This Agreement is governed by E… → This Agreement is governed by E…    N  author
+  c04_law → c09_disputes (Disputes and governing law)  This Agreement is governed by E… (same value)    N  author
 
 Dropped (1)
   c03_termination (Termination)  redline below  -18 words  N  author  N hardening

@@ -309,6 +309,8 @@ def old_new(c: object, width: int = 32) -> str:
     old = show_value(c.old, width) + ("" if c.old_stated or c.old is None else UNCONFIRMED)  # type: ignore[attr-defined]
     new = show_value(c.new, width) + ("" if c.new_stated or c.new is None else UNCONFIRMED)  # type: ignore[attr-defined]
     kind = c.kind  # type: ignore[attr-defined]
+    if kind == "renamed" and old == new:  # moved to another key, its value as it was: shown once
+        return f"{new} (same value)"
     if kind in ("changed", "renamed"):
         return f"{old} → {new}"
     if kind == "added":
