@@ -444,6 +444,8 @@ def test_the_html_report_shows_clause_redlines_inline(deal, tmp_path):
     assert ('<div class="redline"><p>The Buyer shall pay the Price in <del>cash</del> <ins>two instalments: half</ins> on '
             '<del>Completion.</del> <ins>Completion and half sixty days after it.</ins></p>') in page
     assert f'<div class="redline"><p><ins>{CONFIDENTIALITY}</ins></p></div>' in page
+    # c04_law moved to c09_disputes as it was: its text once, not on both sides of an arrow.
+    assert f'<span class="v">{LAW}</span> <span class="meta">(same value)</span>' in page
 
 
 # --- the word redline itself ------------------------------------------------------------------------------
