@@ -69,8 +69,8 @@ class Timeline:
 
     Read whole, or for some keys only (``keys``): then each manifest holds those keys, more are
     laid in place when asked for (``widen``), and what a single draft holds in full, which the
-    rename search compares, is read for that draft alone (``whole``). A question about one term
-    then reads its rows, not every draft's.
+    rename search compares, is read along that draft's chain of deltas (``whole``). A question
+    about one term then reads its rows, not every draft's.
     """
 
     def __init__(self, store: "Store", records: Sequence["DraftRecord"], stored: Sequence["DraftRecord"] | None = None,
@@ -118,29 +118,28 @@ class Timeline:
             if len(keys) * 5 >= max((r.term_count for r in self._stored), default=0):
                 keys = None  # a fifth of a sheet or more: one pass over every row costs less
         rows = self.store.draft_rows(self._stored, keys)
-        if keys is None and self.loaded:  # the rest of a partial read
-            rows = [row for row in rows if row[1] not in self.loaded]
-        # The rows come grouped by draft: each draft's dict is built in C.
+        # The rows come grouped by draft: each draft's dict is built in C. The manifests are
+        # filled in place: a view holds on to them.
         own_by_pk = {pk: dict(map(_KEY_BLOB, group)) for pk, group in groupby(rows, _DRAFT)}
-        # The manifests are filled in place: a view holds on to them.
-        if keys is None and not self.loaded:  # everything, first: each manifest its base's, layered in C
+        if keys is None:
+            # Every key (those read before come again, the same): each manifest its base's, laid
+            # already, and its own rows, in C.
             for r in self._stored:
-                mine = own_by_pk.get(r.pk, {})
-                self.own[r.id].update(mine)
+                mine = self.own[r.id]
+                mine.update(own_by_pk.get(r.pk, ()))
                 base = self.by_id_pk(r.base_pk)
                 held = self.manifests[r.id]
                 if base is not None:
                     held.update(self.manifests[base.id])
                 layer(held, mine)
-        else:
-            wanted = list(keys) if keys is not None else sorted({row[1] for row in rows})
+        else:  # a few keys: each looked up in its base's manifest
             for r in self._stored:
                 mine = own_by_pk.get(r.pk, {})
                 self.own[r.id].update(mine)
                 base = self.by_id_pk(r.base_pk)
                 before = self.manifests[base.id] if base is not None else {}
                 held = self.manifests[r.id]
-                for k in wanted:
+                for k in keys:
                     b = mine[k] if k in mine else before.get(k)
                     if b is not None:
                         held[k] = b
@@ -225,7 +224,7 @@ class Timeline:
     # --- term bodies ------------------------------------------------------------------------
 
     def blobs(self) -> set[int]:
-        """Every blob any draft of the negotiation holds."""
+        """Every blob the drafts' rows read so far hold (every one, once every key is read)."""
         return {b for rows in self.own.values() for b in rows.values() if b is not None}
 
     def prefetch(self, blobs: Iterable[int]) -> None:

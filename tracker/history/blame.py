@@ -49,8 +49,9 @@ def blame(view: View, ref: str) -> Blame:
     record, _ = resolve(view, ref)
     lineage, tl = view.lineage, view.timeline
     path = lineage.order(lineage.ancestors(record.id) | {record.id})
-    view.compute(tl.manifests[record.id])  # every term of the draft, worked out together
-    held = {k: State(k, b, tl.token(b), True, record.id) for k, b in tl.manifests[record.id].items()}
+    manifest = tl.whole(record.id)
+    view.compute(manifest)  # every term of the draft, worked out together
+    held = {k: State(k, b, tl.token(b), True, record.id) for k, b in manifest.items()}
     shown = {**{k: s for k, s in view.carried(record.id).items() if s.blob is not None}, **held}
     found = []
     for key in sorted(shown):

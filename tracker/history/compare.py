@@ -77,8 +77,8 @@ def diff_records(store: Store, negotiation: Negotiation, old: DraftRecord, new: 
 
 
 def _effective(view: View, draft: str) -> dict[str, int]:
-    """The draft's terms as key → blob: those it holds and those it carries over (its stored
-    manifest itself, not a copy, when it carries nothing)."""
+    """The draft's terms as key → blob: those it holds and those it carries over (its whole
+    manifest as the timeline keeps it, not a copy, when it carries nothing)."""
     carried = view.carried(draft)
     if not carried:
         return view.timeline.whole(draft)

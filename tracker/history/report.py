@@ -128,7 +128,7 @@ def _tallies(view: View, changes: list[DraftChanges], final: Positions) -> list[
             a = c.attribution
             if a is None:
                 continue
-            token = ABSENT if c.kind == "dropped" else view.timeline.token(view.timeline.manifests[dc.record.id][c.term])
+            token = ABSENT if c.kind == "dropped" else view.timeline.token(view.timeline.whole(dc.record.id)[c.term])
             end = ends.get(c.term)
             end_token = _agreed_token(end) if end is not None and end.status == AGREED else None
             contested = not codes <= set(a.pushed_by)

@@ -317,13 +317,13 @@ class View:
 
     def name(self, keys: frozenset[str], upto: int | None = None) -> str:
         """A term's name: its key in the latest draft (in reading order, up to rank ``upto``)
-        that holds it."""
+        that holds it (a partial draft only carrying it over does not)."""
         if len(keys) == 1:
             return next(iter(keys))
         last = len(self.ordered) - 1 if upto is None else upto
         for i in range(last, -1, -1):
             s = self.state_at(i, keys)
-            if s is not None and s.blob is not None:
+            if s is not None and s.stated and s.blob is not None:
                 return s.key
         return min(keys)
 
@@ -577,7 +577,7 @@ class View:
                 valued[i], absent[i] = None, out
                 if out:
                     left[i] = out
-                if added - was:  # it comes here without its parent knowing it: from another key?
+                if added:  # it comes here, its parent holding no value of it: from another key?
                     self._pair_renames(p0, i)
             else:
                 mine = holding(i)
@@ -597,8 +597,12 @@ class View:
                     valued[i], absent[i] = mine | gone, out
                     if gone or out:
                         kept[i] = gone | out
-                fresh = mine - had - was if len(ps) == 1 else mine.difference(*(had_by(p) for p in ps), *(absent[p] for p in ps))
-                if fresh:  # it comes here without a parent knowing it: from another key?
+                # Held here with no value in a parent (unknown to it, or absent there: a term may
+                # come back under a key it once had): from another key? Every pair where a key
+                # comes or goes is searched whichever key is asked about first, so that a term's
+                # keys never depend on the order questions are asked in.
+                fresh = mine - had if len(ps) == 1 else mine - set.intersection(*(had_by(p) for p in ps))
+                if fresh:
                     for p in ps:
                         self._pair_renames(p, i)
             for p in ps:
