@@ -111,18 +111,22 @@ def _models(spec: dict[str, Any], swap: dict[str, str] | None = None) -> tuple[N
     return neg, drafts
 
 
+def _empty_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database's URL: a new SQLite file, or the shared PostgreSQL schema emptied."""
+    if backend == "sqlite":
+        path = tmp_path / f"{uuid.uuid4().hex}.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_shared_url")
+    _truncate(url)
+    return url
+
+
 @pytest.fixture
 def fresh(backend: str, request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A function that records a negotiation into an empty database and returns its view."""
     def make(negotiation: Negotiation, drafts: list[Draft]) -> View:
-        if backend == "sqlite":
-            path = tmp_path / f"{uuid.uuid4().hex}.db"
-            shutil.copy(request.getfixturevalue("sqlite_template"), path)
-            url = f"sqlite:///{path}"
-        else:
-            url = request.getfixturevalue("pg_shared_url")
-            _truncate(url)
-        store = Store.open(url)
+        store = Store.open(_empty_url(backend, request, tmp_path))
         try:
             store.record([Pending(d) for d in drafts], [negotiation])
             view = reading.load(store, store.negotiation())
@@ -131,6 +135,23 @@ def fresh(backend: str, request: pytest.FixtureRequest, tmp_path: Path):  # type
         finally:
             store.close()
     return make
+
+
+@pytest.fixture
+def empty_store(backend: str, request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A function that opens a store on an empty database, kept open for the narrow reads of
+    the test (each call closes the one before); the last is closed after the test."""
+    opened: list[Store] = []
+
+    def make() -> Store:
+        while opened:
+            opened.pop().close()
+        opened.append(Store.open(_empty_url(backend, request, tmp_path)))
+        return opened[-1]
+
+    yield make
+    while opened:
+        opened.pop().close()
 
 
 def labels(view: View) -> dict[tuple[str, str, str], str]:
@@ -394,24 +415,15 @@ def test_a_terms_history_read_alone_is_its_history_read_with_every_term(tracker,
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(spec=negotiations(), chain=st.sampled_from([1, 24]))
-def test_a_terms_history_read_alone_is_the_same_in_random_negotiations(backend, request, tmp_path, monkeypatch, spec, chain):
-    """Partial drafts (what they carry over is read whole), explicit absences, merges and
-    defaults, with drafts stored whole or as deltas."""
-    if backend == "sqlite":
-        path = tmp_path / f"{uuid.uuid4().hex}.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url = f"sqlite:///{path}"
-    else:
-        url = request.getfixturevalue("pg_shared_url")
-        _truncate(url)
+def test_a_terms_history_read_alone_is_the_same_in_random_negotiations(empty_store, monkeypatch, spec, chain):
+    """Partial drafts (what they carry over is read whole), explicit absences, merges, defaults
+    and values two terms share, with drafts stored whole or as deltas."""
     monkeypatch.setattr("tracker.db.store.MAX_CHAIN", chain)
-    store = Store.open(url)
-    try:
-        store.record([Pending(d) for d in _models(spec)[1]], [_models(spec)[0]])
-        _every_history_read_alone_is_its_history_in_the_whole_view(store)
-        _every_diff_on_a_view_that_read_no_term_is_the_diff_read_whole(store)
-    finally:
-        store.close()
+    store = empty_store()
+    negotiation, drafts = _models(spec)
+    store.record([Pending(d) for d in drafts], [negotiation])
+    _every_history_read_alone_is_its_history_in_the_whole_view(store)
+    _every_diff_on_a_view_that_read_no_term_is_the_diff_read_whole(store)
 
 
 def test_an_unknown_term_read_alone_is_refused_with_the_keys_it_may_mean(tracker, tmp_path):
@@ -429,7 +441,7 @@ def test_an_unknown_term_read_alone_is_refused_with_the_keys_it_may_mean(tracker
 
 
 @pytest.mark.parametrize("chain", [0, 24])
-def test_a_key_a_partial_draft_carries_over_is_no_new_key_for_a_term_read_alone(backend, request, tmp_path, monkeypatch, chain):
+def test_a_key_a_partial_draft_carries_over_is_no_new_key_for_a_term_read_alone(empty_store, monkeypatch, chain):
     """d2 reports only the share and carries fee and law over; d3, from the text, holds law and
     leaves fee out. law was known all along, so fee did not move to law (though their values are
     the same): fee is dropped in d3. Read alone, fee's view must still see that d2 carried law,
@@ -440,52 +452,33 @@ def test_a_key_a_partial_draft_carries_over_is_no_new_key_for_a_term_read_alone(
         {"id": "d2", "parents": ["d1"], "day": 1, "coverage": "partial", "tabled_by": ["B"], "terms": {"share": "20%"}},
         {"id": "d3", "parents": ["d2"], "day": 2, "coverage": "full", "tabled_by": ["A"], "terms": {"law": "$5 million", "share": "20%"}},
     ]}
-    if backend == "sqlite":
-        path = tmp_path / "carried.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url = f"sqlite:///{path}"
-    else:
-        url = request.getfixturevalue("pg_shared_url")
-        _truncate(url)
-    store = Store.open(url)
-    try:
-        negotiation, drafts = _models(spec)
-        store.record([Pending(d) for d in drafts], [negotiation])
-        alone = reading.load(store, store.negotiation(), keys=["fee"])
-        assert alone.aliases("fee") == frozenset({"fee"})
-        assert [r["event"] for r in json.loads(_history_json(alone, "fee"))["drafts"]] == ["added", "carried", "dropped"]
-        _every_history_read_alone_is_its_history_in_the_whole_view(store)
-    finally:
-        store.close()
+    store = empty_store()
+    negotiation, drafts = _models(spec)
+    store.record([Pending(d) for d in drafts], [negotiation])
+    alone = reading.load(store, store.negotiation(), keys=["fee"])
+    assert alone.aliases("fee") == frozenset({"fee"})
+    assert [r["event"] for r in json.loads(_history_json(alone, "fee"))["drafts"]] == ["added", "carried", "dropped"]
+    _every_history_read_alone_is_its_history_in_the_whole_view(store)
 
 
-def test_a_terms_keys_do_not_depend_on_which_term_was_asked_about_first(backend, request, tmp_path):
-    """d1 leaves b out; d2 leaves a out and holds b with a's value. From d1 to d2, a moved to b
-    (what `tracker diff d1 d2` says): b's keys are {a, b} whether a or b is asked about first, and
-    b's history is the same read alone, read with every term or read after a's."""
+def test_a_terms_keys_do_not_depend_on_which_term_was_asked_about_first(empty_store):
+    """d1 leaves law out; d2 leaves fee out and holds law with fee's value. From d1 to d2, fee
+    moved to law (what `tracker diff d1 d2` says): law's keys are {fee, law} whether fee or law
+    is asked about first, and law's history is the same read alone, read with every term or
+    read after fee's."""
     spec = {"parties": ["A", "B"], "preferences": {}, "drafts": [
         {"id": "d0", "parents": [], "day": 0, "coverage": "full", "tabled_by": ["A"], "terms": {"fee": "$5 million", "law": "$2 million"}},
         {"id": "d1", "parents": ["d0"], "day": 1, "coverage": "full", "tabled_by": ["B"], "terms": {"fee": "$5 million"}},
         {"id": "d2", "parents": ["d1"], "day": 2, "coverage": "full", "tabled_by": ["A"], "terms": {"law": "$5 million"}},
     ]}
-    if backend == "sqlite":
-        path = tmp_path / "order.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        url = f"sqlite:///{path}"
-    else:
-        url = request.getfixturevalue("pg_shared_url")
-        _truncate(url)
-    store = Store.open(url)
-    try:
-        negotiation, drafts = _models(spec)
-        store.record([Pending(d) for d in drafts], [negotiation])
-        fee_first = reading.load(store, store.negotiation())
-        fee_first.aliases("fee")
-        law_first = reading.load(store, store.negotiation())
-        assert law_first.aliases("law") == fee_first.aliases("law") == frozenset({"fee", "law"})
-        every = reading.load(store, store.negotiation())
-        every.terms()
-        alone = reading.load(store, store.negotiation(), keys=["law"])
-        assert _history_json(alone, "law") == _history_json(law_first, "law") == _history_json(fee_first, "law") == _history_json(every, "law")
-    finally:
-        store.close()
+    store = empty_store()
+    negotiation, drafts = _models(spec)
+    store.record([Pending(d) for d in drafts], [negotiation])
+    fee_first = reading.load(store, store.negotiation())
+    fee_first.aliases("fee")
+    law_first = reading.load(store, store.negotiation())
+    assert law_first.aliases("law") == fee_first.aliases("law") == frozenset({"fee", "law"})
+    every = reading.load(store, store.negotiation())
+    every.terms()
+    alone = reading.load(store, store.negotiation(), keys=["law"])
+    assert _history_json(alone, "law") == _history_json(law_first, "law") == _history_json(fee_first, "law") == _history_json(every, "law")
