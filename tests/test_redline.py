@@ -448,6 +448,17 @@ def test_the_html_report_shows_clause_redlines_inline(deal, tmp_path):
     assert f'<span class="v">{LAW}</span> <span class="meta">(same value)</span>' in page
 
 
+def test_the_markdown_report_draws_clause_changes_as_redlines_after_each_table(deal):
+    out = deal.ok("report", "--format", "markdown").stdout
+    d4 = out[out.index("### v4 d4"):out.index("### v5 d5")]
+    assert "| `c03_termination` (Termination) | dropped | redline below | — | -18 words | N | author | N hardening |" in d4
+    assert "| `c05_confidentiality` (Confidentiality) | added | — | redline below | +15 words | S | explicit | N opening |" in d4
+    assert f"| `c04_law → c09_disputes` (Disputes and governing law) | renamed | {LAW} | (same value) |  | N | author |  |" in d4
+    assert d4.index("Redline of `c05_confidentiality` (Confidentiality):") > d4.index("| `c05_confidentiality`")
+    assert f"<ins>{CONFIDENTIALITY}</ins>" in d4
+    assert "<del>Either party may terminate this Agreement by written notice if Completion has not occurred by 30 June 2025.</del>" in d4
+
+
 # --- the word redline itself ------------------------------------------------------------------------------
 
 

@@ -81,8 +81,7 @@ def diff(d: Any) -> str:
             texts = clause_texts(c)
             if texts is not None:
                 clauses.append((name, c.label, texts))
-        for name, label, texts in clauses:  # a table cell holds one line: a clause's redline follows the table
-            lines += ["", f"Redline of {_name(name, label)}:", "", *_paragraphs(markdown_paragraphs(redline(*texts), cell))]
+        lines += _redlines(clauses)
     if d.three_way:
         base = d.base.id if d.base else "none"
         lines += ["", f"### Three-way (common ancestor: {cell(base)})", "",
@@ -92,6 +91,15 @@ def diff(d: Any) -> str:
     if not d.result.changes:
         lines += ["", "No differences."]
     return "\n".join(lines) + "\n"
+
+
+def _redlines(clauses: list[tuple[str, Any, tuple[str, str]]]) -> list[str]:
+    """Each clause's redline, after the table whose rows name them (a table cell holds one
+    line): (name, label, (old text, new text))."""
+    out: list[str] = []
+    for name, label, texts in clauses:
+        out += ["", f"Redline of {_name(name, label)}:", "", *_paragraphs(markdown_paragraphs(redline(*texts), cell))]
+    return out
 
 
 def _paragraphs(lines: Any) -> list[str]:
@@ -180,10 +188,19 @@ def report(data: dict[str, Any]) -> str:
             continue
         out += ["", "| Term | Kind | Was | Now | Change | Pushed by | Basis | Moves |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
         quotes = []
+        clauses = []
         for c in block["changes"]:
             name = f"{c['old_term']} → {c['term']}" if c["old_term"] else c["term"]
-            was = _or_dash(c["old_text"]) + ("" if c["old_stated"] else " (unconfirmed)") + _disputed(c["old_reports"])
-            now = "not stated" if c["kind"] == "unreported" else _or_dash(c["new_text"]) + _disputed(c["new_reports"])
+            texts = clause_texts(c)
+            if texts is not None:  # a clause: its redline follows the table
+                clauses.append((name, c["label"], texts))
+                was = ("redline below" if texts[0] else "—") + ("" if c["old_stated"] else " (unconfirmed)")
+                now = "redline below" if texts[1] else "—"
+            elif c["kind"] == "renamed" and c["old_text"] == c["new_text"] and c["old_stated"]:
+                was, now = _or_dash(c["old_text"]), "(same value)"
+            else:
+                was = _or_dash(c["old_text"]) + ("" if c["old_stated"] else " (unconfirmed)") + _disputed(c["old_reports"])
+                now = "not stated" if c["kind"] == "unreported" else _or_dash(c["new_text"]) + _disputed(c["new_reports"])
             out.append(
                 f"| {_name(name, c['label'])} | {c['kind']} | {was} | {now} | {cell(c['delta_text'])} "
                 f"| {_who(c['pushed_by'])} | {cell(_basis(c))} | {_stances(c['stance'])} |"
@@ -193,6 +210,7 @@ def report(data: dict[str, Any]) -> str:
             for q in c["quotes"]:
                 if q["quote"]:
                     quotes.append(f"- `{c['term']}`: “{cell(q['quote'])}” [{cell(q['source'])}]")
+        out += _redlines(clauses)
         if quotes:
             out += ["", "Evidence:", "", *quotes]
 
