@@ -282,6 +282,16 @@ def test_a_heading_that_alone_changed_is_tracked_where_the_clause_stands(deal, t
     assert all(not revisions(paras, "ins") and not revisions(paras, "del") for name, paras in found.items() if name != "Payment terms")
 
 
+def test_the_same_two_drafts_give_the_same_docx_bytes(deal, tmp_path):
+    """Every part of the package is dated by the newer draft, not by when the file was written."""
+    deal.ok("diff", "d3", "d4", "--format", "docx", "-o", "first.docx")
+    deal.ok("diff", "d3", "d4", "--format", "docx", "-o", "second.docx")
+    with zipfile.ZipFile(tmp_path / "first.docx") as z:
+        assert z.testzip() is None
+        assert {i.date_time for i in z.infolist()} == {(2025, 4, 15, 0, 0, 0)}
+    assert (tmp_path / "first.docx").read_bytes() == (tmp_path / "second.docx").read_bytes()
+
+
 def test_a_binary_format_is_refused_on_standard_output_in_one_line_writing_nothing(deal, tmp_path):
     before = sorted(p.name for p in tmp_path.iterdir())
     for extra in ([], ["-o", "-"]):

@@ -17,7 +17,8 @@ comment) has its own ``w:id``, increasing through the document.
 
 python-docx makes the package, its styles and its comments part; it has no API for tracked
 changes, so the revisions are written as WordprocessingML with its oxml helpers. Imported only
-for ``--format docx``: no other command loads python-docx.
+for ``--format docx``: no other command loads python-docx. The same two drafts give the same
+bytes: every part of the package is dated by the newer draft, not by when it was written.
 """
 
 from __future__ import annotations
@@ -256,7 +257,7 @@ class _Redline:
                 + ", ".join(unstated)))
         out = io.BytesIO()
         self.doc.save(out)
-        return out.getvalue()
+        return _dated(out.getvalue(), new.header.date)
 
     def introduction(self) -> str:
         d = self.d
@@ -411,3 +412,18 @@ class _Redline:
         if term is None:
             return "—"
         return term.value.short() + (" (left for later)" if term.deferred else "")
+
+
+def _dated(package: bytes, day: dt.date) -> bytes:
+    """The package with every part dated ``day`` (python-docx stamps each with the time it was
+    written): the same redline is byte for byte the same file, whenever it is made."""
+    import zipfile
+
+    stamp = (max(day.year, 1980), day.month, day.day, 0, 0, 0)  # a zip's dates start in 1980
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            entry = zipfile.ZipInfo(item.filename, stamp)
+            entry.compress_type, entry.external_attr = item.compress_type, item.external_attr
+            target.writestr(entry, source.read(item))
+    return out.getvalue()
