@@ -142,7 +142,7 @@ class Negotiation:
 
     def history(self, key: str, *, corrected: bool = False) -> Answer:
         """One term through every draft, following renames (``tracker history``)."""
-        view = self.view(corrected=corrected)
+        view = load(self.store, self.sheet, corrected=corrected, keys=[key])  # the term's rows, as the command reads them
         known_key(view, key)
         h = term_history(view, key)
         return Answer("history", h, (h,), {"negotiation": view.negotiation})
