@@ -19,6 +19,10 @@ python-docx makes the package, its styles and its comments part; it has no API f
 changes, so the revisions are written as WordprocessingML with its oxml helpers. Imported only
 for ``--format docx``: no other command loads python-docx. The same two drafts give the same
 bytes: every part of the package is dated by the newer draft, not by when it was written.
+
+Some 430 lines on purpose: the ways a clause is drawn (kept, edited, inserted, deleted, moved,
+renamed in place), the comments and the typed terms' table all write into one document and share
+its running annotation ids, its places and its authors; split, they would pass that state around.
 """
 
 from __future__ import annotations
