@@ -4,7 +4,7 @@ These pydantic models are the one in-memory form of a term sheet. Files are load
 (``loading.py``), the store writes and reads them (``store.py``), and every report is computed
 from them. ``extra="forbid"`` everywhere: a misspelt field is an error, not silently dropped.
 
-Some 430 lines on purpose: the models of the two file kinds and their cross-field checks,
+Some 480 lines on purpose: the models of the two file kinds and their cross-field checks,
 which pydantic keeps in the classes they check.
 """
 
