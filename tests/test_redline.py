@@ -282,6 +282,34 @@ def test_a_heading_that_alone_changed_is_tracked_where_the_clause_stands(deal, t
     assert all(not revisions(paras, "ins") and not revisions(paras, "del") for name, paras in found.items() if name != "Payment terms")
 
 
+def test_a_clause_that_keeps_its_key_but_changes_place_is_a_tracked_move(deal, tmp_path):
+    """d6 and d7 both state their order; d7 puts the payment clause last and edits it. It is
+    moved from where it stood to where it stands, its edit inside the move, signed by d7's
+    tabler (order is no change the diff attributes: whoever tabled the newer draft); the clauses
+    that kept their order are not moved."""
+    order = "order: [c01_sale, c02_payment, c05_confidentiality, c06_notices, c09_disputes]\n"
+    d7_terms = D5_TERMS.replace(PAY_SELLER.replace("\n", "\n      "), PAY_SELLER.replace("sixty", "ninety").replace("\n", "\n      "))
+    assert d7_terms != D5_TERMS
+    deal.record_texts({
+        "d6.yaml": draft("d6", "N", "2025-04-25", "d5", D5_TERMS, head=order),
+        "d7.yaml": draft("d7", "S", "2025-04-30", "d6", d7_terms,
+                         head="order: [c01_sale, c05_confidentiality, c06_notices, c09_disputes, c02_payment]\n"),
+    })
+    deal.ok("diff", "d6", "d7", "--format", "docx", "-o", "redline.docx")
+    body, comments = docx_parts(tmp_path / "redline.docx")
+    headings = [text_of(p) for p in body.iter(f"{W}p") if (s := p.find(f"{W}pPr/{W}pStyle")) is not None and s.get(f"{W}val") == "Heading1"]
+    assert headings == ["Scope of the sale", "Payment", "Confidentiality", "Notices", "Disputes and governing law", "Payment"]
+    found = clauses(body)
+    source, target = found["Payment"][:2], found["Payment"][2:]
+    (start_from,), (start_to,) = revisions(source, "moveFromRangeStart"), revisions(target, "moveToRangeStart")
+    assert start_from.get(f"{W}name") == start_to.get(f"{W}name")
+    assert [text_of(el) for el in revisions(target, "ins")] == [" ninety"]
+    assert authors_and_dates(source + target) == {("Southbank Ltd", "2025-04-30T00:00:00Z")}
+    assert comment_on(target, comment_texts(body, comments))[2][0] == "c02_payment: moved among the clauses, -1 +1 words"
+    assert all(not revisions(found[name], "moveFrom") and not revisions(found[name], "moveTo")
+               for name in ("Scope of the sale", "Confidentiality", "Notices", "Disputes and governing law"))
+
+
 def test_the_same_two_drafts_give_the_same_docx_bytes(deal, tmp_path):
     """Every part of the package is dated by the newer draft, not by when the file was written."""
     deal.ok("diff", "d3", "d4", "--format", "docx", "-o", "first.docx")

@@ -9,7 +9,9 @@ Markdown and HTML views share); a clause added or dropped is inserted or deleted
 paragraph marks too (``w:pPr/w:rPr/w:ins``). A renamed clause that changes place is a move,
 ``w:moveFrom`` where its old key stood and ``w:moveTo`` where its new one stands, each inside
 its named range (``w:moveFromRangeStart``…``End``) as Word writes a move; one that keeps its
-place is tracked there like any edit. Each revision's author is the party (or parties) that
+place is tracked there like any edit. So is a move of a clause that keeps its key, between two
+drafts that both state their order (a draft that states none says nothing of where its clauses
+stand): signed by whoever tabled the newer draft, since the diff attributes no order. Each revision's author is the party (or parties) that
 pushed the change, its date that of the draft that introduced it, and a comment on the clause
 gives the basis and the evidence, with the quotes the term cites. Changes to typed terms
 (money, dates, …) follow in a table, each with its comment. Every annotation (revision, range,
@@ -20,7 +22,7 @@ changes, so the revisions are written as WordprocessingML with its oxml helpers.
 for ``--format docx``: no other command loads python-docx. The same two drafts give the same
 bytes: every part of the package is dated by the newer draft, not by when it was written.
 
-Some 430 lines on purpose: the ways a clause is drawn (kept, edited, inserted, deleted, moved,
+Some 460 lines on purpose: the ways a clause is drawn (kept, edited, inserted, deleted, moved,
 renamed in place), the comments and the typed terms' table all write into one document and share
 its running annotation ids, its places and its authors; split, they would pass that state around.
 """
@@ -86,6 +88,19 @@ def xml_text(text: str) -> str:
     return NOT_XML.sub(lambda m: f"\\u{ord(m.group()):04x}", escaped(text))
 
 
+@dataclass
+class _Moved:
+    """A clause that kept its key and its text but not its place: no change of the diff (which
+    attributes no order), drawn as a move by whoever tabled the newer draft."""
+
+    term: str
+    old: Any
+    new: Any
+    old_term: str | None = None
+    attribution: Any = None
+    value_changed: bool = False
+
+
 def _kept(segments: list[Segment]) -> list[Segment]:
     """A redline without its deletions: the new text, the words it added marked."""
     return [seg for seg in segments if seg.op != DELETE]
@@ -102,9 +117,13 @@ class _Redline:
         self.d, self.sheet = d, sheet
         renamed = {c.old_term: c.term for c in d.result.changes if c.kind == "renamed" and c.old_term}
         self.places = Places(*orders(d, sheet), renamed)
+        # A clause that keeps its key moves only between two drafts that both state their order
+        # (a draft that states none is drawn by key, which says nothing of where its clauses stand).
+        self.both_ordered = bool(d.new.header.order) and d.old is not None and bool(d.old.header.order)
         self.negotiation = d.negotiation
         self.doc = Document()
         self.next_id = 0
+        self.move_names: dict[str, str] = {}  # a moved clause's key now → the name its two ranges share
 
     # --- who, when, why --------------------------------------------------------------------
 
@@ -317,10 +336,15 @@ class _Redline:
             if term.value.type != "text":
                 continue
             c = clause_changes.get(key)
-            if c is None:
-                entries.append((self.places.new(key), lambda key=key, term=term: self.unchanged(key, term)))
-            elif c in renamed:
+            if c in renamed:
                 continue  # placed below, once every other clause has its place
+            if self.both_ordered and key in self.places.moved and (c is None or side_text(c.old.value if c.old is not None else None)):
+                # The same key out of the older draft's order: a move, its edits (if any) in it.
+                moved = c if c is not None else _Moved(key, term, term)
+                entries.append((self.places.old(key), lambda c=moved: self.moved_from(c)))
+                entries.append((self.places.new(key), lambda c=moved: self.moved_to(c)))
+            elif c is None:
+                entries.append((self.places.new(key), lambda key=key, term=term: self.unchanged(key, term)))
             elif side_text(c.old.value if c.old is not None else None):
                 entries.append((self.places.new(key), lambda c=c: self.edited(c)))
             else:
@@ -360,19 +384,20 @@ class _Redline:
                     self.who(c), self.why(c, f"{c.term}: dropped" if c.new is None else f"{c.term}: now none (left out of the text)"))
 
     def move_name(self, c: Any) -> str:
-        return f"move-{self.d.result.changes.index(c) + 1}"
+        return self.move_names.setdefault(c.term, f"move-{len(self.move_names) + 1}")
 
     def moved_from(self, c: Any) -> None:
-        text, head = c.old.value.value, self.heading(c.old, c.old_term)
+        text, head = c.old.value.value, self.heading(c.old, c.old_term or c.term)
         self.clause(paragraphs(redline(head, head)), paragraphs(redline(text, text)), MOVE_FROM, self.who(c),
                     move=("w:moveFromRange", self.move_name(c)))
 
     def moved_to(self, c: Any) -> None:
         segments = redline(c.old.value.value, c.new.value.value)
-        edits = f", {counts_text(segments)}" if c.delta else ""
-        heading = redline(self.heading(c.old, c.old_term), self.heading(c.new, c.term))
+        edits = f", {counts_text(segments)}" if c.value_changed else ""
+        heading = redline(self.heading(c.old, c.old_term or c.term), self.heading(c.new, c.term))
+        what = f"{c.term}: moved from {c.old_term}{edits}" if c.old_term else f"{c.term}: moved among the clauses{edits}"
         self.clause(paragraphs(_kept(heading)), paragraphs(_kept(segments)), MOVE_TO,
-                    self.who(c), self.why(c, f"{c.term}: moved from {c.old_term}{edits}"), move=("w:moveToRange", self.move_name(c)))
+                    self.who(c), self.why(c, what), move=("w:moveToRange", self.move_name(c)))
 
     def renamed_in_place(self, c: Any) -> None:
         """A renamed clause that keeps its place among the others: its edits, if any, tracked there."""
