@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from small_deal import write_deal
+
 NEGOTIATION = """kind: negotiation
 id: licence
 title: Software licence renewal
@@ -132,12 +134,5 @@ terms:
 
 
 def write_licence_deal(folder: Path) -> list[str]:
-    """Write the negotiation and its drafts to ``folder``; the paths, ready for `tracker record`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / "negotiation.yaml"]
-    paths[0].write_text(NEGOTIATION, encoding="utf-8")
-    for name, text in DRAFTS.items():
-        path = folder / f"{name}.yaml"
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    return [str(p) for p in paths]
+    """Write this negotiation and its drafts to ``folder`` (``small_deal.write_deal``)."""
+    return write_deal(folder, NEGOTIATION, DRAFTS)

@@ -86,13 +86,19 @@ DRAFTS = {
 }
 
 
-def write_small_deal(folder: Path) -> list[str]:
-    """Write the negotiation and its drafts to ``folder``; the paths, ready for `tracker record`."""
+def write_deal(folder: Path, negotiation: str, drafts: dict[str, str]) -> list[str]:
+    """Write a negotiation file and its drafts (name → YAML) to ``folder``; the paths, ready for
+    `tracker record`."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / "negotiation.yaml"]
-    paths[0].write_text(NEGOTIATION, encoding="utf-8")
-    for name, text in DRAFTS.items():
+    paths[0].write_text(negotiation, encoding="utf-8")
+    for name, text in drafts.items():
         path = folder / f"{name}.yaml"
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     return [str(p) for p in paths]
+
+
+def write_small_deal(folder: Path) -> list[str]:
+    """Write this negotiation and its drafts to ``folder`` (``write_deal``)."""
+    return write_deal(folder, NEGOTIATION, DRAFTS)

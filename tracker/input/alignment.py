@@ -250,32 +250,31 @@ class _Index:
 
 def _pieces(match, clauses, parent, gone, added, old_text, new_text):  # type: ignore[no-untyped-def]
     """The splits and merges among the clauses: what can be told of them (see the module's note).
-    Only texts sharing words are compared: ``partial_ratio`` is too dear to try every pair."""
+    A split is a parent clause found in pieces among the new ones, a merge the same the other
+    way round: one routine (``_found_in``) for both."""
     inverse = {old: new for new, old in match.items()}
-    added_set, gone_set = set(added), set(gone)
     doc_order = {c.key: i for i, c in enumerate(clauses)}
     parent_order = {k: i for i, k in enumerate(parent)}
-    in_old, in_new = _Index(old_text), _Index(new_text)
-    split_candidates: dict[str, set[str]] = {}
-    for new in added_set | set(match):
-        for old in in_old.sharing(new_text[new]):
-            if new in added_set or inverse.get(old) == new:
-                split_candidates.setdefault(old, set()).add(new)
-    splits = []
-    for old in parent:
-        whole = old_text[old]
-        pieces = [k for k in split_candidates.get(old, ()) if _piece(new_text[k], whole)]
-        if len(pieces) >= 2 and added_set & set(pieces) and sum(len(new_text[k]) for k in pieces) >= COVERED * len(whole):
-            splits.append((old, sorted(pieces, key=doc_order.__getitem__)))
-    merge_candidates: dict[str, set[str]] = {}
-    for old in gone_set | set(inverse):
-        for new in in_new.sharing(old_text[old]):
-            if old in gone_set or match.get(new) == old:
-                merge_candidates.setdefault(new, set()).add(old)
-    merges = []
-    for c in clauses:
-        whole = new_text[c.key]
-        pieces = [k for k in merge_candidates.get(c.key, ()) if _piece(old_text[k], whole)]
-        if len(pieces) >= 2 and gone_set & set(pieces) and sum(len(old_text[k]) for k in pieces) >= COVERED * len(whole):
-            merges.append((sorted(pieces, key=parent_order.__getitem__), c.key))
-    return splits, merges
+    splits = _found_in(list(parent), old_text, new_text, inverse, set(added), doc_order)
+    merged = _found_in([c.key for c in clauses], new_text, old_text, match, set(gone), parent_order)
+    return splits, [(pieces, whole) for whole, pieces in merged]
+
+
+def _found_in(wholes, whole_text, piece_text, partner, fresh, order):  # type: ignore[no-untyped-def]
+    """(whole, its pieces in ``order``) for each of ``wholes`` found in two or more pieces, at
+    least one of them ``fresh`` (a clause added, for a split; dropped, for a merge) and together
+    at least ``COVERED`` of it. A piece is a fresh text, or the one ``partner`` pairs with the
+    whole. Only texts sharing words are compared: ``partial_ratio`` is too dear to try every pair."""
+    index = _Index(whole_text)
+    candidates: dict[str, set[str]] = {}
+    for piece in fresh | set(partner.values()):
+        for whole in index.sharing(piece_text[piece]):
+            if piece in fresh or partner.get(whole) == piece:
+                candidates.setdefault(whole, set()).add(piece)
+    out = []
+    for whole in wholes:
+        text = whole_text[whole]
+        pieces = [k for k in candidates.get(whole, ()) if _piece(piece_text[k], text)]
+        if len(pieces) >= 2 and fresh & set(pieces) and sum(len(piece_text[k]) for k in pieces) >= COVERED * len(text):
+            out.append((whole, sorted(pieces, key=order.__getitem__)))
+    return out
