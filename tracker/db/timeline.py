@@ -159,23 +159,26 @@ class Timeline:
             while r is not None and r.id not in self._whole:
                 chain.append(r)
                 r = self.by_id_pk(r.base_pk)
-            unread = [c for c in chain if c.id not in self._whole_own]
-            rows = {pk: dict(map(_KEY_BLOB, group)) for pk, group in groupby(self.store.draft_rows(unread), _DRAFT)} if unread else {}
-            for c in unread:
-                self._whole_own[c.id] = rows.get(c.pk, {})
+            owns = self.read_own([c.id for c in chain])
             found = self._whole[r.id] if r is not None else None
-            for c in reversed(chain):
-                found = self._whole[c.id] = layered(found, self._whole_own[c.id])
+            for c, own in zip(reversed(chain), reversed(owns)):
+                found = self._whole[c.id] = layered(found, own)
         return found  # type: ignore[return-value]
 
     def whole_own(self, draft: str) -> dict[str, int | None]:
         """All of ``draft``'s own stored rows (see ``own``), whatever keys were read."""
+        return self.read_own([draft])[0]
+
+    def read_own(self, drafts: Sequence[str]) -> list[dict[str, int | None]]:
+        """``whole_own`` of each of ``drafts``, those not read yet in one query."""
         if self.loaded is None:
-            return self.own[draft]
-        if draft not in self._whole_own:
-            r = self.by_id_any(draft)
-            self._whole_own[draft] = dict(map(_KEY_BLOB, self.store.draft_rows([r])))
-        return self._whole_own[draft]
+            return [self.own[d] for d in drafts]
+        unread = [self.by_id_any(d) for d in dict.fromkeys(drafts) if d not in self._whole_own]
+        if unread:
+            rows = {pk: dict(map(_KEY_BLOB, group)) for pk, group in groupby(self.store.draft_rows(unread), _DRAFT)}
+            for r in unread:
+                self._whole_own[r.id] = rows.get(r.pk, {})
+        return [self._whole_own[d] for d in drafts]
 
     def knows(self, key: str) -> bool:
         """Whether any draft holds or held ``key``."""

@@ -150,6 +150,7 @@ class View:
         self._order = list(range(n)) if topological else [self.rank[r.id] for r in self.lineage.recorded]
         self._position = {i: pos for pos, i in enumerate(self._order)}
         self._renames: dict[tuple[int, int], list[tuple[str, str]]] = {}
+        self._coming: dict[tuple[int, int], tuple[dict[str, int], dict[str, int]]] = {}  # what ``prepare`` found, for the search
         self._links: dict[str, set[str]] = {}
         self._carried_values: dict[int, dict[str, tuple[int, str]]] = {}
         # What the rule worked out, per draft by rank, for the keys in ``_ruled``: the keys a
@@ -189,13 +190,13 @@ class View:
         if found is not None:
             return found
         tl = self.timeline
-        new, old = self._comes_and_goes(parent, child)
+        new, old = self._coming.pop((parent, child), None) or self._comes_and_goes(parent, child)
         found = []
         if new:
+            tl.prefetch([*old.values(), *new.values()])  # the bodies compared below, in one query
             declared = {k: rf for k, b in new.items() if (rf := tl.renamed_from(b)) is not None}
             detect = self._full[child]
             if detect or declared:
-                tl.prefetch([*old.values(), *new.values()])
                 tokens = {k: t for k, b in old.items() if (t := tl.token(b)) != ABSENT}
                 found = pair_renames(tokens, {k: tl.token(b) for k, b in new.items()}, declared, detect=detect)
         for old_key, new_key in found:
@@ -261,6 +262,7 @@ class View:
         """Drop what answers were worked out from (tracks, remembered labels and attributions),
         keeping the drafts and their term bodies: what rendering the answers still reads."""
         self._keys.clear()
+        self._coming.clear()
         self._tracks.clear()
         self._held_lists.clear()
         self._ruled.clear()
@@ -362,9 +364,15 @@ class View:
                 if none[i] != all(none[p] for p in ps):
                     pairs.update((p, i) for p in ps)
         blobs.discard(None)  # type: ignore[arg-type]
-        for p, i in pairs:
-            if (p, i) not in self._renames:
-                blobs.update(self._candidates(p, i))
+        todo = [(p, i) for p, i in pairs if (p, i) not in self._renames]
+        if self.timeline.loaded is not None and todo:
+            # Read for some keys: the drafts' own rows the rename search compares, and the keys
+            # they name, in two queries rather than two a pair.
+            owns = self.timeline.read_own([self.ordered[i] for _, i in todo])
+            self.timeline.widen(set().union(*owns))
+        for p, i in todo:  # kept for the search (``_pair_renames``), which takes them
+            new, old = self._coming[(p, i)] = self._comes_and_goes(p, i)
+            blobs.update(new.values(), old.values())
         self.timeline.prefetch(blobs)
 
     @cached_property
@@ -389,11 +397,6 @@ class View:
         if found is None:
             found = self._held_lists[key] = list(map(dict.get, self._held, repeat(key)))
         return found
-
-    def _candidates(self, parent: int, child: int) -> Iterable[int]:
-        """The blobs of the keys that come and go between a draft and a parent."""
-        new, old = self._comes_and_goes(parent, child)
-        return [*new.values(), *old.values()]
 
     def compute(self, keys: Iterable[str]) -> None:
         """Work out what every draft says of ``keys`` together (far cheaper than one at a
